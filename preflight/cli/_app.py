@@ -1,0 +1,35 @@
+"""The Typer application every command module registers on, and what they share."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from loguru import logger
+from rich.console import Console
+
+app = typer.Typer(
+    name="preflight",
+    help=(
+        "Keeps an ACN seller's SFR order inside the ACN session: checks the browser before the "
+        "order, watches the order, replays recorded order flows in CI."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="Log what preflight does (-vv for more)."
+    ),
+) -> None:
+    if verbose:
+        logger.enable("preflight")
+        logger.remove()
+        logger.add(sys.stderr, level="DEBUG" if verbose > 1 else "INFO")

@@ -1,0 +1,55 @@
+"""Shared fixtures: real browsers (whichever the set-up found), loguru into caplog."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from loguru import logger
+from playwright.sync_api import Browser, BrowserType
+
+from preflight.browsers import LaunchSpec, choose, spec_for
+
+
+@pytest.fixture(scope="session")
+def launch_spec(browser_name: str) -> LaunchSpec:
+    """How this machine launches `browser_name`: Playwright's build, a channel or a path."""
+    return spec_for(choose(browser_name))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], launch_spec: LaunchSpec
+) -> dict[str, Any]:
+    # Override of pytest-playwright's fixture: same options, plus the browser the set-up found.
+    return {**launch_spec.launch_kwargs(), **browser_type_launch_args}
+
+
+@pytest.fixture(scope="session")
+def bfcache_browser(
+    browser_type: BrowserType, browser_name: str, browser_type_launch_args: dict[str, Any]
+) -> Iterator[Browser]:
+    """The same browser with the back/forward cache on, as a real user's browser has it."""
+    spec = spec_for(choose(browser_name), bfcache=True)
+    kwargs = {**browser_type_launch_args, **spec.launch_kwargs()}
+    kwargs.pop("firefox_user_prefs", None) if spec.engine == "firefox" else None
+    if spec.engine == "firefox":
+        kwargs["firefox_user_prefs"] = {}
+    browser = browser_type.launch(**kwargs)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _loguru_into_caplog(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The library logs with loguru; route it to pytest's caplog (loguru's documented recipe)."""
+    logger.enable("preflight")
+    handler_id = logger.add(
+        caplog.handler, format="{message}", level=0, filter=lambda r: r["level"].no >= caplog.handler.level
+    )
+    caplog.set_level(logging.DEBUG)
+    yield
+    logger.remove(handler_id)
+    logger.disable("preflight")
