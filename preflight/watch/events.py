@@ -1,0 +1,90 @@
+"""The watcher's vocabulary: events, violations, warnings and the verdict.
+
+Everything the watcher sees becomes an `Event`; events are judged into `Violation`s (the ACN
+session is over), `Warning`s (the order is at risk) and one `Outcome`. These models are what
+the report, the scenario replayer and the pytest plugin consume: add fields, never rename.
+
+No event carries personal data: URLs are stored without query values except the ones the rules
+name (the ACN session parameter), and no typed value is ever recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+EventKind = Literal[
+    "navigation",  # a page changed document or history entry; `nav` says how
+    "customer_service",  # a click on (or a page of) the merchant's customer service
+    "new_tab",  # a new page (tab or popup) opened in the watched context
+    "page_closed",
+    "acn_entry",  # an ACN entry URL was loaded (the order's legitimate start)
+    "merchant_reached",  # a page of the merchant's order site was loaded
+    "left_session",  # the merchant was reached without the ACN entry, or its marker is gone
+    "payment_reached",
+    "order_later",  # « Commander plus tard » used
+    "eligibility_error",  # the eligibility test failed (R7: a support bundle is written)
+    "confirmation",  # the confirmation page was reached (order number/type/date if known)
+    "guard",  # the guard intercepted something (detail says what, and the user's answer)
+    "note",  # anything else worth a line in the timeline (browser closed, probe missing…)
+]
+NavKind = Literal["navigate", "back", "forward", "reload", "spa_push", "spa_replace", "spa_traverse"]
+ViolationKind = Literal["back", "forward", "reload", "customer_service", "left_session"]
+WarningKind = Literal["payment_without_order_later", "second_merchant_tab", "eligibility_error"]
+Verdict = Literal["attributed", "at_risk", "lost"]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    seq: int = Field(description="order of arrival, from 1")
+    at: datetime = Field(default_factory=now)
+    kind: EventKind
+    url: str = ""
+    page: int = Field(0, description="which page of the context (1 = the first)")
+    step: str | None = Field(None, description="the scenario step or flow step, if known")
+    nav: NavKind | None = None
+    # Which signals agreed on this event, e.g. ["probe:stamp", "probe:timing", "cdp"].
+    sources: list[str] = []
+    detail: dict[str, str] = {}
+
+
+class Violation(BaseModel):
+    """An action that ended the ACN session: the order will not be attributed."""
+
+    kind: ViolationKind
+    url: str
+    at: datetime
+    step: str | None = None
+    event_seq: int
+    message: str = ""
+
+
+class Warning(BaseModel):  # noqa: A001  (the domain word; never imported bare with builtins)
+    """Something that puts the order at risk without ending the session."""
+
+    kind: WarningKind
+    url: str
+    at: datetime
+    step: str | None = None
+    event_seq: int
+    message: str = ""
+
+
+class OrderInfo(BaseModel):
+    number: str | None = None
+    type: str | None = None
+    date: str | None = None
+
+
+class Outcome(BaseModel):
+    verdict: Verdict
+    entry_seen: bool
+    violations: list[Violation] = []
+    warnings: list[Warning] = []
+    order: OrderInfo | None = None
+    events: int = Field(0, description="how many events were seen")
