@@ -217,8 +217,8 @@ def _key_line(text: str, loc: tuple[int | str, ...]) -> int | None:
 
 
 def _expected(error: Any) -> str:
-    kind = error["type"]
-    return {
+    kind = str(error["type"])
+    expected: dict[str, str] = {
         "missing": "this key to be present",
         "extra_forbidden": "only known keys (check the spelling)",
         "literal_error": str(error.get("ctx", {}).get("expected", "one of the allowed values")),
@@ -228,4 +228,5 @@ def _expected(error: Any) -> str:
         "list_type": "a list",
         "dict_type": "a table",
         "too_short": "at least one value",
-    }.get(kind, kind.replace("_", " "))
+    }
+    return expected.get(kind, kind.replace("_", " "))

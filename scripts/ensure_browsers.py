@@ -54,7 +54,8 @@ def main() -> int:
         return 1
     for browser in discover():
         if browser.drivable and browser.engine:
-            print(f"  {browser.family:9} {browser.version or '?':16} {browser.driver:20} {browser.executable}")
+            version = browser.version or "?"
+            print(f"  {browser.family:9} {version:16} {browser.driver:20} {browser.executable}")
     return 0
 
 

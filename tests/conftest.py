@@ -47,7 +47,10 @@ def _loguru_into_caplog(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """The library logs with loguru; route it to pytest's caplog (loguru's documented recipe)."""
     logger.enable("preflight")
     handler_id = logger.add(
-        caplog.handler, format="{message}", level=0, filter=lambda r: r["level"].no >= caplog.handler.level
+        caplog.handler,
+        format="{message}",
+        level=0,
+        filter=lambda r: r["level"].no >= caplog.handler.level,
     )
     caplog.set_level(logging.DEBUG)
     yield

@@ -30,7 +30,9 @@ EventKind = Literal[
     "guard",  # the guard intercepted something (detail says what, and the user's answer)
     "note",  # anything else worth a line in the timeline (browser closed, probe missing…)
 ]
-NavKind = Literal["navigate", "back", "forward", "reload", "spa_push", "spa_replace", "spa_traverse"]
+NavKind = Literal[
+    "navigate", "back", "forward", "reload", "spa_push", "spa_replace", "spa_traverse"
+]
 ViolationKind = Literal["back", "forward", "reload", "customer_service", "left_session"]
 WarningKind = Literal["payment_without_order_later", "second_merchant_tab", "eligibility_error"]
 Verdict = Literal["attributed", "at_risk", "lost"]
@@ -64,7 +66,7 @@ class Violation(BaseModel):
     message: str = ""
 
 
-class Warning(BaseModel):  # noqa: A001  (the domain word; never imported bare with builtins)
+class Warning(BaseModel):
     """Something that puts the order at risk without ending the session."""
 
     kind: WarningKind
