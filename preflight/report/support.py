@@ -1,0 +1,120 @@
+"""R7's support bundle: what the EI help desk needs when the eligibility test fails.
+
+The seed: « Si l'adresse de votre client ne passe pas le test d'éligibilité, vérifiez l'adresse
+et, si le message apparaît encore […], adressez-vous au Service d'assistance aux EI en
+fournissant l'adresse de service et le numéro de téléphone ainsi qu'une capture d'écran du
+message d'erreur. » This module reads those from the page and writes the message, in French
+(the help desk's language) whatever the report's language. It is the one place where the
+customer's address and phone are written down, inside the report's `support/` folder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+FOLDER = "support"
+MESSAGE_FILE = "demande-assistance.txt"
+DATA_FILE = "support.json"
+TO_COMPLETE = "……………… (à compléter)"
+
+
+class Attempt(BaseModel):
+    """One failed eligibility test."""
+
+    number: int
+    at: datetime
+    url: str
+    address: str | None
+    phone: str | None
+    error_text: str | None
+    screenshot: str | None
+    no_screenshot_reason: str | None = None
+
+
+class SupportBundle(BaseModel):
+    attempts: list[Attempt] = []
+
+
+def read_field(page: Page, selector: str | None, timeout_ms: float) -> str | None:
+    """The value typed in the field `selector`, or None when it cannot be read."""
+    if not selector:
+        return None
+    try:
+        value = page.locator(selector).first.input_value(timeout=timeout_ms)
+    except Exception:  # the page may be gone: the seller then types it in the message
+        return None
+    return value.strip() or None
+
+
+def read_error(page: Page, selectors: list[str], timeout_ms: float) -> str | None:
+    """The text of the eligibility error as the page shows it."""
+    for selector in selectors:
+        try:
+            locator = page.locator(selector).first
+            if locator.count():
+                text = " ".join(locator.inner_text(timeout=timeout_ms).split())
+                if text:
+                    return text
+        except Exception:  # no text is no reason to lose the rest of the bundle
+            continue
+    return None
+
+
+def _when(at: datetime) -> str:
+    local = at.astimezone()
+    return f"{local:%d/%m/%Y} à {local:%H:%M:%S}"
+
+
+def message(bundle: SupportBundle) -> str:
+    """The French message for the EI help desk, ready to send, from every attempt so far."""
+    last = bundle.attempts[-1]
+    pictures = [a.screenshot for a in bundle.attempts if a.screenshot]
+    lines = [
+        "À FAIRE AVANT D'ENVOYER (à supprimer du message) :",
+        "- Vérifiez l'adresse avec votre client et refaites le test d'éligibilité.",
+        "- Si le message apparaît encore et que vous êtes certain que la zone est admissible au",
+        "  service SFR, envoyez ce message au Service d'assistance aux EI avec la ou les",
+        "  captures d'écran de ce dossier en pièce jointe.",
+        "",
+        "------------------------------------------------------------------------",
+        "Objet : Test d'éligibilité SFR en échec — demande d'assistance",
+        "",
+        "Bonjour,",
+        "",
+        "Le test d'éligibilité SFR échoue pour l'adresse de mon client, alors que la zone me",
+        "semble admissible au service SFR. Voici les éléments demandés :",
+        "",
+        f"Adresse de service : {last.address or TO_COMPLETE}",
+        f"Téléphone joignable en journée : {last.phone or TO_COMPLETE}",
+        f"Nom du client : {TO_COMPLETE}",
+        f"Date et heure du test : {_when(last.at)}",
+        f"Message d'erreur affiché : {_quoted(last.error_text)}",
+        f"Page : {last.url or 'inconnue'}",
+        "Capture(s) d'écran du message d'erreur : "
+        + (", ".join(pictures) if pictures else "aucune n'a pu être prise — à joindre"),
+    ]
+    if len(bundle.attempts) > 1:
+        lines += ["", f"Le test a échoué {len(bundle.attempts)} fois :"]
+        for attempt in bundle.attempts:
+            lines.append(
+                f"  {attempt.number}. {_when(attempt.at)} — adresse : "
+                f"{attempt.address or 'non relevée'} — message : {_quoted(attempt.error_text)}"
+            )
+    lines += [
+        "",
+        f"Mon Numéro d'entreprise ACN : {TO_COMPLETE}",
+        "",
+        "Cordialement,",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _quoted(text: str | None) -> str:
+    return f"« {text} »" if text else "non relevé (voir la capture d'écran)"
