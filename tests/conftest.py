@@ -11,6 +11,7 @@ from loguru import logger
 from playwright.sync_api import Browser, BrowserType
 
 from preflight.browsers import LaunchSpec, choose, spec_for
+from preflight.demo_shop import DemoShop
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +57,17 @@ def _loguru_into_caplog(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     logger.remove(handler_id)
     logger.disable("preflight")
+
+
+@pytest.fixture(scope="session")
+def demo_shop() -> Iterator[DemoShop]:
+    """The demo shop on a free loopback port, one per test process (xdist-safe)."""
+    with DemoShop(port=0) as shop:
+        yield shop
+
+
+@pytest.fixture
+def shop(demo_shop: DemoShop) -> DemoShop:
+    """The demo shop with an empty truth: no orders, sessions, tokens or logins."""
+    demo_shop.reset()
+    return demo_shop

@@ -1,0 +1,56 @@
+"""`preflight serve-demo`: the local demo shop, until Ctrl+C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from preflight.cli._app import app, console
+from preflight.demo_shop import DemoShop
+
+
+class ShopMode(StrEnum):
+    mpa = "mpa"
+    spa = "spa"
+
+
+@app.command("serve-demo")
+def serve_demo(
+    port: int = typer.Option(
+        8765, "--port", min=0, max=65535, help="Port on 127.0.0.1 and localhost; 0 = any free."
+    ),
+    mode: Annotated[
+        ShopMode,
+        typer.Option(
+            "--mode",
+            help="Where the ACN links lead: mpa (multi-page SFR site) or spa (single-page app).",
+        ),
+    ] = ShopMode.mpa,
+) -> None:
+    """Serve the demo shop: the ACN boutique on 127.0.0.1, the SFR order site on localhost.
+
+    Example: preflight serve-demo --port 8765 --mode spa
+    """
+    shop = DemoShop(port=port, mode=mode.value).start()  # a port in use raises UsageError
+    console.print(f"Demo shop ({mode.value}) — Ctrl+C to stop", highlight=False)
+    console.print(f"  ACN boutique       {shop.acn_url}/acn/boutique", highlight=False)
+    console.print(f"  EI order link      {shop.link(offer='fibre')}", highlight=False)
+    console.print(f"  SFR espace client  {shop.sfr_url}/sfr/mon-espace-client/", highlight=False)
+    console.print(f"  truth API          {shop.sfr_url}/__truth/orders", highlight=False)
+    if threading.current_thread() is threading.main_thread():
+        # A service manager's stop (SIGTERM) ends it as cleanly as Ctrl+C does.
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print("Stopping the demo shop.")
+    finally:
+        shop.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

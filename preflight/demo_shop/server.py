@@ -1,0 +1,181 @@
+"""`DemoShop`: the demo shop served by uvicorn on a background thread, and its Python API."""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode
+
+import uvicorn
+
+from preflight.demo_shop.app import create_app
+from preflight.demo_shop.truth import Mode, Truth
+from preflight.errors import UsageError
+from preflight.rules import Rules, load_rules
+
+Orders = list[dict[str, Any]]
+
+
+class DemoShop:
+    """The demo shop on loopback. `port=0` picks a free port.
+
+    with DemoShop(port=0) as shop:
+        page.goto(shop.link(offer="fibre", mode="spa"))
+        shop.wait_for_orders(lambda orders: orders and orders[-1]["status"] != "in_progress")
+    """
+
+    def __init__(self, port: int = 0, *, mode: Mode = "mpa") -> None:
+        self.mode: Mode = mode
+        self.app = create_app(default_mode=mode)
+        self._wanted_port = port
+        self._port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sockets: list[socket.socket] = []
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> DemoShop:
+        if self._thread is not None:
+            return self
+        self._sockets = _bind(self._wanted_port)
+        self._port = int(self._sockets[0].getsockname()[1])
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            # Browsers keep connections open; do not let them hold a stop up.
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": self._sockets},
+            name=f"demo-shop:{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the demo shop did not start on port {self._port}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for sock in self._sockets:
+            sock.close()
+        self._server, self._thread, self._sockets = None, None, []
+
+    def __enter__(self) -> DemoShop:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- where it is ------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the demo shop is not started: call start() or use `with`")
+        return self._port
+
+    @property
+    def acn_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def sfr_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def link(self, offer: str = "fibre", mode: Mode | None = None, ei: str = "EI-0001") -> str:
+        """The EI's ACN order link for `offer`, leading to the multi- or single-page flow."""
+        query = urlencode({"ei": ei, "mode": mode or self.mode})
+        return f"{self.acn_url}/acn/go/{offer}?{query}"
+
+    def rules(self) -> Rules:
+        return load_rules("demo", variables={"DEMO_PORT": self.port})
+
+    # -- the truth --------------------------------------------------------------------------
+
+    @property
+    def truth(self) -> Truth:
+        truth: Truth = self.app.state.truth
+        return truth
+
+    def orders(self) -> Orders:
+        """What `GET /__truth/orders` answers (read directly, same JSON)."""
+        result: Orders = json.loads(json.dumps(self.truth.orders()))
+        return result
+
+    def reset(self) -> None:
+        """What `POST /__truth/reset` does."""
+        self.truth.reset()
+
+    def wait_for_orders(self, predicate: Callable[[Orders], Any], timeout: float = 5.0) -> Orders:
+        """Poll the truth until `predicate(orders)` holds; the orders, or TimeoutError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            orders = self.orders()
+            if predicate(orders):
+                return orders
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"the demo shop's truth did not reach the expected state within {timeout} s;"
+                    f" orders now: {json.dumps(orders, ensure_ascii=False)}"
+                )
+            time.sleep(0.02)
+
+
+def _bind(port: int) -> list[socket.socket]:
+    """Listen on 127.0.0.1, and on ::1 at the same port when possible: browsers may try
+    `localhost` over IPv6 first."""
+    main = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    main.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        main.bind(("127.0.0.1", port))
+    except OSError as error:
+        main.close()
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            why = "is already in use" if error.errno == errno.EADDRINUSE else "is not allowed"
+            raise UsageError(
+                f"port {port} {why} on 127.0.0.1 — choose another with --port N "
+                "(or --port 0 for any free port)"
+            ) from None
+        raise
+    main.listen(128)
+    sockets = [main]
+    if socket.has_ipv6:
+        extra = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        try:
+            extra.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            extra.bind(("::1", int(main.getsockname()[1])))
+            extra.listen(128)
+            sockets.append(extra)
+        except OSError:
+            extra.close()  # no IPv6 loopback here, or that port taken on it: IPv4 serves
+    for sock in sockets:
+        sock.setblocking(False)
+    return sockets

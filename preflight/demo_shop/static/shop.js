@@ -1,0 +1,33 @@
+// The demo SFR site's own script, kept minimal on purpose: the watcher must work on pages it
+// does not control. It never touches history.state.
+(() => {
+  "use strict";
+
+  // Every showing of a step page is reported, persisted or not: a page restored from the
+  // back/forward cache or the HTTP cache makes no request, so only the page can tell.
+  addEventListener("pageshow", () => {
+    const token = document.body && document.body.dataset.token;
+    if (token) navigator.sendBeacon("/sfr/api/vu", new URLSearchParams({ t: token }));
+  });
+
+  // Customer service, delegated so it also works on pages whose header is re-rendered.
+  document.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const control = target && target.closest("#etre-rappele, #chat, #appel-1023");
+    if (!control) return;
+    if (control.id === "etre-rappele") {
+      fetch("/sfr/assistance/rappel", { method: "POST", credentials: "same-origin" }).then(() => {
+        const message = document.getElementById("rappel-message");
+        if (message) {
+          message.textContent = "Un conseiller vous rappellera";
+          message.hidden = false;
+        }
+      });
+    } else if (control.id === "chat") {
+      window.open("/sfr/assistance/chat", "sfr-chat", "popup,width=380,height=560");
+    } else {
+      // The call itself leaves the browser (tel:); the shop still learns of it.
+      navigator.sendBeacon("/sfr/assistance/appel");
+    }
+  });
+})();

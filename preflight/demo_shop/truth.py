@@ -1,0 +1,322 @@
+"""The shop's memory, and the ground truth tests compare verdicts with.
+
+It holds the ACN sessions, the orders, the one-time step tokens and the espace-client logins,
+all in memory behind one lock (uvicorn serves on its own thread while tests read the truth from
+theirs).
+
+How a session ends, the rule the whole demo exists for: every step page carries a token with a
+sequence number in its order. A token is *shown* when its page is served (GET), when its page
+reports itself (the `pageshow` beacon: a page restored from the back/forward cache or the HTTP
+cache makes no request), or when the single-page app fetches its step. One physical showing
+counts once: a GET leaves the token "awaiting its beacon", and that beacon only clears it. Any
+further showing is a *replay*: the customer pressed Refresh (same sequence number as the current
+one), Back (lower) or Forward (higher), and the ACN session ends silently — the page is served
+as usual, the order goes on as a direct SFR order. Only the first ending is the order's cause;
+every ending is appended to its events.
+
+After the order is placed (saved for later or paid), a replay or a customer-service contact is
+still recorded as an event (`after_order: true`) but no longer changes the attribution: the
+order was already handed over with its ACN marker.
+
+No personal data lives in the truth: names, phones, addresses and bank details never reach it.
+(A token's `view` keeps what its page re-displays after a validation error, e.g. the address
+typed; it is in memory only and never exported.)
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Mode = Literal["mpa", "spa"]
+Showing = Literal["get", "beacon", "fetch"]
+EndCause = Literal["reload", "back", "forward", "customer_service", "direct"]
+Status = Literal["in_progress", "saved_for_later", "paid"]
+TokenState = Literal["fresh", "awaiting_beacon", "seen"]
+
+
+class UnknownToken(LookupError):
+    """A step token the shop never issued (or issued before a reset), or for another step."""
+
+
+@dataclass
+class Token:
+    value: str
+    order_id: str
+    seq: int
+    step: str
+    state: TokenState = "fresh"
+    # What the page shows besides the offer: a result, an error, the values to re-display.
+    view: dict[str, Any] = field(default_factory=dict)
+    # The next step's token its page links to, issued once, on first render.
+    links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Order:
+    id: str
+    number: str
+    offer: str
+    mode: Mode
+    ei: str | None
+    acn_session: str | None
+    attributed: bool
+    ended_by: EndCause | None = None
+    ended_at: str | None = None
+    status: Status = "in_progress"
+    events: list[dict[str, Any]] = field(default_factory=list)
+    confirmation_form: dict[str, str] | None = None
+    placed_on: str | None = None
+    step: str = "offre"
+    current_seq: int = 0
+    next_seq: int = 1
+
+    def as_truth(self) -> dict[str, Any]:
+        """The order as the truth API shows it (no personal data is ever held here)."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "offer": self.offer,
+            "mode": self.mode,
+            "ei": self.ei,
+            "acn_session": self.acn_session,
+            "attributed": self.attributed,
+            "ended_by": self.ended_by,
+            "ended_at": self.ended_at,
+            "status": self.status,
+            "events": copy.deepcopy(self.events),
+            "confirmation_form": dict(self.confirmation_form) if self.confirmation_form else None,
+            "step": self.step,
+            "placed_on": self.placed_on,
+        }
+
+
+@dataclass
+class AcnSession:
+    id: str
+    ei: str
+    offer: str
+    mode: Mode
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a handler needs to render a step: copies, safe to read outside the lock."""
+
+    order: Order
+    token: Token
+    replay: EndCause | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Truth:
+    """All the shop's state; every public method takes the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # Order numbers keep growing across resets: a stale page from an earlier test can then
+        # never be mistaken for a new order.
+        self._numbers = itertools.count(1)
+        self._clear()
+
+    def _clear(self) -> None:
+        self._orders: dict[str, Order] = {}
+        self._tokens: dict[str, Token] = {}
+        self._acn_sessions: dict[str, AcnSession] = {}
+        self._logins: set[str] = set()
+
+    # -- truth API --------------------------------------------------------------------------
+
+    def orders(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [order.as_truth() for order in self._orders.values()]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._clear()
+
+    # -- ACN side ---------------------------------------------------------------------------
+
+    def open_acn_session(self, *, ei: str, offer: str, mode: Mode) -> str:
+        session_id = "acn-" + secrets.token_hex(8)
+        with self._lock:
+            self._acn_sessions[session_id] = AcnSession(session_id, ei, offer, mode)
+        return session_id
+
+    def record_confirmation_form(self, *, number: str, type_: str, date: str) -> bool:
+        """Attribute an order after the fact (the ACN form); False when no order has `number`."""
+        with self._lock:
+            for order in self._orders.values():
+                if order.number == number:
+                    order.confirmation_form = {"number": number, "type": type_, "date": date}
+                    order.events.append({"kind": "confirmation_form", "step": None, "at": _now()})
+                    return True
+            return False
+
+    # -- SFR side: entering, showing, advancing ---------------------------------------------
+
+    def enter(self, *, offer: str, mode: Mode, acn: str | None, how: Showing) -> Shown:
+        """The landing page is shown: with an unused ACN id, a new attributed order; with a
+        used one, a replay of the landing token; without (or with an unknown one), a direct
+        order."""
+        with self._lock:
+            if acn and acn in self._tokens:
+                return self._show(self._tokens[acn], how)
+            session = self._acn_sessions.get(acn) if acn else None
+            number = f"SFR-{next(self._numbers):06d}"
+            order = Order(
+                id="o-" + secrets.token_hex(6),
+                number=number,
+                offer=offer,
+                mode=mode,
+                ei=session.ei if session else None,
+                acn_session=session.id if session else None,
+                attributed=session is not None,
+            )
+            if session is None:
+                order.ended_by, order.ended_at = "direct", "offre"
+                order.events.append({"kind": "direct", "step": "offre", "at": _now()})
+                value = "d-" + secrets.token_hex(8)
+            else:
+                order.events.append({"kind": "acn_entry", "step": "offre", "at": _now()})
+                value = session.id  # the landing's token is the ACN id itself (seq 0)
+            self._orders[order.id] = order
+            token = Token(value=value, order_id=order.id, seq=0, step="offre")
+            self._tokens[value] = token
+            return self._show(token, how)
+
+    def show(self, value: str, *, step: str, how: Showing) -> Shown:
+        """A step page (or, for the app, its data) is shown with token `value`."""
+        with self._lock:
+            token = self._tokens.get(value)
+            if token is None or token.step != step:
+                raise UnknownToken(value)
+            return self._show(token, how)
+
+    def beacon(self, value: str) -> EndCause | None:
+        """A page reported its own showing (`pageshow`); returns the replay it was, if any."""
+        with self._lock:
+            token = self._tokens.get(value)
+            if token is None:
+                raise UnknownToken(value)
+            return self._show(token, "beacon").replay
+
+    def _show(self, token: Token, how: Showing) -> Shown:
+        order = self._orders[token.order_id]
+        if how == "get":
+            replay = token.state != "fresh"
+            token.state = "awaiting_beacon"
+        elif how == "beacon":
+            replay = token.state == "seen"
+            token.state = "seen"
+        else:
+            replay = token.state != "fresh"
+            token.state = "seen"
+        cause: EndCause | None = None
+        if replay:
+            if token.seq == order.current_seq:
+                cause = "reload"
+            else:
+                cause = "back" if token.seq < order.current_seq else "forward"
+            self._end(order, cause, token.step)
+        order.current_seq = token.seq
+        order.step = token.step
+        return Shown(copy.deepcopy(order), copy.deepcopy(token), cause)
+
+    def _end(self, order: Order, cause: EndCause, step: str) -> None:
+        event: dict[str, Any] = {"kind": cause, "step": step, "at": _now()}
+        if order.status != "in_progress":
+            event["after_order"] = True
+        elif order.ended_by is None:
+            order.attributed = False
+            order.ended_by, order.ended_at = cause, step
+        order.events.append(event)
+
+    def link(self, value: str, step: str, *, view: dict[str, Any] | None = None) -> str:
+        """The token for `step` that the page of token `value` links to (issued once)."""
+        with self._lock:
+            token = self._tokens[value]
+            if step not in token.links:
+                token.links[step] = self._issue(token.order_id, step, view or {}).value
+            return token.links[step]
+
+    def for_submit(self, value: str, *, step: str) -> Shown:
+        """The order and token a form of `step` was submitted with (no showing)."""
+        with self._lock:
+            token = self._tokens.get(value)
+            if token is None or token.step != step:
+                raise UnknownToken(value)
+            order = self._orders[token.order_id]
+            return Shown(copy.deepcopy(order), copy.deepcopy(token), None)
+
+    def advance(
+        self,
+        order_id: str,
+        *,
+        step: str,
+        view: dict[str, Any],
+        event: str | None = None,
+        status: Status | None = None,
+        placed_on: str | None = None,
+        at_step: str | None = None,
+        shown: bool = False,
+    ) -> str:
+        """Issue the token of the page a submission leads to; record what happened.
+
+        `shown=True` when the answer itself shows it (the app's validation errors)."""
+        with self._lock:
+            order = self._orders[order_id]
+            if event:
+                order.events.append({"kind": event, "step": at_step, "at": _now()})
+            if status and order.status == "in_progress":
+                order.status = status
+                order.placed_on = placed_on
+            token = self._issue(order_id, step, view)
+            if shown:
+                token.state = "seen"
+                order.current_seq, order.step = token.seq, step
+            return token.value
+
+    def _issue(self, order_id: str, step: str, view: dict[str, Any]) -> Token:
+        order = self._orders[order_id]
+        token = Token(
+            value=secrets.token_urlsafe(12), order_id=order_id, seq=order.next_seq, step=step
+        )
+        token.view = dict(view)
+        order.next_seq += 1
+        self._tokens[token.value] = token
+        return token
+
+    def customer_service(self, order_id: str | None, what: str) -> bool:
+        """A customer-service URL was requested with this order's cookie: the session ends."""
+        with self._lock:
+            order = self._orders.get(order_id or "")
+            if order is None:
+                return False
+            self._end(order, "customer_service", order.step)
+            order.events[-1]["what"] = what
+            return True
+
+    # -- espace client ----------------------------------------------------------------------
+
+    def log_in(self) -> str:
+        session = secrets.token_urlsafe(16)
+        with self._lock:
+            self._logins.add(session)
+        return session
+
+    def is_logged_in(self, session: str | None) -> bool:
+        with self._lock:
+            return session is not None and session in self._logins
+
+    def log_out(self, session: str | None) -> None:
+        with self._lock:
+            self._logins.discard(session or "")

@@ -1,0 +1,630 @@
+"""The demo shop at the HTTP level: the flow, the one-time tokens, the truth it records.
+
+A browser is played by hand here: `show()` does what a browser does for a page (GET it, then
+its `pageshow` beacon); a cache restore is a beacon without a GET.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from preflight.demo_shop import DemoShop, create_app
+from preflight.demo_shop.flow import is_card_number, is_eligible, is_french_phone, is_iban
+from preflight.errors import UsageError
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+PERSONAL = {
+    "nom": "Jeanne Martin",
+    "telephone": "06 12 34 56 78",
+    "email": "jeanne.martin@example.org",
+}
+ADDRESS = "12 rue de la Paix, 75002 Paris"
+
+
+@pytest.fixture
+def client(shop: DemoShop) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shop.sfr_url, follow_redirects=True, timeout=10) as c:
+        yield c
+
+
+def token_of(response: httpx.Response) -> str:
+    found = re.search(r'data-token="([^"]+)"', response.text)
+    assert found, f"no step token on {response.url}"
+    return html.unescape(found.group(1))
+
+
+def href(response: httpx.Response, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}" href="([^"]+)"', response.text)
+    assert found, f"no #{element_id} link on {response.url}"
+    return html.unescape(found.group(1))
+
+
+def beacon(client: httpx.Client, token: str) -> httpx.Response:
+    return client.post("/sfr/api/vu", data={"t": token})
+
+
+def show(client: httpx.Client, url: str) -> httpx.Response:
+    """Load a page as a browser does: GET, then the page's own `pageshow` beacon."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assert beacon(client, token_of(response)).status_code == 204
+    return response
+
+
+def submit(client: httpx.Client, page: httpx.Response, step: str, **fields: str) -> httpx.Response:
+    """Submit a step's form (POST, 303, GET), then the result page's beacon."""
+    response = client.post(f"/sfr/{step}", data={"t": token_of(page), **fields})
+    assert response.status_code == 200, (step, response.status_code)
+    assert beacon(client, token_of(response)).status_code == 204
+    return response
+
+
+def enter(client: httpx.Client, shop: DemoShop, offer: str = "fibre") -> httpx.Response:
+    response = client.get(shop.link(offer=offer, mode="mpa"))
+    assert response.status_code == 200
+    assert beacon(client, token_of(response)).status_code == 204
+    return response
+
+
+def to_details(client: httpx.Client, shop: DemoShop) -> tuple[httpx.Response, ...]:
+    landing = enter(client, shop)
+    eligibility = show(client, href(landing, "tester-eligibilite"))
+    result = submit(client, eligibility, "eligibilite", adresse=ADDRESS)
+    details = show(client, href(result, "continuer"))
+    return landing, eligibility, result, details
+
+
+def only_order(shop: DemoShop) -> dict[str, Any]:
+    orders = shop.orders()
+    assert len(orders) == 1, orders
+    return orders[0]
+
+
+# -- the whole flow -------------------------------------------------------------------------
+
+
+def test_acn_link_to_confirmation_saved_for_later_stays_attributed(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing, _, result, details = to_details(client, shop)
+    assert "Box Fibre SFR" in landing.text
+    assert '<p id="resultat" class="success">Éligible à la Fibre</p>' in result.text
+    summary = submit(client, details, "coordonnees", **PERSONAL)
+    assert "<h1>Récapitulatif</h1>" in summary.text
+    done = submit(client, summary, "recapitulatif", action="plus-tard")
+
+    assert "<h1>Commande enregistrée</h1>" in done.text
+    assert "Le panier a été envoyé au client par e-mail" in done.text
+    order = only_order(shop)
+    assert order["number"] in done.text
+    assert re.search(r'data-testid="order-type">Fibre<', done.text)
+    assert re.search(r'data-testid="order-date">\d\d/\d\d/\d{4}<', done.text)
+    assert order["attributed"] is True
+    assert order["ended_by"] is None
+    assert order["status"] == "saved_for_later"
+    assert order["mode"] == "mpa" and order["ei"] == "EI-0001"
+    assert order["acn_session"].startswith("acn-")
+    assert re.fullmatch(r"SFR-\d{6}", order["number"])
+
+
+def test_payment_path_redirects_to_confirmation_and_keeps_no_bank_details(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    *_, details = to_details(client, shop)
+    summary = submit(client, details, "coordonnees", **PERSONAL)
+    payment = submit(client, summary, "recapitulatif", action="payer")
+    assert "<h1>Paiement</h1>" in payment.text
+
+    done = submit(client, payment, "paiement", iban=IBAN, carte="")
+
+    assert [r.status_code for r in done.history] == [303, 302]  # through /sfr/suite
+    assert "/sfr/suite?" in str(done.history[1].url)
+    assert "<h1>Commande confirmée</h1>" in done.text
+    order = only_order(shop)
+    assert order["status"] == "paid" and order["attributed"] is True
+    truth = json.dumps(shop.orders(), ensure_ascii=False)
+    for secret in (IBAN.replace(" ", ""), "3000 6000", *PERSONAL.values(), ADDRESS):
+        assert secret not in truth
+
+
+# -- what ends the ACN session --------------------------------------------------------------
+
+
+def test_refresh_of_the_eligibility_page_ends_the_session_as_reload(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = enter(client, shop)
+    url = href(landing, "tester-eligibilite")
+    show(client, url)
+    assert only_order(shop)["attributed"] is True
+
+    again = show(client, url)
+
+    assert "<h1>Test d'éligibilité</h1>" in again.text  # served as usual: it is silent
+    order = only_order(shop)
+    assert (order["attributed"], order["ended_by"], order["ended_at"]) == (
+        False,
+        "reload",
+        "eligibilite",
+    )
+
+
+def test_refresh_of_the_landing_page_replays_the_acn_id(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = enter(client, shop)
+
+    show(client, str(landing.url))
+
+    order = only_order(shop)
+    assert (order["ended_by"], order["ended_at"]) == ("reload", "offre")
+
+
+def test_an_older_token_is_back_then_a_newer_one_is_forward(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    _, _, result, details = to_details(client, shop)
+
+    # Back from the details page to the eligibility result, served from the HTTP cache: only
+    # its beacon reaches the server.
+    assert beacon(client, token_of(result)).status_code == 204
+    order = only_order(shop)
+    assert (order["attributed"], order["ended_by"], order["ended_at"]) == (
+        False,
+        "back",
+        "eligibilite",
+    )
+
+    # Forward again: the details page's token, newer than the current one.
+    show(client, str(details.url))
+
+    order = only_order(shop)
+    assert order["ended_by"] == "back"  # the first ending stays the cause
+    kinds = [(e["kind"], e["step"]) for e in order["events"]]
+    assert ("back", "eligibilite") in kinds
+    assert ("forward", "coordonnees") in kinds
+    assert kinds.index(("back", "eligibilite")) < kinds.index(("forward", "coordonnees"))
+
+
+def test_back_to_the_landing_page_is_back(client: httpx.Client, shop: DemoShop) -> None:
+    landing = enter(client, shop)
+    show(client, href(landing, "tester-eligibilite"))
+
+    show(client, str(landing.url))  # bfcache off: the browser GETs the landing URL again
+
+    assert only_order(shop)["ended_by"] == "back"
+    assert only_order(shop)["ended_at"] == "offre"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/sfr/assistance/contact"),
+        ("POST", "/sfr/assistance/rappel"),
+        ("GET", "/sfr/assistance/chat"),
+        ("POST", "/sfr/assistance/appel"),
+    ],
+)
+def test_any_customer_service_url_ends_the_session(
+    client: httpx.Client, shop: DemoShop, method: str, path: str
+) -> None:
+    to_details(client, shop)
+
+    response = client.request(method, path)
+
+    assert response.status_code in (200, 204)
+    order = only_order(shop)
+    assert (order["attributed"], order["ended_by"], order["ended_at"]) == (
+        False,
+        "customer_service",
+        "coordonnees",
+    )
+
+
+def test_customer_service_without_an_order_cookie_records_nothing(shop: DemoShop) -> None:
+    response = httpx.get(f"{shop.sfr_url}/sfr/assistance/contact")
+    assert response.status_code == 200
+    assert "Contacter SFR" in response.text
+    assert shop.orders() == []
+
+
+def test_reaching_sfr_directly_is_a_direct_order(client: httpx.Client, shop: DemoShop) -> None:
+    landing = show(client, "/sfr/offre/adsl")
+    assert "Box ADSL SFR" in landing.text
+
+    order = only_order(shop)
+    assert (order["attributed"], order["ended_by"], order["acn_session"]) == (
+        False,
+        "direct",
+        None,
+    )
+    assert order["offer"] == "adsl"
+
+
+def test_an_unknown_acn_id_is_a_direct_order(client: httpx.Client, shop: DemoShop) -> None:
+    show(client, "/sfr/offre/fibre?acn=acn-forged")
+    assert only_order(shop)["ended_by"] == "direct"
+
+
+def test_after_the_order_is_placed_a_refresh_is_recorded_but_keeps_it_attributed(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    *_, details = to_details(client, shop)
+    summary = submit(client, details, "coordonnees", **PERSONAL)
+    done = submit(client, summary, "recapitulatif", action="plus-tard")
+
+    show(client, str(done.url))
+
+    order = only_order(shop)
+    assert order["attributed"] is True and order["ended_by"] is None
+    assert order["events"][-1]["kind"] == "reload"
+    assert order["events"][-1]["after_order"] is True
+
+
+# -- what does not end it -------------------------------------------------------------------
+
+
+def test_validation_errors_show_messages_and_keep_the_session(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = enter(client, shop)
+    eligibility = show(client, href(landing, "tester-eligibilite"))
+
+    empty = submit(client, eligibility, "eligibilite", adresse="  ")
+    assert '<p class="field-error" id="adresse-error">Veuillez saisir une adresse</p>' in empty.text
+    white = submit(client, empty, "eligibilite", adresse="3 chemin de la Zone Blanche")
+    assert 'data-testid="eligibility-error"' in white.text
+    assert "Votre adresse n&#39;est pas éligible à cette offre." in white.text
+    assert 'value="3 chemin de la Zone Blanche"' in white.text  # the address stays
+    postcode = submit(client, white, "eligibilite", adresse="1 place du Village 99999 Nulle-Part")
+    assert 'data-testid="eligibility-error"' in postcode.text
+    result = submit(client, postcode, "eligibilite", adresse=ADDRESS)
+    details = show(client, href(result, "continuer"))
+    bad_phone = submit(client, details, "coordonnees", **{**PERSONAL, "telephone": "12345"})
+    assert "Numéro de téléphone invalide" in bad_phone.text
+    summary = submit(client, bad_phone, "coordonnees", **PERSONAL)
+    payment = submit(client, summary, "recapitulatif", action="payer")
+    bad_iban = submit(client, payment, "paiement", iban="FR76 1234 5678 9012 3456 7890 123")
+    assert '<p class="field-error" id="iban-error">IBAN invalide</p>' in bad_iban.text
+    assert "FR76 1234" not in bad_iban.text  # bank details are never echoed back
+    submit(client, bad_iban, "paiement", iban=IBAN)
+
+    order = only_order(shop)
+    assert order["attributed"] is True and order["ended_by"] is None
+    assert order["status"] == "paid"
+    kinds = [e["kind"] for e in order["events"]]
+    assert kinds.count("validation_error") == 3 and kinds.count("not_eligible") == 2
+
+
+def test_a_get_and_its_own_beacon_count_as_one_showing(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = enter(client, shop)
+    eligibility = client.get(href(landing, "tester-eligibilite"))
+    token = token_of(eligibility)
+
+    beacon(client, token)
+    assert only_order(shop)["attributed"] is True
+
+    # A second beacon without a GET: the page shown again from a cache.
+    beacon(client, token)
+    assert only_order(shop)["ended_by"] == "reload"
+
+
+def test_a_second_get_without_beacon_is_a_replay(client: httpx.Client, shop: DemoShop) -> None:
+    landing = enter(client, shop)
+    url = href(landing, "tester-eligibilite")
+    client.get(url)
+    client.get(url)
+    assert only_order(shop)["ended_by"] == "reload"
+
+
+def test_the_in_page_anchor_and_legal_notice_are_not_customer_service(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = enter(client, shop)
+    assert '<a href="#conditions" id="voir-conditions">Voir les conditions</a>' in landing.text
+    assert '<section id="conditions">' in landing.text
+    assert 'href="/sfr/mentions-legales" target="_blank"' in landing.text
+
+    assert client.get("/sfr/mentions-legales").status_code == 200
+
+    assert only_order(shop)["attributed"] is True
+
+
+def test_every_sfr_page_has_the_customer_service_elements(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    pages = [*to_details(client, shop), client.get("/sfr/mon-espace-client/")]
+    for response in pages:
+        text = response.text
+        assert '<a href="/sfr/assistance/contact" id="service-client">Service client</a>' in text
+        assert '<button type="button" id="etre-rappele">Être rappelé</button>' in text
+        assert 'id="chat" aria-label="Chat"' in text
+        assert '<a href="tel:1023" id="appel-1023">1023</a>' in text
+        assert '<script src="/sfr/static/shop.js"' in text
+        assert 'href="/sfr/static/shop.css"' in text and 'src="/sfr/static/logo.svg"' in text
+
+
+def test_unknown_or_stale_tokens_are_a_clear_404(client: httpx.Client, shop: DemoShop) -> None:
+    response = client.get("/sfr/coordonnees?t=nope")
+    assert response.status_code == 404
+    assert "Lien expiré ou invalide" in response.text
+    assert beacon(client, "nope").status_code == 404
+    landing = enter(client, shop)
+    # A real token on the wrong step.
+    wrong = client.get("/sfr/paiement?t=" + href(landing, "tester-eligibilite").split("t=")[1])
+    assert wrong.status_code == 404
+
+
+# -- the ACN side ---------------------------------------------------------------------------
+
+
+def test_the_boutique_links_each_offer_with_the_eis_link(shop: DemoShop) -> None:
+    mpa = httpx.get(f"{shop.acn_url}/acn/boutique")
+    assert "<title>Boutique en ligne ACN</title>" in mpa.text
+    assert "<h1>Boutique en ligne ACN</h1>" in mpa.text
+    for offer, text in [
+        ("fibre", "Commander la Fibre"),
+        ("adsl", "Commander l&#39;ADSL (Box)"),
+        ("mobile", "Commander le Mobile"),
+    ]:
+        assert f'href="/acn/go/{offer}?ei=EI-0001">{text}</a>' in mpa.text
+    spa = httpx.get(f"{shop.acn_url}/acn/boutique?mode=spa")
+    assert 'href="/acn/go/fibre?ei=EI-0001&amp;mode=spa">Commander la Fibre</a>' in spa.text
+    assert 'href="/acn/confirmation-sfr"' in mpa.text
+
+
+def test_the_acn_link_sets_its_cookie_and_redirects_to_sfr(shop: DemoShop) -> None:
+    response = httpx.get(f"{shop.acn_url}/acn/go/mobile?ei=EI-0042&mode=spa")
+    assert response.status_code == 302
+    assert re.fullmatch(
+        rf"http://localhost:{shop.port}/app/offre/mobile\?acn=acn-[0-9a-f]+",
+        response.headers["location"],
+    )
+    assert "acn_ei=EI-0042" in response.headers["set-cookie"]
+    mpa = httpx.get(f"{shop.acn_url}/acn/go/fibre?ei=EI-0042")
+    assert f"localhost:{shop.port}/sfr/offre/fibre?acn=acn-" in mpa.headers["location"]
+    assert httpx.get(f"{shop.acn_url}/acn/go/tv?ei=EI-0042").status_code == 404
+    assert httpx.get(f"{shop.acn_url}/").headers["location"] == "/acn/boutique"
+
+
+def test_the_landing_sets_the_acn_marker_and_order_cookies(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    enter(client, shop)
+    order = only_order(shop)
+    assert client.cookies.get("sfr_acn") == order["acn_session"]
+    assert client.cookies.get("sfr_order") == order["id"]
+
+
+def test_the_acn_confirmation_form_attributes_the_order_after_the_fact(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    enter(client, shop)
+    number = only_order(shop)["number"]
+    form = f"{shop.acn_url}/acn/confirmation-sfr"
+    assert 'id="numero-commande"' in httpx.get(form).text
+
+    unknown = httpx.post(
+        form, data={"numero_commande": "SFR-999999", "type_commande": "fibre", "date_commande": "x"}
+    )
+    assert unknown.status_code == 422 and "introuvable" in unknown.text
+    thanks = httpx.post(
+        form,
+        data={"numero_commande": number, "type_commande": "fibre", "date_commande": "26/11/2026"},
+    )
+
+    assert "Merci" in thanks.text
+    assert only_order(shop)["confirmation_form"] == {
+        "number": number,
+        "type": "fibre",
+        "date": "26/11/2026",
+    }
+
+
+# -- the rest of the contract ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/sfr/static/logo.svg", "/sfr/static/shop.css"])
+def test_static_files_are_cacheable_with_an_etag(shop: DemoShop, path: str) -> None:
+    first = httpx.get(shop.sfr_url + path)
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "public, max-age=86400"
+    etag = first.headers["etag"]
+
+    again = httpx.get(shop.sfr_url + path, headers={"If-None-Match": etag})
+
+    assert again.status_code == 304 and again.headers["etag"] == etag
+
+
+def test_html_pages_are_revalidated_but_not_kept_out_of_the_caches(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = enter(client, shop)
+    for response in (landing, client.get("/sfr/mon-espace-client/")):
+        assert response.headers["cache-control"] == "no-cache"
+
+
+def test_static_paths_cannot_leave_the_static_folder(shop: DemoShop) -> None:
+    response = httpx.get(shop.sfr_url + "/sfr/static/..%2F__init__.py")
+    assert response.status_code == 404
+
+
+def test_espace_client_login_is_persistent_until_logout(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    page = client.get("/sfr/mon-espace-client/")
+    assert 'data-testid="account-logged-out"' in page.text
+
+    wrong = client.post(
+        "/sfr/mon-espace-client/",
+        data={"identifiant": "client.test@example.fr", "mot_de_passe": "nope"},
+    )
+    assert wrong.status_code == 401 and "Identifiant ou mot de passe incorrect" in wrong.text
+    login = client.post(
+        "/sfr/mon-espace-client/",
+        data={"identifiant": "client.test@example.fr", "mot_de_passe": "demo1234"},
+    )
+
+    set_cookie = login.history[0].headers["set-cookie"]
+    assert "sfr_login=" in set_cookie and "Max-Age=2592000" in set_cookie and "Path=/" in set_cookie
+    assert 'data-testid="account-logged-in"' in login.text and "Bonjour Client Test" in login.text
+    assert 'id="se-deconnecter"' in login.text
+
+    logout = client.post("/sfr/mon-espace-client/deconnexion")
+    assert 'data-testid="account-logged-out"' in logout.text
+    assert "sfr_login" not in client.cookies
+
+
+def test_reset_forgets_orders_and_logins(client: httpx.Client, shop: DemoShop) -> None:
+    client.post(
+        "/sfr/mon-espace-client/",
+        data={"identifiant": "client.test@example.fr", "mot_de_passe": "demo1234"},
+    )
+    enter(client, shop)
+    assert httpx.get(f"{shop.acn_url}/__truth/orders").json() != []
+
+    assert httpx.post(f"{shop.sfr_url}/__truth/reset").status_code == 204
+
+    assert httpx.get(f"{shop.sfr_url}/__truth/orders").json() == []
+    assert 'data-testid="account-logged-out"' in client.get("/sfr/mon-espace-client/").text
+
+
+def test_the_truth_api_is_what_orders_returns(client: httpx.Client, shop: DemoShop) -> None:
+    enter(client, shop)
+    served = httpx.get(f"{shop.acn_url}/__truth/orders").json()
+    assert served == shop.orders()
+    assert set(served[0]) >= {
+        "id", "number", "offer", "mode", "ei", "acn_session", "attributed", "ended_by",
+        "ended_at", "status", "events", "confirmation_form",
+    }  # fmt: skip
+    assert set(served[0]["events"][0]) >= {"kind", "step", "at"}
+
+
+def test_wait_for_orders_polls_until_the_predicate_holds(shop: DemoShop) -> None:
+    timer = threading.Timer(0.1, lambda: httpx.get(f"{shop.sfr_url}/sfr/offre/fibre"))
+    timer.start()
+    orders = shop.wait_for_orders(lambda orders: len(orders) == 1)
+    assert orders[0]["ended_by"] == "direct"
+    with pytest.raises(TimeoutError, match="did not reach"):
+        shop.wait_for_orders(lambda orders: len(orders) == 2, timeout=0.2)
+
+
+def test_unknown_hosts_get_a_clear_404(shop: DemoShop) -> None:
+    response = httpx.get(f"{shop.acn_url}/", headers={"Host": f"example.com:{shop.port}"})
+    assert response.status_code == 404
+    assert "127.0.0.1 (the ACN shop) and localhost (the SFR order site)" in response.text
+
+
+def test_the_shop_starts_fast_and_stops_without_a_thread_left() -> None:
+    before = set(threading.enumerate())
+    started = time.monotonic()
+    with DemoShop(port=0) as shop:
+        assert time.monotonic() - started < 1.0
+        assert httpx.get(f"{shop.acn_url}/acn/boutique").status_code == 200
+        assert shop.link(offer="adsl", mode="spa") == (
+            f"http://127.0.0.1:{shop.port}/acn/go/adsl?ei=EI-0001&mode=spa"
+        )
+        assert shop.rules().merchant_session.account_url == (
+            f"http://localhost:{shop.port}/sfr/mon-espace-client/"
+        )
+    assert set(threading.enumerate()) <= before
+
+
+def test_a_port_in_use_is_a_usage_error(shop: DemoShop) -> None:
+    with pytest.raises(UsageError, match=rf"port {shop.port} is already in use"):
+        DemoShop(port=shop.port).start()
+
+
+def test_create_app_refuses_an_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="expected 'mpa' or 'spa'"):
+        create_app(default_mode="amp")  # type: ignore[arg-type]
+
+
+# -- the validators -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phone", "valid"),
+    [
+        ("06 12 34 56 78", True),
+        ("01.23.45.67.89", True),
+        ("+33 6 12 34 56 78", True),
+        ("0612345678", True),
+        ("00 12 34 56 78", False),
+        ("06 12 34 56", False),
+        ("+44 6 12 34 56 78", False),
+        ("téléphone", False),
+    ],
+)
+def test_french_phone_numbers(phone: str, valid: bool) -> None:
+    assert is_french_phone(phone) is valid
+
+
+@pytest.mark.parametrize(
+    ("iban", "valid"),
+    [
+        (IBAN, True),
+        ("fr7630006000011234567890189", True),
+        ("FR76 3000 6000 0112 3456 7890 188", False),  # check digits fail
+        ("DE89 3704 0044 0532 0130 00", False),  # valid, but not French
+        ("FR76", False),
+    ],
+)
+def test_iban_shape_and_check_digits(iban: str, valid: bool) -> None:
+    assert is_iban(iban) is valid
+
+
+def test_card_number_is_optional_but_checked() -> None:
+    assert is_card_number("")
+    assert is_card_number("4111 1111 1111 1111")
+    assert not is_card_number("4111 1111 1111 1112")
+
+
+def test_not_eligible_addresses() -> None:
+    assert not is_eligible("Lieu-dit ZONE BLANCHE")
+    assert not is_eligible("2 rue Haute 99999 Ailleurs")
+    assert is_eligible(ADDRESS)
+
+
+# -- preflight serve-demo -------------------------------------------------------------------
+
+
+def test_serve_demo_prints_both_hosts_and_stops_cleanly_on_ctrl_c() -> None:
+    command = [sys.executable, "-m", "preflight", "serve-demo", "--port", "0", "--mode", "spa"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(5)]
+        truth_url = lines[4].split()[-1]
+        assert re.fullmatch(r"http://localhost:\d+/__truth/orders", truth_url), lines
+        assert httpx.get(truth_url).json() == []
+        assert "mode=spa" in lines[2] and "http://127.0.0.1:" in lines[1]
+
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+
+    assert process.returncode == 0
+    assert "Traceback" not in err and "Stopping the demo shop." in out
+
+
+def test_serve_demo_on_a_port_in_use_says_so_and_exits_2(shop: DemoShop) -> None:
+    command = [sys.executable, "-m", "preflight", "serve-demo", "--port", str(shop.port)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"port {shop.port} is already in use" in done.stderr
+    assert "Traceback" not in done.stderr
