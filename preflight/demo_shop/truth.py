@@ -201,15 +201,16 @@ class Truth:
                 raise UnknownToken(value)
             return self._show(token, how)
 
-    def beacon(self, value: str) -> EndCause | None:
-        """A page reported its own showing (`pageshow`); returns the replay it was, if any."""
+    def beacon(self, value: str, *, persisted: bool = False) -> EndCause | None:
+        """A page reported its own showing (`pageshow`; `persisted` when restored from the
+        back/forward cache); returns the replay it was, if any."""
         with self._lock:
             token = self._tokens.get(value)
             if token is None:
                 raise UnknownToken(value)
-            return self._show(token, "beacon").replay
+            return self._show(token, "beacon", via="bfcache" if persisted else "beacon").replay
 
-    def _show(self, token: Token, how: Showing) -> Shown:
+    def _show(self, token: Token, how: Showing, *, via: str | None = None) -> Shown:
         order = self._orders[token.order_id]
         if how == "get":
             replay = token.state != "fresh"
@@ -226,13 +227,17 @@ class Truth:
                 cause = "reload"
             else:
                 cause = "back" if token.seq < order.current_seq else "forward"
-            self._end(order, cause, token.step)
+            self._end(order, cause, token.step, via=via or how)
         order.current_seq = token.seq
         order.step = token.step
         return Shown(copy.deepcopy(order), copy.deepcopy(token), cause)
 
-    def _end(self, order: Order, cause: EndCause, step: str) -> None:
+    def _end(self, order: Order, cause: EndCause, step: str, *, via: str | None = None) -> None:
         event: dict[str, Any] = {"kind": cause, "step": step, "at": _now()}
+        if via:
+            # How the showing reached the server (get, beacon, bfcache, fetch): evidence of
+            # what the browser did, for tests and measurements.
+            event["via"] = via
         if order.status != "in_progress":
             event["after_order"] = True
         elif order.ended_by is None:

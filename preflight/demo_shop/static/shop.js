@@ -5,9 +5,10 @@
 
   // Every showing of a step page is reported, persisted or not: a page restored from the
   // back/forward cache or the HTTP cache makes no request, so only the page can tell.
-  addEventListener("pageshow", () => {
+  addEventListener("pageshow", (event) => {
     const token = document.body && document.body.dataset.token;
-    if (token) navigator.sendBeacon("/sfr/api/vu", new URLSearchParams({ t: token }));
+    const persisted = event.persisted ? "1" : "0";
+    if (token) navigator.sendBeacon("/sfr/api/vu", new URLSearchParams({ t: token, persisted }));
   });
 
   // Customer service, delegated so it also works on pages whose header is re-rendered.

@@ -1,0 +1,222 @@
+"""The demo shop in real browsers (both engines, both shop modes): what the truth records for
+an order that goes through, and for each action that ends the ACN session.
+
+Back is a trusted click (a script `history.back()` without user activation is ignored by both
+engines) followed by `history.back()`. With the back/forward cache on, Firefox over WebDriver
+BiDi restores the page without telling Playwright, whose waits then hang on it: after a Back
+these tests read the shop's truth, never the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from preflight.demo_shop import DemoShop
+
+ADDRESS = "12 rue de la Paix, 75002 Paris"
+MODES = ["mpa"]  # the single-page mode joins when it lands
+
+
+def only(orders: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(orders) == 1, orders
+    return orders[0]
+
+
+def ended(shop: DemoShop, cause: str) -> dict[str, Any]:
+    """Wait until the one order has ended with `cause`; the order."""
+    orders = shop.wait_for_orders(lambda o: len(o) == 1 and o[0]["ended_by"] is not None)
+    order = only(orders)
+    assert order["attributed"] is False
+    assert order["ended_by"] == cause, order
+    return order
+
+
+def from_the_boutique(page: Page, shop: DemoShop, mode: str) -> None:
+    """The EI's way in: the ACN boutique, then the order link."""
+    page.goto(f"{shop.acn_url}/acn/boutique?mode={mode}")
+    expect(page).to_have_title("Boutique en ligne ACN")
+    page.get_by_role("link", name="Commander la Fibre").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Box Fibre SFR")
+    prefix = "app" if mode == "spa" else "sfr"
+    assert page.url.startswith(f"{shop.sfr_url}/{prefix}/offre/fibre?acn=acn-")
+
+
+def to_eligibility(page: Page, shop: DemoShop, mode: str) -> None:
+    from_the_boutique(page, shop, mode)
+    page.get_by_text("Tester mon éligibilité").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Test d'éligibilité")
+
+
+def to_details(page: Page, shop: DemoShop, mode: str) -> None:
+    to_eligibility(page, shop, mode)
+    page.fill("#adresse", ADDRESS)
+    page.click("#tester")
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+    page.click("#continuer")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos coordonnées")
+
+
+@pytest.fixture
+def bfcache_context(bfcache_browser: Browser) -> Iterator[BrowserContext]:
+    context = bfcache_browser.new_context()
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_acn_link_to_confirmation_is_attributed(page: Page, shop: DemoShop, mode: str) -> None:
+    to_details(page, shop, mode)
+    page.fill("#nom", "Jeanne Martin")
+    page.fill("#telephone", "06 12 34 56 78")
+    page.fill("#email", "jeanne.martin@example.org")
+    page.click("#valider")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif")
+    page.click("#commander-plus-tard")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Commande enregistrée")
+    expect(page.get_by_text("Le panier a été envoyé au client par e-mail")).to_be_visible()
+
+    order = only(shop.wait_for_orders(lambda o: o and o[0]["status"] != "in_progress"))
+    assert (order["attributed"], order["ended_by"], order["status"]) == (
+        True,
+        None,
+        "saved_for_later",
+    )
+    assert order["mode"] == mode
+    expect(page.get_by_test_id("order-number")).to_have_text(order["number"])
+    expect(page.get_by_test_id("order-type")).to_have_text("Fibre")
+    expect(page.get_by_test_id("order-date")).to_have_text(order["placed_on"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_validation_errors_in_the_browser_keep_the_session(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_eligibility(page, shop, mode)
+    page.click("#tester")
+    expect(page.locator(".field-error")).to_have_text("Veuillez saisir une adresse")
+    page.fill("#adresse", "Zone blanche, 12000 Rodez")
+    page.click("#tester")
+    expect(page.get_by_test_id("eligibility-error")).to_have_text(
+        "Votre adresse n'est pas éligible à cette offre."
+    )
+    expect(page.locator("#adresse")).to_have_value("Zone blanche, 12000 Rodez")
+    page.fill("#adresse", ADDRESS)
+    page.click("#tester")
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+
+    order = only(shop.orders())
+    assert order["attributed"] is True and order["ended_by"] is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_refresh_on_the_eligibility_page_ends_the_session(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_eligibility(page, shop, mode)
+    shop.wait_for_orders(lambda o: o[0]["step"] == "eligibilite")
+
+    page.reload()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Test d'éligibilité")
+    assert ended(shop, "reload")["ended_at"] == "eligibilite"
+
+
+def go_back(page: Page) -> None:
+    # A trusted click first: without user activation both engines ignore history.back().
+    page.get_by_role("heading", level=1).click()
+    page.evaluate("history.back()")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_back_from_the_details_page_ends_the_session(page: Page, shop: DemoShop, mode: str) -> None:
+    to_details(page, shop, mode)
+
+    go_back(page)
+
+    order = ended(shop, "back")
+    assert order["ended_at"] == "eligibilite"
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_back_with_the_bfcache_on_ends_the_session(
+    bfcache_context: BrowserContext, shop: DemoShop, mode: str, browser_name: str
+) -> None:
+    page = bfcache_context.new_page()
+    to_details(page, shop, mode)
+
+    go_back(page)
+
+    order = ended(shop, "back")
+    assert order["ended_at"] == "eligibilite"
+    back = next(e for e in order["events"] if e["kind"] == "back")
+    # What each engine did (see the report): restored from the bfcache, or reloaded.
+    print(f"{browser_name} {mode} back with bfcache on: seen via {back['via']}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_etre_rappele_ends_the_session(page: Page, shop: DemoShop, mode: str) -> None:
+    to_details(page, shop, mode)
+
+    page.get_by_role("button", name="Être rappelé").click()
+
+    expect(page.get_by_text("Un conseiller vous rappellera")).to_be_visible()
+    order = ended(shop, "customer_service")
+    assert order["ended_at"] == "coordonnees"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_chat_bubble_opens_a_popup_and_ends_the_session(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_eligibility(page, shop, mode)
+
+    with page.expect_popup() as popup:
+        page.get_by_role("button", name="Chat").click()
+
+    expect(popup.value.get_by_role("heading", level=1)).to_have_text("Chat")
+    assert ended(shop, "customer_service")["ended_at"] == "eligibilite"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_conditions_anchor_and_legal_notice_tab_keep_the_session(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_eligibility(page, shop, mode)
+
+    page.get_by_role("link", name="Voir les conditions").click()
+    assert page.url.endswith("#conditions")
+    with page.expect_popup() as legal:
+        page.get_by_role("link", name="Mentions légales").click()
+    expect(legal.value.get_by_role("heading", level=1)).to_have_text("Mentions légales")
+    page.fill("#adresse", ADDRESS)
+    page.click("#tester")
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+
+    order = only(shop.orders())
+    assert order["attributed"] is True and order["ended_by"] is None, order
+
+
+def test_espace_client_login_leaves_cookie_and_storage_to_clean(page: Page, shop: DemoShop) -> None:
+    page.goto(f"{shop.sfr_url}/sfr/mon-espace-client/")
+    expect(page.get_by_test_id("account-logged-out")).to_be_visible()
+    page.fill("#identifiant", "client.test@example.fr")
+    page.fill("#mot-de-passe", "demo1234")
+    page.click("#se-connecter")
+
+    expect(page.get_by_test_id("account-logged-in")).to_contain_text("Bonjour Client Test")
+    expect(page.locator("body")).to_have_attribute("data-storage", "ready")
+    login = next(c for c in page.context.cookies() if c["name"] == "sfr_login")
+    assert login["expires"] > 0  # persistent, not a session cookie
+    assert page.evaluate("localStorage.getItem('sfr_user')") == "client.test@example.fr"
+    assert page.evaluate("caches.has('sfr-v1')") is True
+    databases = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+    assert "sfr" in databases
+
+    page.click("#se-deconnecter")
+    expect(page.get_by_test_id("account-logged-out")).to_be_visible()
+    assert not [c for c in page.context.cookies() if c["name"] == "sfr_login"]
