@@ -31,7 +31,14 @@ EventKind = Literal[
     "note",  # anything else worth a line in the timeline (browser closed, probe missing…)
 ]
 NavKind = Literal[
-    "navigate", "back", "forward", "reload", "spa_push", "spa_replace", "spa_traverse"
+    "navigate",
+    "back",
+    "forward",
+    "reload",
+    "spa_push",
+    "spa_replace",
+    "spa_traverse",
+    "fragment",  # a new history entry for an in-page anchor: no load, no request
 ]
 ViolationKind = Literal["back", "forward", "reload", "customer_service", "left_session"]
 WarningKind = Literal["payment_without_order_later", "second_merchant_tab", "eligibility_error"]

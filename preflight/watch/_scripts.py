@@ -1,0 +1,47 @@
+"""The JavaScript the watcher injects: the probe (always) and the guard (guard mode)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from preflight.rules import Rules
+
+BINDING = "__preflightReport"
+_MARK = "/*__PREFLIGHT_CONFIG__*/ {}"
+
+
+@lru_cache(maxsize=4)
+def _source(name: str) -> str:
+    return resources.files("preflight.watch").joinpath(name).read_text(encoding="utf-8")
+
+
+def _fill(name: str, config: dict[str, object]) -> str:
+    source = _source(name)
+    # JSON is valid JavaScript; `</` is escaped so the text is safe anywhere it is embedded.
+    return source.replace(_MARK, json.dumps(config, ensure_ascii=False).replace("</", "<\\/"), 1)
+
+
+def probe_script(rules: Rules) -> str:
+    order, cs = rules.order, rules.customer_service
+    return _fill(
+        "probe.js",
+        {
+            "binding": BINDING,
+            "cs_selectors": cs.selectors,
+            "cs_texts": cs.texts,
+            "cs_urls": cs.urls,
+            "order_later": order.order_later,
+            "eligibility_error": order.eligibility_error,
+            "confirmation": order.confirmation,
+            "order_number": order.order_number,
+            "order_type": order.order_type,
+            "order_date": order.order_date,
+        },
+    )
+
+
+def guard_script(rules: Rules, lang: Literal["fr", "en"] = "fr") -> str:
+    return _fill("guard.js", {"merchant": rules.order.merchant, "lang": lang})

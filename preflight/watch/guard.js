@@ -1,0 +1,111 @@
+// preflight's guard, injected after the probe when guard mode is on (`preflight order`).
+//
+// It stops, where the browser lets a page do so, the actions that would end the ACN session:
+// a leave-page prompt (`beforeunload`) for reload/back/forward on the merchant's pages, a
+// confirmation before a customer-service click, and the reload/back keyboard shortcuts. It adds
+// one banner, in a closed shadow root under <html>, and changes nothing else in the page.
+(() => {
+  "use strict";
+  const CONFIG = /*__PREFLIGHT_CONFIG__*/ {};
+  if (window.top !== window || window.__preflightGuard) return;
+  const TEXT = {
+    fr: {
+      banner: "preflight surveille la session ACN : n'utilisez ni Précédent, ni Suivant, ni Actualiser, ni le service client.",
+      confirm: "Attention : « {label} » est un contact du service client.\n\nL'utiliser maintenant met fin à la session ACN : cette commande ne sera PAS attribuée à votre boutique ACN.\n\nAnnuler (recommandé) : rester sur la commande.\nOK : continuer quand même.",
+    },
+    en: {
+      banner: "preflight is watching the ACN session: do not use Back, Forward, Refresh or customer service.",
+      confirm: "Warning: « {label} » contacts customer service.\n\nUsing it now ends the ACN session: this order will NOT be attributed to your ACN shop.\n\nCancel (recommended): stay on the order.\nOK: go on anyway.",
+    },
+  };
+  const T = TEXT[CONFIG.lang] || TEXT.fr;
+  const merchant = (CONFIG.merchant || []).map((glob) => {
+    let out = "";
+    for (const c of glob) out += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
+    return new RegExp("^" + out + "$");
+  });
+  const onMerchant = () => merchant.some((r) => r.test(location.href));
+  const report = (data) => window.__preflight && window.__preflight.send("guard", data);
+
+  // --- banner ---------------------------------------------------------------------------------
+  function banner() {
+    if (!onMerchant() || !document.documentElement) return;
+    const host = document.createElement("preflight-guard");
+    // The host lets clicks through: the banner must never stand in the customer's way.
+    host.style.cssText = "all:initial;position:fixed;z-index:2147483647;left:0;right:0;bottom:0;pointer-events:none";
+    const root = host.attachShadow({ mode: "closed" });
+    const bar = document.createElement("div");
+    bar.setAttribute("role", "status");
+    bar.textContent = "🛡 " + T.banner;
+    bar.style.cssText = "font:13px/1.4 system-ui,sans-serif;background:#0b5;color:#fff;padding:4px 10px;opacity:.92";
+    root.appendChild(bar);
+    document.documentElement.appendChild(host);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", banner, { once: true });
+  else banner();
+
+  // --- leave-page prompt ----------------------------------------------------------------------
+  // `beforeunload` fires for a link or a form as well as for reload/back: a navigation the page
+  // itself starts just after a click or a submit is the order going on, and is let through.
+  let allowUntil = 0;
+  const allow = () => {
+    allowUntil = Date.now() + 1500;
+  };
+  const NAVIGATING = "a[href],button,input[type=submit],input[type=image],[role=link],[role=button]";
+  window.addEventListener("click", (e) => {
+    const el = e.target instanceof Element ? e.target.closest(NAVIGATING) : null;
+    if (!el) return;
+    if (el.tagName === "A") {
+      const href = el.getAttribute("href") || "";
+      if (href.startsWith("#") || /^(tel|mailto|javascript):/i.test(href) || el.target === "_blank") return;
+    }
+    allow();
+  }, true);
+  window.addEventListener("submit", allow, true);
+  const origSubmit = HTMLFormElement.prototype.submit;
+  HTMLFormElement.prototype.submit = function submit() {
+    allow();
+    return origSubmit.call(this);
+  };
+  window.addEventListener("beforeunload", (e) => {
+    if (!onMerchant() || Date.now() < allowUntil) return;
+    e.preventDefault();
+    e.returnValue = "";
+    report({ action: "beforeunload" });
+  });
+
+  // --- keyboard shortcuts for reload and back -------------------------------------------------
+  function editable(el) {
+    if (!(el instanceof Element)) return false;
+    if (el.isContentEditable) return true;
+    if (el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+    if (el.tagName !== "INPUT") return false;
+    return !/^(button|submit|reset|checkbox|radio|file|image|color|range)$/i.test(el.type || "text");
+  }
+  window.addEventListener("keydown", (e) => {
+    if (!onMerchant()) return;
+    const k = e.key;
+    let what = null;
+    if (k === "F5") what = "F5";
+    else if ((e.ctrlKey || e.metaKey) && (k === "r" || k === "R")) what = "Ctrl+R";
+    else if (e.altKey && (k === "ArrowLeft" || k === "ArrowRight")) what = "Alt+" + k.slice(5);
+    else if (k === "BrowserBack" || k === "BrowserForward" || k === "BrowserRefresh") what = k;
+    else if (k === "Backspace" && !editable(e.target) && !editable(document.activeElement)) what = "Backspace";
+    if (!what) return;
+    e.preventDefault();
+    report({ action: "key", key: what });
+  }, true);
+
+  // --- customer service: called by the probe's click listener (capture phase, before the page)
+  function confirmCustomerService(e, cs) {
+    if (!onMerchant()) return true;
+    const ok = window.confirm(T.confirm.replace("{label}", cs.el ? (window.__preflight.labelOf(cs.el) || cs.match) : cs.match));
+    if (!ok) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+    report({ action: "customer_service", answer: ok ? "ok" : "cancel" });
+    return ok;
+  }
+  Object.defineProperty(window, "__preflightGuard", { value: { confirmCustomerService }, enumerable: false });
+})();

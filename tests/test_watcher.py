@@ -1,0 +1,269 @@
+"""The watcher against real browsers and the demo shop, whose truth is the oracle.
+
+Every case runs on both engines (`--browser chromium --browser firefox`), with the back/forward
+cache off (Playwright's default) and on (a real user's browser), and asserts that the watcher's
+verdict agrees with what the shop recorded (attributed or not, and what ended the session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from preflight.demo_shop import DemoShop
+from preflight.watch import Event, Watcher
+
+Orders = list[dict[str, Any]]
+# The shop's word for "reached without the ACN link" is `direct`; the watcher's `left_session`.
+TRUTH_KIND = {"left_session": "direct"}
+
+
+@pytest.fixture(scope="session")
+def watch_shop() -> Iterator[DemoShop]:
+    with DemoShop(port=0) as shop:
+        yield shop
+
+
+@pytest.fixture
+def shop(watch_shop: DemoShop) -> DemoShop:
+    watch_shop.reset()
+    return watch_shop
+
+
+@pytest.fixture(params=[False, True], ids=["bfcache-off", "bfcache-on"])
+def bfcache(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+@pytest.fixture
+def order_context(
+    bfcache: bool, request: pytest.FixtureRequest, browser: Browser
+) -> Iterator[BrowserContext]:
+    chosen: Browser = request.getfixturevalue("bfcache_browser") if bfcache else browser
+    context = chosen.new_context()
+    yield context
+    context.close()
+
+
+class Watched:
+    """A watcher on a fresh context, and the events it streamed."""
+
+    def __init__(self, context: BrowserContext, shop: DemoShop, **options: Any) -> None:
+        self.events: list[Event] = []
+        self.watcher = Watcher(shop.rules(), on_event=self.events.append, **options)
+        self.watcher.attach(context)
+        self.page = context.new_page()
+        self.shop = shop
+
+    def kinds(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.kind == kind]
+
+    def navs(self) -> list[str | None]:
+        return [e.nav for e in self.kinds("navigation")]
+
+
+@pytest.fixture
+def watched(order_context: BrowserContext, shop: DemoShop) -> Watched:
+    return Watched(order_context, shop)
+
+
+# --- driving the demo shop's order flow, as a customer would (trusted clicks) ---------------
+
+
+def start(w: Watched, mode: str = "mpa") -> None:
+    w.watcher.step = "offre"
+    w.page.goto(w.shop.link(offer="fibre", mode=mode))
+    w.page.locator("#tester-eligibilite").wait_for()
+
+
+def to_eligibility(w: Watched) -> None:
+    w.page.click("#tester-eligibilite")
+    w.page.locator("#adresse").wait_for()
+    w.watcher.step = "eligibilite"
+
+
+def to_details(w: Watched, address: str = "12 rue de la Paix, 75002 Paris") -> None:
+    w.page.fill("#adresse", address)
+    w.page.click("#tester")
+    w.page.locator("#continuer").wait_for()
+    w.page.click("#continuer")
+    w.page.locator("#nom").wait_for()
+    w.watcher.step = "coordonnees"
+
+
+def to_summary(w: Watched) -> None:
+    w.page.fill("#nom", "Camille Martin")
+    w.page.fill("#telephone", "0612345678")
+    w.page.fill("#email", "camille@example.fr")
+    w.page.click("#valider")
+    w.page.locator("#commander-plus-tard").wait_for()
+    w.watcher.step = "recapitulatif"
+
+
+def to_confirmation_later(w: Watched) -> None:
+    w.page.click("#commander-plus-tard")
+    w.page.locator("[data-testid=order-number]").wait_for()
+    w.watcher.step = "confirmation"
+
+
+def to_confirmation_paid(w: Watched) -> None:
+    w.page.click("#payer-maintenant")
+    w.page.locator("#iban").wait_for()
+    w.watcher.step = "paiement"
+    w.page.fill("#iban", "FR7630006000011234567890189")
+    w.page.fill("#carte", "4970101122334455")
+    w.page.click("#payer")
+    w.page.locator("[data-testid=order-number]").wait_for()
+    w.watcher.step = "confirmation"
+
+
+def last_order(shop: DemoShop, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    orders = shop.wait_for_orders(lambda o: bool(o) and until(o[-1]), timeout=10)
+    return orders[-1]
+
+
+def ended(order: dict[str, Any]) -> bool:
+    return order["ended_by"] is not None
+
+
+def assert_agrees_with_truth(w: Watched, order: dict[str, Any]) -> None:
+    outcome = w.watcher.outcome()
+    assert (outcome.verdict != "lost") == order["attributed"], (outcome, order)
+    if not order["attributed"]:
+        first = outcome.violations[0].kind
+        assert TRUTH_KIND.get(first, first) == order["ended_by"], (outcome.violations, order)
+
+
+# --- clean orders ------------------------------------------------------------------------------
+
+
+def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(watched: Watched) -> None:
+    w = watched
+    start(w)
+    w.page.click("#voir-conditions")  # an in-page anchor: a new entry, no load
+    with w.page.expect_popup() as popup:  # « Mentions légales » opens in a new tab
+        w.page.click("#mentions-legales")
+    popup.value.wait_for_load_state()
+    popup.value.close()
+    to_eligibility(w)
+    w.page.click("#tester")  # empty address: the shop's own validation error
+    w.page.locator("#adresse").wait_for()
+    to_details(w)
+    to_summary(w)
+    to_confirmation_later(w)
+    w.watcher.settle()
+
+    outcome = w.watcher.outcome()
+    order = last_order(w.shop, lambda o: o["status"] != "in_progress")
+    assert outcome.verdict == "attributed", outcome
+    assert order["attributed"] is True
+    assert outcome.order is not None and outcome.order.number == order["number"]
+    assert "fragment" in w.navs()
+    assert [e.page for e in w.kinds("new_tab")] == [2]
+    assert set(w.navs()) <= {"navigate", "fragment"}, w.navs()
+    assert_agrees_with_truth(w, order)
+
+
+def test_payment_without_order_later_is_at_risk(watched: Watched) -> None:
+    w = watched
+    start(w)
+    to_eligibility(w)
+    to_details(w)
+    to_summary(w)
+    to_confirmation_paid(w)  # through the /sfr/suite redirect, as a payment provider returns
+    w.watcher.settle()
+
+    outcome = w.watcher.outcome()
+    order = last_order(w.shop, lambda o: o["status"] == "paid")
+    assert outcome.verdict == "at_risk", outcome
+    assert [x.kind for x in outcome.warnings] == ["payment_without_order_later"]
+    assert "/sfr/paiement" in outcome.warnings[0].url
+    assert_agrees_with_truth(w, order)
+
+
+# --- what ends the session -----------------------------------------------------------------
+
+
+def test_back_after_a_trusted_click_is_lost(watched: Watched) -> None:
+    w = watched
+    start(w)
+    to_eligibility(w)
+    to_details(w)
+    w.page.mouse.click(2, 300)  # user activation: a script history.back() is ignored without
+    w.page.evaluate("history.back()")
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+
+    assert w.watcher.outcome().verdict == "lost"
+    back = w.kinds("navigation")[-1]
+    assert back.nav == "back" and "probe:stamp" in back.sources, back
+    assert w.watcher.violations[0].step == "coordonnees"
+    assert_agrees_with_truth(w, order)
+
+
+def test_forward_is_seen_after_a_back(watched: Watched) -> None:
+    w = watched
+    start(w)
+    to_eligibility(w)
+    w.page.mouse.click(2, 300)
+    w.page.evaluate("history.back()")
+    last_order(w.shop, ended)
+    w.watcher.settle()
+    w.page.mouse.click(2, 300)
+    w.page.evaluate("history.forward()")
+    order = last_order(w.shop, lambda o: [e["kind"] for e in o["events"]][-1] == "forward")
+    w.watcher.settle()
+
+    assert [v.kind for v in w.watcher.violations] == ["back", "forward"]
+    assert_agrees_with_truth(w, order)
+
+
+def test_reload_is_lost(watched: Watched) -> None:
+    w = watched
+    start(w)
+    to_eligibility(w)
+    w.page.reload()
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+
+    assert [v.kind for v in w.watcher.violations] == ["reload"]
+    reload = w.kinds("navigation")[-1]
+    assert {"probe:stamp", "probe:timing"} <= set(reload.sources), reload
+    assert_agrees_with_truth(w, order)
+
+
+@pytest.mark.parametrize("control", ["#service-client", "#etre-rappele", "#chat", "#appel-1023"])
+def test_each_customer_service_control_is_lost(watched: Watched, control: str) -> None:
+    w = watched
+    start(w)
+    to_eligibility(w)
+    # A mouse click at the control: trusted like a locator click, without waiting for the
+    # navigation a `tel:` link schedules and never performs (Firefox waits for it forever).
+    box = w.page.locator(control).bounding_box()
+    assert box is not None
+    w.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+
+    outcome = w.watcher.outcome()
+    assert outcome.verdict == "lost"
+    assert outcome.violations[0].kind == "customer_service"
+    click = w.kinds("customer_service")[0]
+    assert click.sources == ["probe:click"], click
+    assert_agrees_with_truth(w, order)
+
+
+def test_merchant_reached_without_the_acn_link_is_left_session(watched: Watched) -> None:
+    w = watched
+    w.page.goto(f"{w.shop.sfr_url}/sfr/offre/fibre")
+    w.page.locator("#tester-eligibilite").wait_for()
+    order = last_order(w.shop, lambda o: True)
+    w.watcher.settle()
+
+    outcome = w.watcher.outcome()
+    assert outcome.verdict == "lost" and not outcome.entry_seen
+    assert [v.kind for v in outcome.violations] == ["left_session"]
+    assert_agrees_with_truth(w, order)
