@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from preflight.errors import ReportError
-from preflight.report import Report, ReportWriter, load_events, load_report, redact_url
+from preflight.report import (
+    Report,
+    ReportWriter,
+    load_events,
+    load_report,
+    recover,
+    redact_url,
+)
 from preflight.rules import Rules, load_rules
 from preflight.watch.events import Event, OrderInfo, Outcome, Violation, Warning
 
@@ -511,3 +518,107 @@ def test_a_full_disk_keeps_every_whole_event_and_the_previous_report(
     assert result["final"] == [1, 2, 3, 5]
     assert result["final_report"]["incomplete"] is True
     assert result["final_report"]["verdict"] == "attributed"
+
+
+KILLED_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from preflight.report import ReportWriter
+    from preflight.rules import load_rules
+    from preflight.watch.events import Event
+
+    rw = ReportWriter(Path(sys.argv[1]), load_rules("demo"))
+    for seq in range(1, 6):
+        rw.on_event(Event(seq=seq, kind="navigation", nav="navigate", url="http://localhost/sfr/a"))
+    os.kill(os.getpid(), signal.SIGKILL)  # no finally, no atexit: the hardest stop there is
+    """
+)
+
+
+def test_a_killed_process_leaves_every_event_and_a_report_saying_incomplete(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_SCRIPT, str(tmp_path / "r")],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == -9, done.stderr
+    assert [e.seq for e in load_events(tmp_path / "r")] == [1, 2, 3, 4, 5]
+    assert load_report(tmp_path / "r").incomplete is True
+    html_path = recover(tmp_path / "r")
+    report = load_report(tmp_path / "r")
+    assert (report.incomplete, report.events, report.verdict) == (True, 5, None)
+    text = html.unescape(html_path.read_text("utf-8"))
+    assert "Rapport incomplet" in text
+    assert text.count('<tr class="info">') == 5
+
+
+# A real full disk: a 256 KiB tmpfs mounted in a private mount namespace (`unshare -rm`, so no
+# root is needed and nothing outside the child process sees it).
+TMPFS_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from preflight.errors import ReportError
+    from preflight.report import ReportWriter, load_events, load_report
+    from preflight.rules import load_rules
+    from preflight.watch.events import Event, Outcome
+
+    disk = Path(sys.argv[1])
+    rw = ReportWriter(disk / "r", load_rules("demo"))
+    filler = disk / "filler"
+    filler.write_bytes(b"x" * 196608)  # room the test frees later, as a user would
+    seq, error = 0, None
+    while error is None and seq < 100000:
+        seq += 1
+        event = Event(seq=seq, kind="note", url="http://localhost/a", detail={"m": "y" * 20})
+        try:
+            rw.on_event(event)
+        except ReportError as caught:
+            error = str(caught)
+    result = {"error": error, "failed_seq": seq}
+    result["logged"] = [e.seq for e in load_events(disk / "r")]
+    try:
+        rw.finish(Outcome(verdict="attributed", entry_seen=True), incomplete=True)
+    except ReportError as caught:
+        result["finish_error"] = str(caught)
+    result["provisional_incomplete"] = load_report(disk / "r").incomplete
+    filler.unlink()
+    rw.finish(Outcome(verdict="attributed", entry_seen=True), incomplete=True)
+    result["final"] = load_report(disk / "r").model_dump(mode="json")
+    print(json.dumps(result))
+    """
+)
+
+
+def test_a_real_full_disk_is_a_clear_error_and_the_log_stays_whole(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    shell = (
+        f'mount -t tmpfs -o size=256k tmpfs {disk} || exit 77; exec {sys.executable} -c "$0" {disk}'
+    )
+    try:
+        done = subprocess.run(
+            ["unshare", "-rm", "sh", "-c", shell, TMPFS_SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except FileNotFoundError:
+        pytest.skip("no unshare here (util-linux); the RLIMIT_FSIZE test covers the same path")
+    if done.returncode == 77 or "unshare:" in done.stderr:
+        pytest.skip(f"cannot mount a private tmpfs here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert "the disk is full" in result["error"]
+    assert str(disk / "r" / "events.jsonl") in result["error"]
+    # Every event that was accepted is in the log, whole; the refused one is not.
+    assert result["logged"] == list(range(1, result["failed_seq"]))
+    assert "report not written" in result["finish_error"]
+    assert result["provisional_incomplete"] is True
+    assert result["final"]["incomplete"] is True
+    assert result["final"]["events"] == result["failed_seq"] - 1

@@ -3,14 +3,18 @@ the canary values typed in the page reach no file, on Chromium and Firefox alike
 
 from __future__ import annotations
 
+import contextlib
 import io
+import signal
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserType, Page
 
-from preflight.report import MASK_COLOR, ReportWriter, load_report
+from preflight.report import MASK_COLOR, ReportWriter, load_events, load_report
 from preflight.rules import Rules, load_rules
 from preflight.watch.events import Event, Outcome
 
@@ -232,3 +236,46 @@ def test_support_bundle_of_a_closed_page_still_writes_the_message(
     assert "Adresse de service : 3 rue Close" in text
     assert "Téléphone joignable en journée : ……………… (à compléter)" in text
     assert "aucune n'a pu être prise" in text
+
+
+def test_a_browser_killed_mid_order_leaves_the_log_and_an_incomplete_report(
+    browser_type: BrowserType,
+    browser_type_launch_args: dict[str, Any],
+    rules: Rules,
+    tmp_path: Path,
+) -> None:
+    me = psutil.Process()
+    before = {child.pid for child in me.children(recursive=True)}
+    # A browser of its own: the shared one must survive this test.
+    browser = browser_type.launch(**browser_type_launch_args)
+    try:
+        # Its main process is a new child of Playwright's driver (itself our child); the shared
+        # browser's processes, even ones it starts meanwhile, descend from another parent.
+        drivers = {child.pid for child in me.children()}
+        roots = [
+            process
+            for process in me.children(recursive=True)
+            if process.pid not in before and process.ppid() in drivers
+        ]
+        assert roots, "the launched browser's process was not found"
+        page = browser.new_page()
+        page.set_content(FORM)
+        rw = ReportWriter(tmp_path / "r", rules, screenshot_timeout_ms=3000)
+        rw.on_event(step_event(1))
+        assert rw.screenshot(page, step_event(1)).path is not None
+        for root in roots:
+            for process in [*root.children(recursive=True), root]:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.send_signal(signal.SIGKILL)
+        rw.on_event(Event(seq=2, kind="page_closed", url="about:blank"))
+        record = rw.screenshot(page, step_event(2))
+        assert record.path is None and record.reason
+        html = rw.close()
+    finally:
+        with contextlib.suppress(Exception):
+            browser.close()
+    assert html is not None and html.exists()
+    report = load_report(tmp_path / "r")
+    assert (report.incomplete, report.events) == (True, 2)
+    assert [e.seq for e in load_events(tmp_path / "r")] == [1, 2]
+    assert [s.path is not None for s in report.screenshots] == [True, False]

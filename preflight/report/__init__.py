@@ -7,7 +7,8 @@
         rw.finish(outcome)                 # report.json + report.html, atomically
 
 Leaving the block without `finish` (an exception, a killed browser) marks the report
-incomplete; `load_events(folder)` reads the log back, even after a crash.
+incomplete; `load_events(folder)` reads the log back, even after a crash, and
+`recover(folder)` writes the HTML of a report whose process was killed outright.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from preflight.report.dates import add_business_days, expected_validation
 from preflight.report.models import OrderReport, Report, ScreenshotRecord, load_report
 from preflight.report.privacy import redact_url
-from preflight.report.writer import MASK_COLOR, ReportWriter, load_events
+from preflight.report.writer import MASK_COLOR, ReportWriter, load_events, recover
 
 __all__ = [
     "MASK_COLOR",
@@ -27,5 +28,6 @@ __all__ = [
     "expected_validation",
     "load_events",
     "load_report",
+    "recover",
     "redact_url",
 ]

@@ -36,7 +36,13 @@ from preflight.errors import ReportError
 from preflight.i18n import Lang
 from preflight.report import files, html, support
 from preflight.report.dates import expected_validation, parse_order_date
-from preflight.report.models import OrderReport, Report, RulesRef, ScreenshotRecord
+from preflight.report.models import (
+    OrderReport,
+    Report,
+    RulesRef,
+    ScreenshotRecord,
+    load_report,
+)
 from preflight.report.privacy import (
     allowed_params,
     mask_locators,
@@ -313,6 +319,24 @@ class ReportWriter:
             logger.debug("report folder kept as {}: {}", self.folder, error)
             return
         self.folder = target
+
+
+def recover(folder: str | Path, *, lang: Lang = "fr") -> Path:
+    """Finish the report of a process that died without `close` (SIGKILL, power cut).
+
+    What is on disk is the evidence: the log up to its last whole line and the provisional
+    report.json (with its screenshots). The report becomes incomplete, its event count is the
+    log's, and report.html is written. Returns report.html's path.
+    """
+    folder = Path(folder)
+    report = load_report(folder)
+    events = list(load_events(folder))
+    if report.ended_at is None:
+        report = report.model_copy(update={"incomplete": True, "events": len(events)})
+    page = html.render(report, events, folder, lang)
+    files.write_atomically(folder / HTML_FILE, page.encode())
+    files.write_atomically(folder / REPORT_FILE, report.model_dump_json(indent=2).encode())
+    return folder / HTML_FILE
 
 
 def load_events(folder: str | Path) -> Iterator[Event]:
