@@ -14,6 +14,7 @@ from preflight.errors import PreflightError
 # Each module registers its commands on `app` when imported.
 from preflight.cli import _browsers  # noqa: E402,F401  isort: skip
 from preflight.cli import _serve  # noqa: E402,F401  isort: skip
+from preflight.cli import _check  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]
 
