@@ -393,17 +393,23 @@ def test_no_query_value_from_a_get_form_reaches_any_report_file(
     tmp_path: Path, rules: Rules
 ) -> None:
     leaky = "http://localhost:8765/sfr/coordonnees?t=ok&nom=CanaryNom&iban=FR76CanaryIban"
-    back = event(2, nav="back", url=leaky, detail={"from": leaky, "label": "Suivant"})
+    detail = {"from": leaky, "message": f"back from {leaky} to the offer", "label": "Suivant"}
+    back = event(2, nav="back", url=leaky, detail=detail)
+    outcome = lost_by_back(back)
+    outcome.violations[0].message = f"Back on {leaky}"
     with ReportWriter(tmp_path / "r", rules) as rw:
         rw.on_event(event(1, url=leaky))
         rw.on_event(back)
-        rw.finish(lost_by_back(back))
+        rw.finish(outcome)
     found = [p for p in (tmp_path / "r").rglob("*") if p.is_file() and b"Canary" in p.read_bytes()]
     assert found == []
+    hidden = "http://localhost:8765/sfr/coordonnees?t=ok&nom=***&iban=***"
     assert json.loads(read_lines(tmp_path / "r" / "events.jsonl")[1])["detail"] == {
-        "from": "http://localhost:8765/sfr/coordonnees?t=ok&nom=***&iban=***",
+        "from": hidden,
+        "message": f"back from {hidden} to the offer",
         "label": "Suivant",
     }
+    assert load_report(tmp_path / "r").violations[0].message == f"Back on {hidden}"
 
 
 def test_report_files_and_folders_are_owner_only_whatever_the_umask(

@@ -9,6 +9,7 @@ that are routes (`#/coordonnees`) stay. A password in the URL's user-info is dro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
@@ -78,13 +79,23 @@ def _looks_like_url(value: str) -> bool:
     return "://" in value or value.startswith(("/", "about:", "data:", "blob:", "tel:", "mailto:"))
 
 
-def redact_event(event: Event, allowed: Iterable[str] = ALWAYS_ALLOWED) -> Event:
-    """A copy of `event` whose URL, and every detail value shaped like a URL, is redacted."""
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+
+
+def redact_text(text: str, allowed: Iterable[str] = ALWAYS_ALLOWED) -> str:
+    """`text` with every URL in it redacted (messages may quote the page they happened on)."""
+    if _looks_like_url(text) and not any(c.isspace() for c in text):
+        return redact_url(text, allowed)
+    if "://" not in text:
+        return text
     keep = frozenset(allowed)
-    detail = {
-        key: redact_url(value, keep) if _looks_like_url(value) else value
-        for key, value in event.detail.items()
-    }
+    return _URL_IN_TEXT.sub(lambda match: redact_url(match.group(0), keep), text)
+
+
+def redact_event(event: Event, allowed: Iterable[str] = ALWAYS_ALLOWED) -> Event:
+    """A copy of `event` whose URL, and every URL in its detail values, is redacted."""
+    keep = frozenset(allowed)
+    detail = {key: redact_text(value, keep) for key, value in event.detail.items()}
     url = redact_url(event.url, keep)
     if url == event.url and detail == event.detail:
         return event

@@ -47,6 +47,7 @@ from preflight.report.privacy import (
     allowed_params,
     mask_locators,
     redact_event,
+    redact_text,
     redact_url,
     screenshot_masks,
 )
@@ -278,11 +279,15 @@ class ReportWriter:
             rules=RulesRef(name=self.rules.name, source=self.rules.source),
             entry_seen=outcome.entry_seen if outcome else False,
             violations=[
-                v.model_copy(update={"url": redact_url(v.url, keep)})
+                v.model_copy(
+                    update={"url": redact_url(v.url, keep), "message": redact_text(v.message, keep)}
+                )
                 for v in (outcome.violations if outcome else [])
             ],
             warnings=[
-                w.model_copy(update={"url": redact_url(w.url, keep)})
+                w.model_copy(
+                    update={"url": redact_url(w.url, keep), "message": redact_text(w.message, keep)}
+                )
                 for w in (outcome.warnings if outcome else [])
             ],
             order=order,
