@@ -287,6 +287,7 @@ def test_html_explains_an_order_at_risk(tmp_path: Path, rules: Rules) -> None:
         Outcome(verdict="at_risk", entry_seen=True, warnings=[warning]),
     )
     assert "Commande à risque : paiement atteint sans passer par « Commander plus tard »" in text
+    assert "<li>Paiement atteint sans passer par" in text  # listed as a sentence of its own
     assert '<tr class="warning">' in text
 
 
