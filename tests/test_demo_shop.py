@@ -628,3 +628,97 @@ def test_serve_demo_on_a_port_in_use_says_so_and_exits_2(shop: DemoShop) -> None
     assert done.returncode == 2
     assert f"port {shop.port} is already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- single-page mode: the JSON steps -------------------------------------------------------
+
+
+def spa_enter(client: httpx.Client, shop: DemoShop, offer: str = "fibre") -> dict[str, Any]:
+    shell = client.get(shop.link(offer=offer, mode="spa"))
+    assert shell.status_code == 200 and '<div id="app"' in shell.text
+    acn = shell.url.params["acn"]
+    landing = client.post("/api/entree", json={"offer": offer, "acn": acn})
+    assert landing.status_code == 200 and landing.headers["cache-control"] == "no-store"
+    data: dict[str, Any] = landing.json()
+    return data
+
+
+def spa_fetch(client: httpx.Client, step: str, t: str) -> dict[str, Any]:
+    response = client.get(f"/api/etape/{step}", params={"t": t})
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def spa_post(client: httpx.Client, step: str, **fields: str) -> dict[str, Any]:
+    response = client.post(f"/api/etape/{step}", json=fields)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_spa_whole_flow_is_attributed_and_paid(client: httpx.Client, shop: DemoShop) -> None:
+    landing = spa_enter(client, shop)
+    assert (landing["step"], landing["offer"]["type"]) == ("offre", "Fibre")
+    assert landing["t"] == only_order(shop)["acn_session"]  # the landing's token is the ACN id
+    form = spa_fetch(client, "eligibilite", landing["next"])
+    answer = spa_post(client, "eligibilite", t=form["t"], adresse=ADDRESS)
+    assert answer["ok"] and answer["next"]["step"] == "eligibilite"
+    result = spa_fetch(client, "eligibilite", answer["next"]["t"])
+    assert result["view"]["result"] == "Éligible à la Fibre"
+    details = spa_fetch(client, "coordonnees", result["next"])
+    summary = spa_fetch(
+        client, **spa_post(client, "coordonnees", t=details["t"], **PERSONAL)["next"]
+    )
+    payment = spa_fetch(
+        client, **spa_post(client, "recapitulatif", t=summary["t"], action="payer")["next"]
+    )
+    done = spa_fetch(client, **spa_post(client, "paiement", t=payment["t"], iban=IBAN)["next"])
+
+    assert done["title"] == "Commande confirmée"
+    order = only_order(shop)
+    assert (order["mode"], order["attributed"], order["status"]) == ("spa", True, "paid")
+    assert done["order"]["number"] == order["number"]
+    assert client.cookies.get("sfr_acn") == order["acn_session"]
+
+
+def test_spa_fetching_a_step_twice_is_a_reload_and_an_older_one_is_back(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = spa_enter(client, shop)
+    form = spa_fetch(client, "eligibilite", landing["next"])
+
+    spa_fetch(client, "eligibilite", form["t"])  # a reload fetches the URL's token again
+    assert only_order(shop)["ended_by"] == "reload"
+
+    spa_enter_again = client.post("/api/entree", json={"offer": "fibre", "acn": landing["t"]})
+    assert spa_enter_again.status_code == 200  # popstate back to the landing
+    assert ("back", "offre") in [(e["kind"], e["step"]) for e in only_order(shop)["events"]]
+
+
+def test_spa_validation_errors_answer_in_place_without_ending_the_session(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    landing = spa_enter(client, shop)
+    form = spa_fetch(client, "eligibilite", landing["next"])
+
+    refused = spa_post(client, "eligibilite", t=form["t"], adresse="Zone Blanche")
+
+    assert refused["ok"] is False
+    again = refused["data"]
+    assert again["view"]["eligibility_error"] == "Votre adresse n'est pas éligible à cette offre."
+    assert again["t"] != form["t"]
+    assert only_order(shop)["attributed"] is True
+    # The answer was the showing of its token: fetching it again (a reload) is a replay.
+    spa_fetch(client, "eligibilite", again["t"])
+    assert only_order(shop)["ended_by"] == "reload"
+
+
+def test_spa_direct_entry_and_bad_requests(client: httpx.Client, shop: DemoShop) -> None:
+    direct = client.post("/api/entree", json={"offer": "mobile", "acn": None})
+    assert direct.status_code == 200
+    assert only_order(shop)["ended_by"] == "direct" and only_order(shop)["mode"] == "spa"
+    assert client.post("/api/entree", content=b"not json").status_code == 400
+    assert client.post("/api/entree", json={"offer": "tv"}).status_code == 400
+    assert client.get("/api/etape/coordonnees", params={"t": "nope"}).status_code == 404
+    assert client.post("/api/etape/confirmation", json={"t": "x"}).status_code == 400

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from preflight.demo_shop import DemoShop
 
 ADDRESS = "12 rue de la Paix, 75002 Paris"
-MODES = ["mpa"]  # the single-page mode joins when it lands
+MODES = ["mpa", "spa"]
 
 
 def only(orders: list[dict[str, Any]]) -> dict[str, Any]:
