@@ -12,8 +12,9 @@ from typing import Any
 import psutil
 import pytest
 from PIL import Image
-from playwright.sync_api import BrowserType, Page
+from playwright.sync_api import BrowserType, Page, expect
 
+from preflight.demo_shop import DemoShop
 from preflight.report import MASK_COLOR, ReportWriter, load_events, load_report
 from preflight.rules import Rules, load_rules
 from preflight.watch.events import Event, Outcome
@@ -279,3 +280,36 @@ def test_a_browser_killed_mid_order_leaves_the_log_and_an_incomplete_report(
     assert (report.incomplete, report.events) == (True, 2)
     assert [e.seq for e in load_events(tmp_path / "r")] == [1, 2]
     assert [s.path is not None for s in report.screenshots] == [True, False]
+
+
+@pytest.mark.parametrize("mode", ["mpa", "spa"])
+def test_a_failed_eligibility_on_the_demo_shop_gives_a_bundle_ready_to_send(
+    page: Page, shop: DemoShop, mode: str, tmp_path: Path
+) -> None:
+    address = "12 rue Canary, zone blanche, 99999 Nulle-Part"
+    page.goto(shop.link(offer="fibre", mode=mode))
+    page.get_by_text("Tester mon éligibilité").click()
+    page.fill("#adresse", address)
+    page.click("#tester")
+    error = page.locator("[data-testid=eligibility-error]")
+    expect(error).to_be_visible()
+    rules = shop.rules()
+    event = Event(seq=1, kind="eligibility_error", url=page.url, step="Test d'éligibilité")
+    with ReportWriter(tmp_path / "r", rules) as rw:
+        rw.on_event(event)
+        shot = rw.screenshot(page, event)
+        # The watcher passes what it could read; here it passes nothing, as after a reload.
+        message = rw.support_bundle(page, address=None, phone=None)
+    text = message.read_text("utf-8")
+    assert f"Adresse de service : {address}" in text
+    assert f"« {error.inner_text().strip()} »" in text
+    # The phone is asked for only after eligibility: the seller completes it.
+    assert "Téléphone joignable en journée : ……………… (à compléter)" in text
+    bundle_png = (message.parent / "erreur-eligibilite-1.png").read_bytes()
+    assert not covered(page, bundle_png, "#adresse")  # what the help desk needs to see
+    assert shot.path is not None
+    assert covered(page, (tmp_path / "r" / shot.path).read_bytes(), "#adresse")
+    assert files_containing(tmp_path / "r", "Canary") == [
+        "support/demande-assistance.txt",
+        "support/support.json",
+    ]
