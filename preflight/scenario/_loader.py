@@ -56,6 +56,20 @@ def loads(text: str, *, file: str = "<string>") -> list[Scenario]:
     """Every scenario in a YAML text; `file` names it in error messages."""
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except RecursionError:
+        # PyYAML's composer recurses once per level of nesting.
+        raise ScenarioError(
+            "nested too deep", file=file, line=1, expected=f"at most {_MAX_DEPTH} levels"
+        ) from None
+    except yaml.reader.ReaderError as error:
+        # A character YAML refuses (a control character, a NUL): its own message spans lines.
+        line = text[: error.position].count("\n") + 1
+        raise ScenarioError(
+            f"character {error.character!r} is not allowed in YAML",
+            file=file,
+            line=line,
+            expected="printable text (remove control characters)",
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "not valid YAML"
@@ -66,7 +80,10 @@ def loads(text: str, *, file: str = "<string>") -> list[Scenario]:
             expected="a YAML scenario (check indentation and quotes)",
         ) from None
     except yaml.YAMLError as error:
-        raise ScenarioError(f"not valid YAML: {error}", file=file) from None
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "not valid YAML"
+        raise ScenarioError(
+            f"not valid YAML: {first}", file=file, line=1, expected="a YAML scenario"
+        ) from None
     scenarios: list[Scenario] = []
     for document in documents:
         if document is None:
@@ -126,16 +143,43 @@ class _Scalars(yaml.SafeLoader):
         super().__init__(stream="")
 
 
+# Bounds on what a scenario may expand to: aliases (`*name`) repeat a node wherever they stand,
+# so ten lines can stand for a billion values ("billion laughs"), or for themselves forever.
+_MAX_DEPTH = 50
+_MAX_VALUES = 100_000
+
+
+def _construct(node: yaml.Node, file: str) -> Any:
+    try:
+        return _Scalars().construct_object(node, deep=True)
+    except yaml.YAMLError as error:  # a tag SafeLoader does not know, a bad !!binary…
+        problem = getattr(error, "problem", None) or "cannot be read"
+        raise ScenarioError(
+            f"{problem.split(chr(10))[0]}",
+            file=file,
+            line=node.start_mark.line + 1,
+            expected="plain text, numbers, true/false, lists and mappings (no YAML tags)",
+        ) from None
+
+
 def _plain(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> Any:
+    if len(path) > _MAX_DEPTH or len(lines) >= _MAX_VALUES:
+        deep = len(path) > _MAX_DEPTH
+        raise ScenarioError(
+            "nested too deep" if deep else f"more than {_MAX_VALUES} values (aliases expanded)",
+            file=file,
+            line=node.start_mark.line + 1,
+            expected=f"at most {_MAX_DEPTH} levels" if deep else "a scenario of a sane size",
+        )
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
-        return _Scalars().construct_object(node, deep=True)
+        return _construct(node, file)
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _Scalars().construct_object(key_node, deep=True)
+            key = _construct(key_node, file)
             if not isinstance(key, str):
                 raise ScenarioError(
                     f"key {key!r} is not a word",

@@ -1,0 +1,166 @@
+"""Replaying scenarios on the demo shop, on both engines, with the back/forward cache on and off:
+the watcher's verdict must agree with the shop's own truth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from preflight.demo_shop import DemoShop
+from preflight.errors import ScenarioError
+from preflight.scenario import loads
+from preflight.scenario._replay import ScenarioResult, replay_scenario
+
+TO_ELIGIBILITY = """\
+  - goto: /acn/boutique
+  - click: "text=Commander la Fibre"
+  - click: "text=Tester mon éligibilité"
+  - fill: {selector: "#adresse", value: "12 rue de la Paix 75002 Paris"}
+  - click: "#tester"
+  - expect_text: {text: "Éligible", selector: "#resultat"}
+"""
+
+CLEAN = f"""\
+name: clean-order
+steps:
+{TO_ELIGIBILITY}  - click: "#continuer"
+  - fill: {{selector: "#nom", value: "Jeanne Client"}}
+  - fill: {{selector: "#telephone", value: "06 12 34 56 78"}}
+  - fill: {{selector: "#email", value: "jeanne@example.fr"}}
+  - click: "#valider"
+  - click: "#commander-plus-tard"
+  - expect_url: "*/sfr/confirmation*"
+expect: {{verdict: attributed, violations: []}}
+"""
+
+HISTORY = {
+    "back": f"name: back\nsteps:\n{TO_ELIGIBILITY}  - back\n  - expect_url: '*/sfr/eligibilite*'\n"
+    "expect: {verdict: lost, violations: [back]}\n",
+    "reload": f"name: reload\nsteps:\n{TO_ELIGIBILITY}  - reload\n"
+    "  - expect_text: {text: 'Éligible', selector: '#resultat'}\n"
+    "expect: {verdict: lost, violations: [reload]}\n",
+    "forward": f"name: forward\nsteps:\n{TO_ELIGIBILITY}  - back\n  - forward\n"
+    "  - expect_text: {text: 'Éligible', selector: '#resultat'}\n"
+    "expect: {verdict: lost, violations: [back, forward]}\n",
+}
+
+
+@pytest.fixture
+def fresh(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context()
+    yield context
+    context.close()
+
+
+def _replay(context: BrowserContext, shop: DemoShop, text: str, **kwargs: Any) -> ScenarioResult:
+    [scenario] = loads(text, file="inline.yaml")
+    return replay_scenario(
+        context,
+        scenario,
+        rules=shop.rules(),
+        base_url=shop.acn_url,
+        variables={"MERCHANT": shop.sfr_url},
+        browser=context.browser.browser_type.name if context.browser else "",
+        **kwargs,
+    )
+
+
+def _truth(shop: DemoShop) -> dict[str, Any]:
+    orders = shop.orders()
+    assert len(orders) == 1, orders
+    return dict(orders[0])
+
+
+def test_a_clean_order_replays_to_attributed_as_the_shop_records_it(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    result = _replay(fresh, shop, CLEAN)
+    assert result.passed, result.failure
+    assert result.verdict == "attributed" and result.violations == []
+    truth = _truth(shop)
+    assert truth["attributed"] is True and truth["status"] == "saved_for_later"
+
+
+@pytest.mark.parametrize("bfcache", [False, True], ids=["bfcache-off", "bfcache-on"])
+@pytest.mark.parametrize("move", ["back", "reload", "forward"])
+def test_history_steps_end_the_session_on_both_engines_with_or_without_bfcache(
+    move: str, bfcache: bool, browser: Browser, bfcache_browser: Browser, shop: DemoShop
+) -> None:
+    context = (bfcache_browser if bfcache else browser).new_context()
+    try:
+        result = _replay(context, shop, HISTORY[move])
+    finally:
+        context.close()
+    assert result.passed, (result.failure, result.timeline)
+    first = "back" if move == "forward" else move
+    assert result.violations[0].kind == first
+    truth = _truth(shop)
+    assert truth["attributed"] is False and truth["ended_by"] == first
+
+
+def test_a_wrong_expectation_fails_with_what_was_expected_and_what_happened(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    text = HISTORY["reload"].replace(
+        "expect: {verdict: lost, violations: [reload]}", "expect: {verdict: attributed}"
+    )
+    result = _replay(fresh, shop, text)
+    assert not result.passed and result.verdict == "lost"
+    assert result.failure is not None
+    assert result.failure.message == "expected attributed, got lost by [reload]"
+    assert result.failure.step is None  # every step ran: the expectation is what failed
+    assert any("reload" in line for line in result.timeline)
+
+
+def test_a_failing_step_names_its_index_and_line_and_leaves_a_screenshot(
+    fresh: BrowserContext, shop: DemoShop, tmp_path: Path
+) -> None:
+    text = (
+        "name: missing-button\nsteps:\n  - goto: /acn/boutique\n"
+        "  - click: '#no-such-button'\nexpect: {verdict: attributed}\n"
+    )
+    result = _replay(fresh, shop, text, artifacts=tmp_path, step_timeout_s=1.0)
+    assert not result.passed and result.failure is not None
+    assert result.failure.step == 2 and result.failure.action == "click"
+    assert result.failure.line == 4
+    assert "#no-such-button" in result.failure.message
+    assert result.failure.screenshot and Path(result.failure.screenshot).stat().st_size > 0
+
+
+def test_a_customer_service_click_is_seen_as_the_shop_records_it(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    text = (
+        "name: call-back\nsteps:\n"
+        + TO_ELIGIBILITY
+        + "  - click: '#etre-rappele'\n  - expect_text: 'Un conseiller vous rappellera'\n"
+        "expect: {verdict: lost, violations: [customer_service]}\n"
+    )
+    result = _replay(fresh, shop, text)
+    assert result.passed, (result.failure, result.timeline)
+    assert _truth(shop)["ended_by"] == "customer_service"
+
+
+def test_a_placeholder_takes_the_merchant_site_for_a_direct_visit(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    text = (
+        "name: direct\nsteps:\n  - goto: ${MERCHANT}/sfr/offre/fibre\n"
+        "  - expect_text: 'Tester mon éligibilité'\n"
+        "expect: {verdict: lost, violations: [left_session]}\n"
+    )
+    result = _replay(fresh, shop, text)
+    assert result.passed, (result.failure, result.timeline)
+    assert _truth(shop)["ended_by"] == "direct"
+
+
+def test_an_unknown_placeholder_is_a_scenario_error_before_anything_runs(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    with pytest.raises(ScenarioError, match=r"inline.yaml:3 .*\$\{ELSEWHERE\}"):
+        _replay(fresh, shop, "name: x\nsteps:\n  - goto: ${ELSEWHERE}/\nexpect: {verdict: lost}\n")
+    assert fresh.pages == []
