@@ -21,16 +21,10 @@ Orders = list[dict[str, Any]]
 TRUTH_KIND = {"left_session": "direct"}
 
 
-@pytest.fixture(scope="session")
-def watch_shop() -> Iterator[DemoShop]:
-    with DemoShop(port=0) as shop:
-        yield shop
-
-
-@pytest.fixture
-def shop(watch_shop: DemoShop) -> DemoShop:
-    watch_shop.reset()
-    return watch_shop
+@pytest.fixture(params=["mpa", "spa"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """The shop's multi-page flow (/sfr/), or its single-page app (/app/, pushState)."""
+    return str(request.param)
 
 
 @pytest.fixture(params=[False, True], ids=["bfcache-off", "bfcache-on"])
@@ -73,7 +67,7 @@ def watched(order_context: BrowserContext, shop: DemoShop) -> Watched:
 # --- driving the demo shop's order flow, as a customer would (trusted clicks) ---------------
 
 
-def start(w: Watched, mode: str = "mpa") -> None:
+def start(w: Watched, mode: str) -> None:
     w.watcher.step = "offre"
     w.page.goto(w.shop.link(offer="fibre", mode=mode))
     w.page.locator("#tester-eligibilite").wait_for()
@@ -140,9 +134,11 @@ def assert_agrees_with_truth(w: Watched, order: dict[str, Any]) -> None:
 # --- clean orders ------------------------------------------------------------------------------
 
 
-def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(watched: Watched) -> None:
+def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(
+    watched: Watched, mode: str
+) -> None:
     w = watched
-    start(w)
+    start(w, mode)
     w.page.click("#voir-conditions")  # an in-page anchor: a new entry, no load
     with w.page.expect_popup() as popup:  # « Mentions légales » opens in a new tab
         w.page.click("#mentions-legales")
@@ -163,13 +159,13 @@ def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(watche
     assert outcome.order is not None and outcome.order.number == order["number"]
     assert "fragment" in w.navs()
     assert [e.page for e in w.kinds("new_tab")] == [2]
-    assert set(w.navs()) <= {"navigate", "fragment"}, w.navs()
+    assert set(w.navs()) <= {"navigate", "fragment", "spa_push", "spa_replace"}, w.navs()
     assert_agrees_with_truth(w, order)
 
 
-def test_payment_without_order_later_is_at_risk(watched: Watched) -> None:
+def test_payment_without_order_later_is_at_risk(watched: Watched, mode: str) -> None:
     w = watched
-    start(w)
+    start(w, mode)
     to_eligibility(w)
     to_details(w)
     to_summary(w)
@@ -180,16 +176,16 @@ def test_payment_without_order_later_is_at_risk(watched: Watched) -> None:
     order = last_order(w.shop, lambda o: o["status"] == "paid")
     assert outcome.verdict == "at_risk", outcome
     assert [x.kind for x in outcome.warnings] == ["payment_without_order_later"]
-    assert "/sfr/paiement" in outcome.warnings[0].url
+    assert "/paiement" in outcome.warnings[0].url
     assert_agrees_with_truth(w, order)
 
 
 # --- what ends the session -----------------------------------------------------------------
 
 
-def test_back_after_a_trusted_click_is_lost(watched: Watched) -> None:
+def test_back_after_a_trusted_click_is_lost(watched: Watched, mode: str) -> None:
     w = watched
-    start(w)
+    start(w, mode)
     to_eligibility(w)
     to_details(w)
     w.page.mouse.click(2, 300)  # user activation: a script history.back() is ignored without
@@ -204,9 +200,9 @@ def test_back_after_a_trusted_click_is_lost(watched: Watched) -> None:
     assert_agrees_with_truth(w, order)
 
 
-def test_forward_is_seen_after_a_back(watched: Watched) -> None:
+def test_forward_is_seen_after_a_back(watched: Watched, mode: str) -> None:
     w = watched
-    start(w)
+    start(w, mode)
     to_eligibility(w)
     w.page.mouse.click(2, 300)
     w.page.evaluate("history.back()")
@@ -221,9 +217,9 @@ def test_forward_is_seen_after_a_back(watched: Watched) -> None:
     assert_agrees_with_truth(w, order)
 
 
-def test_reload_is_lost(watched: Watched) -> None:
+def test_reload_is_lost(watched: Watched, mode: str) -> None:
     w = watched
-    start(w)
+    start(w, mode)
     to_eligibility(w)
     w.page.reload()
     order = last_order(w.shop, ended)
@@ -235,10 +231,21 @@ def test_reload_is_lost(watched: Watched) -> None:
     assert_agrees_with_truth(w, order)
 
 
-@pytest.mark.parametrize("control", ["#service-client", "#etre-rappele", "#chat", "#appel-1023"])
-def test_each_customer_service_control_is_lost(watched: Watched, control: str) -> None:
+# Each control once per engine; between them both shop modes and both cache settings (a click
+# is seen by the probe before any navigation, so the cache does not change how it is seen).
+@pytest.mark.parametrize(
+    ("control", "mode", "bfcache"),
+    [
+        ("#service-client", "mpa", False),
+        ("#etre-rappele", "spa", True),
+        ("#chat", "mpa", True),
+        ("#appel-1023", "spa", False),
+    ],
+    indirect=["mode", "bfcache"],
+)
+def test_each_customer_service_control_is_lost(watched: Watched, mode: str, control: str) -> None:
     w = watched
-    start(w)
+    start(w, mode)
     to_eligibility(w)
     # A mouse click at the control: trusted like a locator click, without waiting for the
     # navigation a `tel:` link schedules and never performs (Firefox waits for it forever).
@@ -256,9 +263,10 @@ def test_each_customer_service_control_is_lost(watched: Watched, control: str) -
     assert_agrees_with_truth(w, order)
 
 
-def test_merchant_reached_without_the_acn_link_is_left_session(watched: Watched) -> None:
+@pytest.mark.parametrize("bfcache", [False], indirect=True)
+def test_merchant_reached_without_the_acn_link_is_left_session(watched: Watched, mode: str) -> None:
     w = watched
-    w.page.goto(f"{w.shop.sfr_url}/sfr/offre/fibre")
+    w.page.goto(f"{w.shop.sfr_url}/{'app' if mode == 'spa' else 'sfr'}/offre/fibre")
     w.page.locator("#tester-eligibilite").wait_for()
     order = last_order(w.shop, lambda o: True)
     w.watcher.settle()
