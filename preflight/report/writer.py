@@ -143,12 +143,15 @@ class ReportWriter:
             self._write_report(self._build(None, incomplete=True, ended=False))
             return record
 
-    def _capture(self, page: Page, selectors: list[str]) -> tuple[bytes | None, str | None]:
+    def _capture(
+        self, page: Page, selectors: list[str], *, full_page: bool = False
+    ) -> tuple[bytes | None, str | None]:
         try:
             png = page.screenshot(
                 mask=mask_locators(page, selectors),
                 mask_color=MASK_COLOR,
                 scale="css",
+                full_page=full_page,
                 timeout=self.screenshot_timeout_ms,
             )
         # Whatever went wrong with the page or the browser, the watch must go on; the report
@@ -176,7 +179,9 @@ class ReportWriter:
             files.make_private_dir(folder)
             number = len(self._support.attempts) + 1
             at = now()
-            png, reason = self._capture(page, screenshot_masks(self.rules, for_support=True))
+            # The whole page: the error message may sit below the fold.
+            masks = screenshot_masks(self.rules, for_support=True)
+            png, reason = self._capture(page, masks, full_page=True)
             picture: str | None = None
             if png is not None:
                 picture = f"erreur-eligibilite-{number}.png"
