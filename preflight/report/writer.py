@@ -103,7 +103,11 @@ class ReportWriter:
         # The watcher may report from Playwright callbacks and from its own thread alike.
         self._lock = threading.RLock()
         logger.debug("report folder {}", self.folder)
-        self._write_report(self._build(None, incomplete=True, ended=False))
+        try:
+            self._write_report(self._build(None, incomplete=True, ended=False))
+        except ReportError:
+            self._close_fd()
+            raise
 
     # -- events -------------------------------------------------------------------------------
 
