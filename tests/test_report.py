@@ -11,8 +11,11 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preflight.errors import ReportError
 from preflight.report import (
@@ -388,6 +391,33 @@ def test_page_texts_are_escaped_in_html(tmp_path: Path, rules: Rules) -> None:
 )
 def test_url_query_values_other_than_the_allowed_ones_are_hidden(url: str, expected: str) -> None:
     assert redact_url(url) == expected
+
+
+_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_[]", min_size=1, max_size=12).filter(
+    lambda name: name not in {"t", "acn", "mode"}
+)
+_VALUES = st.text(min_size=0, max_size=30).map(lambda text: f"CANARY{text}")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    hidden=st.lists(st.tuples(_NAMES, _VALUES), min_size=1, max_size=5),
+    kept=st.lists(st.tuples(st.sampled_from(["t", "acn", "mode"]), _NAMES), max_size=3),
+    in_fragment=st.booleans(),
+)
+def test_no_generated_query_value_survives_redaction(
+    hidden: list[tuple[str, str]], kept: list[tuple[str, str]], in_fragment: bool
+) -> None:
+    query = urlencode(hidden + kept)
+    url = (
+        f"http://localhost:8765/app#/coordonnees?{query}"
+        if in_fragment
+        else (f"http://localhost:8765/sfr/coordonnees?{query}")
+    )
+    redacted = redact_url(url)
+    assert "CANARY" not in redacted
+    for name, value in kept:
+        assert urlencode([(name, value)]) in redacted
 
 
 def test_no_query_value_from_a_get_form_reaches_any_report_file(
