@@ -233,6 +233,18 @@ def test_without_a_folder_the_report_goes_under_preflight_reports_named_by_verdi
     assert not list(Path("preflight-reports").glob("*-en-cours"))
 
 
+def test_reports_of_successive_orders_go_side_by_side_under_a_chosen_base(
+    tmp_path: Path, rules: Rules
+) -> None:
+    first = ReportWriter(None, rules, base=tmp_path / "rapports")
+    second = ReportWriter(None, rules, base=tmp_path / "rapports")
+    first.finish(Outcome(verdict="lost", entry_seen=True))
+    second.finish(Outcome(verdict="attributed", entry_seen=True))
+    names = sorted(p.name for p in (tmp_path / "rapports").iterdir())
+    assert len(names) == 2
+    assert {name.rsplit("-", 1)[-1] for name in names} == {"lost", "attributed"}
+
+
 def test_a_closed_report_without_verdict_is_named_incomplete(
     tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch
 ) -> None:

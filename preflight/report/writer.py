@@ -14,7 +14,8 @@ A report is a folder, owner-only, holding:
 Without a folder, a new one is made under `./preflight-reports/` named
 `<YYYYmmdd-HHMMSS>-en-cours`, renamed at the end to `<YYYYmmdd-HHMMSS>-<verdict>` (with
 `-incomplete` when the watch did not end normally) so a file manager shows which orders were
-lost. A folder given explicitly is used as is, never renamed, and must be new or empty.
+lost (`base=` puts that folder elsewhere: `ReportWriter(None, rules, base="~/rapports")`). A
+folder given explicitly is this order's own: used as is, never renamed, and new or empty.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class ReportWriter:
         browser_info: dict[str, str] | None = None,
         lang: Lang = "fr",
         screenshot_timeout_ms: float = SCREENSHOT_TIMEOUT_MS,
+        base: str | Path = DEFAULT_BASE,
     ) -> None:
         self.rules = rules
         self.lang: Lang = lang
@@ -89,7 +91,7 @@ class ReportWriter:
         self.screenshot_timeout_ms = screenshot_timeout_ms
         self._allowed = allowed_params(rules)
         self._auto = folder is None
-        self.folder = _new_default_folder() if folder is None else Path(folder)
+        self.folder = _new_default_folder(Path(base)) if folder is None else Path(folder)
         files.make_private_dir(self.folder, must_be_new_or_empty=True)
         self._log_path = self.folder / EVENTS_FILE
         self._fd: int | None = files.open_append(self._log_path)
@@ -325,8 +327,10 @@ class ReportWriter:
         if report.incomplete:
             parts.append("incomplete")
         target = self.folder.with_name("-".join(parts))
-        if target.exists():
-            return
+        counter = 2
+        while target.exists():  # another order finished in the same second
+            target = self.folder.with_name("-".join([f"{stamp}.{counter}", *parts[1:]]))
+            counter += 1
         try:
             self.folder.rename(target)
         except OSError as error:
@@ -381,7 +385,7 @@ def _parse_line(path: Path, number: int, raw: bytes) -> Event:
         ) from None
 
 
-def _new_default_folder(base: Path = DEFAULT_BASE) -> Path:
+def _new_default_folder(base: Path) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = base / f"{stamp}-{RUNNING_SUFFIX}"
     counter = 2
