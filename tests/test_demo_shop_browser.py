@@ -132,7 +132,9 @@ def go_back(page: Page) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_back_from_the_details_page_ends_the_session(page: Page, shop: DemoShop, mode: str) -> None:
+def test_back_from_the_details_page_ends_the_session(
+    page: Page, shop: DemoShop, mode: str, browser_name: str
+) -> None:
     to_details(page, shop, mode)
 
     go_back(page)
@@ -140,6 +142,26 @@ def test_back_from_the_details_page_ends_the_session(page: Page, shop: DemoShop,
     order = ended(shop, "back")
     assert order["ended_at"] == "eligibilite"
     expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+    back = next(e for e in order["events"] if e["kind"] == "back")
+    print(f"{browser_name} {mode} back with bfcache off: seen via {back['via']}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_forward_after_back_is_recorded_after_the_first_cause(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_details(page, shop, mode)
+    go_back(page)
+    ended(shop, "back")
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+
+    page.get_by_role("heading", level=1).click()
+    page.evaluate("history.forward()")
+
+    orders = shop.wait_for_orders(lambda o: any(e["kind"] == "forward" for e in o[0]["events"]))
+    order = only(orders)
+    assert order["ended_by"] == "back"  # the first ending stays the cause
+    assert [e["step"] for e in order["events"] if e["kind"] == "forward"] == ["coordonnees"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -167,6 +189,39 @@ def test_etre_rappele_ends_the_session(page: Page, shop: DemoShop, mode: str) ->
     expect(page.get_by_text("Un conseiller vous rappellera")).to_be_visible()
     order = ended(shop, "customer_service")
     assert order["ended_at"] == "coordonnees"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_1023_link_ends_the_session_and_leaves_the_page_in_place(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_eligibility(page, shop, mode)
+
+    # A trusted click at the link's place: over BiDi, Playwright's own click waits for the
+    # tel: navigation, which never finishes (measured with Playwright 1.64.1, Firefox ESR 153).
+    box = page.get_by_role("link", name="1023").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    assert ended(shop, "customer_service")["ended_at"] == "eligibilite"
+    assert page.evaluate("document.querySelector('h1').textContent") == "Test d'éligibilité"
+
+
+def test_the_app_keeps_foreign_keys_in_history_state(page: Page, shop: DemoShop) -> None:
+    to_eligibility(page, shop, "spa")
+    # What a watcher does: stamp the entry with its own key, next to the app's.
+    page.evaluate("history.replaceState({...history.state, watcher: {seq: 7}}, '')")
+
+    page.click("#tester")  # empty address: answered in place, the entry's token replaced
+    expect(page.locator(".field-error")).to_have_text("Veuillez saisir une adresse")
+
+    state = page.evaluate("history.state")
+    assert state["watcher"] == {"seq": 7}
+    assert state["step"] == "eligibilite" and page.url.endswith(state["t"])
+    page.fill("#adresse", ADDRESS)
+    page.click("#tester")
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+    assert only(shop.orders())["attributed"] is True
 
 
 @pytest.mark.parametrize("mode", MODES)
