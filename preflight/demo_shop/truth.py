@@ -18,6 +18,17 @@ After the order is placed (saved for later or paid), a replay or a customer-serv
 still recorded as an event (`after_order: true`) but no longer changes the attribution: the
 order was already handed over with its ACN marker.
 
+An order's `events` (each `{"kind", "step", "at"}`, oldest first), by kind:
+
+    acn_entry | direct                  how the order began (landing page)
+    reload | back | forward             a replay; `via` says how it reached the server:
+                                        get, beacon (HTTP-cache showing), bfcache, fetch (app)
+    customer_service                    a /sfr/assistance/* request; `what` = contact, rappel…
+    eligible | not_eligible | validation_error | details_given | payment_chosen
+    saved_for_later | paid              the order is placed
+    confirmation_form                   the EI attributed it on the ACN side afterwards
+    (any ending after the order is placed carries `after_order: true`)
+
 No personal data lives in the truth: names, phones, addresses and bank details never reach it.
 (A token's `view` keeps what its page re-displays after a validation error, e.g. the address
 typed; it is in memory only and never exported.)
