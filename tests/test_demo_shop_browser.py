@@ -92,6 +92,32 @@ def test_acn_link_to_confirmation_is_attributed(page: Page, shop: DemoShop, mode
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_payment_path_with_a_bad_iban_then_a_good_one_is_paid_and_attributed(
+    page: Page, shop: DemoShop, mode: str
+) -> None:
+    to_details(page, shop, mode)
+    page.fill("#nom", "Jeanne Martin")
+    page.fill("#telephone", "+33 6 12 34 56 78")
+    page.fill("#email", "jeanne.martin@example.org")
+    page.click("#valider")
+    page.click("#payer-maintenant")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paiement")
+    page.fill("#iban", "FR76 1234 5678 9012 3456 7890 123")
+    page.click("#payer")
+    expect(page.locator(".field-error")).to_have_text("IBAN invalide")
+    expect(page.locator("#iban")).to_have_value("")  # bank details are not sent back
+
+    page.fill("#iban", "FR76 3000 6000 0112 3456 7890 189")
+    page.click("#payer")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Commande confirmée")
+    order = only(shop.wait_for_orders(lambda o: o and o[0]["status"] == "paid"))
+    assert order["attributed"] is True and order["ended_by"] is None
+    prefix = "app" if mode == "spa" else "sfr"
+    assert page.url.startswith(f"{shop.sfr_url}/{prefix}/confirmation?t=")
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_validation_errors_in_the_browser_keep_the_session(
     page: Page, shop: DemoShop, mode: str
 ) -> None:
