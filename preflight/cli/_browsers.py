@@ -21,17 +21,18 @@ def browsers(
     """
     found = discover()
     if as_json:
-        console.print_json(json.dumps([b.model_dump() for b in found]))
+        typer.echo(json.dumps([b.model_dump() for b in found], indent=2))
         return
-    table = Table(title=f"Browsers (default: {default_browser()})")
+    default = next((b.family for b in found if b.default), None) or default_browser()
+    table = Table(title=f"Browsers (default: {default})", title_justify="left")
     for column in ("family", "version", "driver", "default", "executable"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for b in found:
         table.add_row(
             b.family + (" ESR" if b.esr else ""),
             b.version or "?",
             b.driver,
             "yes" if b.default else "",
-            b.executable or "",
+            (b.executable or "") + (f" ({b.note})" if b.note else ""),
         )
     console.print(table)
