@@ -126,8 +126,13 @@ def load_rules(
     text, label = _read(source)
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays and inline tables.
+        raise RulesError(
+            "nested too deep", file=label, line=1, expected="a TOML rules file"
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        line = _toml_error_line(error)
+        line = _toml_error_line(error, text)
         raise RulesError(
             f"not valid TOML ({error})", file=label, line=line, expected="a TOML rules file"
         ) from None
@@ -171,7 +176,8 @@ def _read(source: str | Path) -> tuple[str, str]:
     except OSError as error:
         raise RulesError(f"cannot be read ({error.strerror})", file=path) from None
     try:
-        return raw.decode("utf-8"), str(path)
+        # utf-8-sig: Windows' Notepad starts UTF-8 files with a byte-order mark.
+        return raw.decode("utf-8-sig"), str(path)
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise RulesError("not UTF-8 text", file=path, line=line, expected="UTF-8") from None
@@ -199,9 +205,12 @@ def _substitute(value: Any, variables: Mapping[str, str], label: str, where: str
     return value
 
 
-def _toml_error_line(error: tomllib.TOMLDecodeError) -> int | None:
+def _toml_error_line(error: tomllib.TOMLDecodeError, text: str) -> int | None:
     match = re.search(r"line (\d+)", str(error))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    # "(at end of document)": the last line.
+    return text.count("\n") + 1 if "end of document" in str(error) else None
 
 
 def _key_line(text: str, loc: tuple[int | str, ...]) -> int | None:

@@ -64,6 +64,9 @@ class BrowserIdentity(BaseModel):
 
 def identify_user_agent(user_agent: str) -> BrowserIdentity:
     """Parse a user-agent string. An unknown string gives family `other`."""
+    # A non-UTF-8 command line reaches Python as lone surrogates, which the parser cannot
+    # encode: they become "?".
+    user_agent = user_agent.encode("utf-8", "replace").decode("utf-8")
     result = ua_parser.parse(user_agent)
     agent = result.user_agent
     os_name = result.os.family if result.os else None

@@ -152,8 +152,10 @@ _MAX_VALUES = 100_000
 def _construct(node: yaml.Node, file: str) -> Any:
     try:
         return _Scalars().construct_object(node, deep=True)
-    except yaml.YAMLError as error:  # a tag SafeLoader does not know, a bad !!binary…
-        problem = getattr(error, "problem", None) or "cannot be read"
+    # A tag SafeLoader does not know, a bad !!binary… and PyYAML's timestamp constructor raises
+    # AttributeError on an explicit `!!timestamp` that is not one (PyYAML 6.0.2).
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as error:
+        problem = getattr(error, "problem", None) or "a value that cannot be read"
         raise ScenarioError(
             f"{problem.split(chr(10))[0]}",
             file=file,
