@@ -706,7 +706,7 @@ class ProfileDir:
         found: list[Path] = []
         if self.engine == "firefox":
             root = self.path / "storage" / "default"
-            if root.is_dir():
+            if root.is_dir() and self._inside(root):
                 for folder in sorted(root.iterdir()):
                     origin = _firefox_origin(folder.name)
                     if origin and (
@@ -719,12 +719,17 @@ class ProfileDir:
                 d for name in _CHROMIUM_STORAGE_DIRS if (d := self.chromium_profile / name).exists()
             ]
         idb = self.chromium_profile / "IndexedDB"
-        if idb.is_dir():
+        if idb.is_dir() and self._inside(idb):
             for folder in sorted(idb.iterdir()):
                 origin = _chromium_origin(folder.name)
                 if origin and sites.owns_host(urlsplit(origin).hostname or ""):
                     found.append(folder)
         return found
+
+    def _inside(self, folder: Path) -> bool:
+        """False when `folder` is a link (or under one) to outside the profile: what it points
+        to was not named, so its entries are never listed, let alone removed."""
+        return folder.resolve().is_relative_to(self.path.resolve())
 
     def stored_origins(self, sites: OrderSites) -> list[str]:
         """Order-site origins that have storage folders on disk."""
