@@ -15,6 +15,7 @@ from preflight.errors import PreflightError
 from preflight.cli import _browsers  # noqa: E402,F401  isort: skip
 from preflight.cli import _serve  # noqa: E402,F401  isort: skip
 from preflight.cli import _check  # noqa: E402,F401  isort: skip
+from preflight.cli import _order  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]
 

@@ -7,7 +7,8 @@ Rules (issue #4 "Verdict"):
   the confirmation): back, forward, reload, a customer-service click or page; or the merchant
   reached without an ACN entry before it (`left_session`), or the session marker gone.
 * `at_risk` — only warnings: payment reached without « Commander plus tard », a second tab on
-  the merchant's order flow, a failed eligibility test; or no ACN entry seen at all.
+  the merchant's order flow, a failed eligibility test (unless the order was confirmed after
+  it); or no ACN entry seen at all.
 * `attributed` — the order started from an ACN entry and nothing ended the session.
 """
 
@@ -115,10 +116,15 @@ class Judge:
         return warning
 
     def outcome(self) -> Outcome:
+        warnings = self.warnings
+        if self.confirmed:
+            # A failed eligibility test that a later attempt got past risks nothing: its event
+            # and support bundle stay, the warning goes.
+            warnings = [w for w in warnings if w.kind != "eligibility_error"]
         verdict: Verdict
         if self.violations:
             verdict = "lost"
-        elif self.warnings or not self.entry_seen:
+        elif warnings or not self.entry_seen:
             verdict = "at_risk"
         else:
             verdict = "attributed"
@@ -126,7 +132,7 @@ class Judge:
             verdict=verdict,
             entry_seen=self.entry_seen,
             violations=list(self.violations),
-            warnings=list(self.warnings),
+            warnings=list(warnings),
             order=self.order,
             events=self.events,
         )

@@ -1,0 +1,206 @@
+"""A watched order, start to end: what `preflight order` runs.
+
+Open the browser, watch its context, go to the ACN link, stream events to the report (and to
+the caller, for live alerts), take the step screenshots and the support bundle, and end when the
+browser or its last page is closed, when the confirmation has been shown for a short grace, or
+at the time limit. The verdict comes from what happened.
+
+`drive(page, watcher)` lets a caller act as the customer (tests, demos); without it the person
+at the keyboard does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from loguru import logger
+
+from preflight.browsers import choose, launch, spec_for
+from preflight.errors import UsageError
+from preflight.rules import Rules
+from preflight.watch._watcher import Watcher
+from preflight.watch.events import Event, Outcome
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+
+Ended = Literal["confirmation", "closed", "timeout", "interrupted"]
+EventCallback = Callable[[Event, Watcher], None]
+Driver = Callable[["Page", Watcher], None]
+EXIT_CODES = {"attributed": 0, "at_risk": 1, "lost": 3}
+_TICK_MS = 200  # how often the loop reads the probes' queues and looks for the end
+# Worth a picture in the report's timeline: each step reached, and what went wrong.
+_SNAP_NAVS = ("navigate", "spa_push")
+_SNAP_KINDS = ("customer_service", "eligibility_error", "confirmation", "left_session")
+
+
+@dataclass
+class OrderResult:
+    outcome: Outcome
+    ended: Ended
+    incomplete: bool
+    folder: Path
+    html: Path | None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome.verdict]
+
+
+def run_order(
+    link: str,
+    rules: Rules,
+    *,
+    browser: str = "auto",
+    executable: str | Path | None = None,
+    guard: bool = True,
+    headless: bool = False,
+    report_dir: str | Path | None = None,
+    lang: Literal["fr", "en"] = "fr",
+    timeout: float | None = None,
+    grace: float = 2.0,
+    drive: Driver | None = None,
+    on_event: EventCallback | None = None,
+    playwright: Playwright | None = None,
+) -> OrderResult:
+    """Watch one order from `link`; see the module docstring."""
+    if not link.startswith(("http://", "https://")):
+        raise UsageError(f"LINK {link!r}: not a web address — expected the ACN link (https://…)")
+    if not rules.is_entry(link):
+        logger.warning("the link does not match the rules' ACN entry URLs: {}", link)
+    chosen = choose(browser, executable=executable)
+    # The back/forward cache stays on, on both engines: this is the customer's real order, and
+    # it must behave as in their own browser. On Firefox that makes a restored page invisible
+    # to Playwright over WebDriver BiDi (page.url stale, waits hang); the watcher does not need
+    # Playwright's navigation events for it (the probe's queue is read with `evaluate`), and
+    # the report's screenshots have their own time limit.
+    spec = spec_for(chosen, bfcache=True)
+    from preflight.report import ReportWriter  # the report builds on the watch's vocabulary
+
+    def work(p: Playwright) -> OrderResult:
+        driven = cast("Browser", launch(p, spec, headless=headless))
+        info = {
+            "family": chosen.family,
+            "version": driven.version,
+            "driver": chosen.driver,
+            "engine": spec.engine,
+            "guard": "on" if guard else "off",
+        }
+        writer = ReportWriter(report_dir, rules, browser_info=info, lang=lang)
+        session = _Session(writer, on_event)
+        watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang)
+        session.watcher = watcher
+        try:
+            context = driven.new_context(no_viewport=not headless)
+            watcher.attach(context)
+            page = context.new_page()
+            session.context = context
+            page.goto(link, wait_until="commit")
+            if drive is not None:
+                drive(page, watcher)
+            ended = session.loop(timeout=timeout, grace=grace)
+        except KeyboardInterrupt:
+            ended = "interrupted"
+        except Exception as error:
+            if driven.is_connected():
+                raise
+            logger.debug("the browser went away: {}", error)  # closed or killed mid-order
+            ended = "closed"
+        alive = driven.is_connected()
+        if alive:
+            try:
+                watcher.settle(1.0)
+                session.flush()
+            except Exception as error:  # closing while we looked: what we have stands
+                logger.debug("final settle: {}", error)
+        outcome = watcher.outcome()
+        incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
+        html = writer.finish(outcome, incomplete=incomplete)
+        watcher.detach()
+        if alive:
+            driven.close()
+        return OrderResult(outcome, ended, incomplete, writer.folder, html)
+
+    if playwright is not None:
+        return work(playwright)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as started:
+        return work(started)
+
+
+class _Session:
+    """The loop's memory: the report writer, and the pictures still to take."""
+
+    def __init__(self, writer: Any, on_event: EventCallback | None) -> None:
+        self.writer = writer
+        self.on_event = on_event
+        self.watcher: Watcher | None = None
+        self.context: BrowserContext | None = None
+        self.todo: list[Event] = []
+
+    def event(self, event: Event) -> None:
+        # Called from Playwright callbacks: write the line now (durable), take pictures later
+        # from the loop, never from inside a callback.
+        self.writer.on_event(event)
+        snap = event.kind in _SNAP_KINDS or (
+            event.kind == "navigation" and (event.nav in _SNAP_NAVS or self._is_violation(event))
+        )
+        if snap:
+            self.todo.append(event)
+        if self.on_event is not None and self.watcher is not None:
+            self.on_event(event, self.watcher)
+
+    def _is_violation(self, event: Event) -> bool:
+        return self.watcher is not None and any(
+            v.event_seq == event.seq for v in self.watcher.violations
+        )
+
+    def _page(self, index: int) -> Page | None:
+        if self.context is None or self.watcher is None:
+            return None
+        for page in self.context.pages:
+            if self.watcher.page_index(page) == index and not page.is_closed():
+                return page
+        return None
+
+    def flush(self) -> None:
+        todo, self.todo = self.todo, []
+        for event in todo:
+            page = self._page(event.page)
+            if page is None:
+                continue
+            if event.kind == "eligibility_error":
+                # R7: the address and phone are read from the page by the report, only now.
+                self.writer.support_bundle(page, address=None, phone=None)
+            else:
+                self.writer.screenshot(page, event)
+
+    def open_pages(self) -> list[Page]:
+        if self.context is None:
+            return []
+        return [p for p in self.context.pages if not p.is_closed()]
+
+    def loop(self, *, timeout: float | None, grace: float) -> Ended:
+        assert self.watcher is not None
+        start = time.monotonic()
+        confirmed_at: float | None = None
+        while True:
+            pages = self.open_pages()
+            if not pages:
+                return "closed"
+            self.watcher.poll()
+            self.flush()
+            now = time.monotonic()
+            if self.watcher.confirmed and confirmed_at is None:
+                confirmed_at = now
+            if confirmed_at is not None and now - confirmed_at >= grace:
+                return "confirmation"
+            if timeout is not None and now - start >= timeout:
+                return "timeout"
+            # Waiting inside Playwright lets it deliver the events meanwhile.
+            pages[0].wait_for_timeout(_TICK_MS)

@@ -1,0 +1,172 @@
+"""`preflight order`: the library function behind it driven in-process (a driver callback plays
+the customer), and the command itself in a subprocess, against the demo shop."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+from playwright.sync_api import Page, Playwright
+
+from preflight.demo_shop import DemoShop
+from preflight.report import load_events
+from preflight.watch import Watcher, run_order
+
+
+def _customer(page: Page, *, later: bool = True, failed_eligibility: bool = False) -> None:
+    page.locator("#tester-eligibilite").click()
+    if failed_eligibility:
+        page.fill("#adresse", "3 chemin de la zone blanche")
+        page.click("#tester")
+        page.locator("[data-testid=eligibility-error]").wait_for()
+    page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
+    page.click("#tester")
+    page.click("#continuer")
+    page.fill("#nom", "Camille Martin")
+    page.fill("#telephone", "0612345678")
+    page.fill("#email", "camille@example.fr")
+    page.click("#valider")
+    page.click("#commander-plus-tard" if later else "#payer-maintenant")
+    if not later:
+        page.fill("#iban", "FR7630006000011234567890189")
+        page.fill("#carte", "4970101122334455")
+        page.click("#payer")
+    page.locator("[data-testid=order-number]").wait_for()
+
+
+def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
+    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    def drive(page: Page, watcher: Watcher) -> None:
+        _customer(page, failed_eligibility=True)
+
+    result = run_order(
+        shop.link(offer="fibre", mode="mpa"),
+        shop.rules(),
+        browser=browser_name,
+        headless=True,
+        report_dir=tmp_path / "report",
+        drive=drive,
+        playwright=playwright,
+    )
+
+    order = shop.orders()[-1]
+    assert result.ended == "confirmation" and not result.incomplete
+    assert result.outcome.verdict == "attributed" and result.exit_code == 0
+    assert order["attributed"] is True
+    assert result.outcome.order is not None and result.outcome.order.number == order["number"]
+    saved = json.loads((result.folder / "report.json").read_text())
+    assert saved["verdict"] == "attributed" and saved["incomplete"] is False
+    assert saved["support_bundle"], saved  # R7: the failed eligibility attempt
+    kinds = [e.kind for e in load_events(result.folder)]
+    assert kinds.count("eligibility_error") == 1 and kinds[-1] in ("confirmation", "navigation")
+    assert result.html is not None and result.html.is_file()
+
+
+def test_a_reload_without_guard_is_lost_with_exit_code_3(
+    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    def drive(page: Page, watcher: Watcher) -> None:
+        page.locator("#tester-eligibilite").click()
+        page.locator("#adresse").wait_for()
+        page.reload()
+        shop.wait_for_orders(lambda o: bool(o) and o[-1]["ended_by"] == "reload")
+        page.close()  # the customer closes the window: the watch ends
+
+    result = run_order(
+        shop.link(offer="adsl", mode="spa"),
+        shop.rules(),
+        browser=browser_name,
+        guard=False,
+        headless=True,
+        report_dir=tmp_path / "report",
+        drive=drive,
+        playwright=playwright,
+    )
+
+    assert result.ended == "closed"
+    assert result.outcome.verdict == "lost" and result.exit_code == 3
+    assert [v.kind for v in result.outcome.violations] == ["reload"]
+    assert shop.orders()[-1]["attributed"] is False
+
+
+def test_a_killed_browser_leaves_every_event_and_an_incomplete_report(
+    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    seen: list[int] = []
+
+    def drive(page: Page, watcher: Watcher) -> None:
+        page.locator("#tester-eligibilite").click()
+        page.locator("#adresse").wait_for()
+        watcher.settle()
+        seen.append(watcher.events_count)
+        launched = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+        # The browser's main process: its parent is not one of the new processes.
+        new_pids = {p.pid for p in launched}
+        mains = [p for p in launched if p.ppid() not in new_pids]
+        assert mains, "the order's browser process was not found"
+        for process in mains:
+            process.kill()
+
+    result = run_order(
+        shop.link(),
+        shop.rules(),
+        browser=browser_name,
+        headless=True,
+        report_dir=tmp_path / "report",
+        drive=drive,
+        playwright=playwright,
+    )
+
+    assert result.ended == "closed" and result.incomplete
+    saved = json.loads((result.folder / "report.json").read_text())
+    assert saved["incomplete"] is True
+    events = list(load_events(result.folder))
+    assert len(events) >= seen[0] and events[0].kind == "acn_entry"
+    assert any(e.kind == "navigation" and "/sfr/eligibilite" in e.url for e in events)
+
+
+def _preflight(*args: str, port: int) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PREFLIGHT_DEMO_PORT": str(port), "COLUMNS": "200"}
+    command = [sys.executable, "-m", "preflight", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=180)
+
+
+def test_the_command_left_alone_until_its_timeout_reports_the_entry_and_exits_0(
+    browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    report = tmp_path / "report"
+    run = _preflight(
+        "order", shop.link(), "--rules", "demo", "--browser", browser_name, "--headless",
+        "--timeout", "3", "--report", str(report), "--no-check",
+        port=shop.port,
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Lien ACN suivi" in run.stdout
+    assert "ATTRIBUÉE" in run.stdout
+    assert str(report / "report.html") in run.stdout.replace("\n", "")
+    assert json.loads((report / "report.json").read_text())["verdict"] == "attributed"
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["order", "not-a-link", "--no-check"], "not a web address"),
+        (["order", "http://x/", "--rules", "nowhere.toml", "--no-check"], "nowhere.toml"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(
+    args: list[str], expected: str, shop: DemoShop
+) -> None:
+    run = _preflight(*args, port=shop.port)
+
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert expected in run.stderr and "Traceback" not in run.stderr
