@@ -253,6 +253,16 @@ def test_reaching_sfr_directly_is_a_direct_order(client: httpx.Client, shop: Dem
     assert order["offer"] == "adsl"
 
 
+def test_a_direct_order_drops_an_earlier_acn_marker(client: httpx.Client, shop: DemoShop) -> None:
+    enter(client, shop)
+    assert client.cookies.get("sfr_acn")
+
+    show(client, "/sfr/offre/mobile")
+
+    assert client.cookies.get("sfr_acn") is None
+    assert [o["ended_by"] for o in shop.orders()] == [None, "direct"]
+
+
 def test_an_unknown_acn_id_is_a_direct_order(client: httpx.Client, shop: DemoShop) -> None:
     show(client, "/sfr/offre/fibre?acn=acn-forged")
     assert only_order(shop)["ended_by"] == "direct"

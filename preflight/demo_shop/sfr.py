@@ -85,6 +85,9 @@ def set_order_cookies(response: Response, shown: Shown) -> None:
     response.set_cookie(ORDER_COOKIE, shown.order.id, path="/", samesite="lax")
     if shown.order.acn_session and shown.token.seq == 0:
         response.set_cookie(ACN_COOKIE, shown.order.acn_session, path="/", samesite="lax")
+    elif shown.order.acn_session is None:
+        # A direct order carries no ACN marker, not even one left by an earlier order.
+        response.delete_cookie(ACN_COOKIE, path="/")
 
 
 async def step_page(request: Request) -> Response:
