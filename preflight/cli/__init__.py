@@ -16,6 +16,7 @@ from preflight.cli import _browsers  # noqa: E402,F401  isort: skip
 from preflight.cli import _serve  # noqa: E402,F401  isort: skip
 from preflight.cli import _check  # noqa: E402,F401  isort: skip
 from preflight.cli import _order  # noqa: E402,F401  isort: skip
+from preflight.cli import _replay  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]
 

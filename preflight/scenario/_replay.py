@@ -15,13 +15,13 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from loguru import logger
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from preflight.errors import BrowserError, UsageError
 from preflight.rules import Rules, url_matches
@@ -87,6 +87,8 @@ class ScenarioResult(BaseModel):
     failure: Failure | None = None
     # The last events, one line each: what a failure message shows.
     timeline: list[str] = []
+    # The watcher's full outcome (for a report); not part of the JSON row.
+    outcome: Outcome | None = Field(None, exclude=True)
 
     def public(self) -> dict[str, Any]:
         """The `--json` row of issue #5, plus `failure` (null when it passed)."""
@@ -110,7 +112,7 @@ def describe_expectation(scenario: Scenario) -> str:
     return text
 
 
-def collapse(kinds: list[str]) -> list[str]:
+def collapse(kinds: Sequence[str]) -> list[str]:
     """Consecutive repeats of a kind count once: one click on « Service client » is seen both
     as the click and as the page it opens, and the scenario states actions, not evidence."""
     return [kind for i, kind in enumerate(kinds) if i == 0 or kinds[i - 1] != kind]
@@ -122,7 +124,7 @@ def judge(scenario: Scenario, outcome: Outcome) -> str | None:
     kinds = [v.kind for v in outcome.violations]
     warnings = [w.kind for w in outcome.warnings]
     ok = outcome.verdict == expect.verdict
-    if expect.violations is not None and collapse(kinds) != collapse(list(expect.violations)):
+    if expect.violations is not None and collapse(kinds) != collapse(expect.violations):
         ok = False
     if expect.warnings is not None and warnings != list(expect.warnings):
         ok = False
@@ -224,6 +226,7 @@ def replay_scenario(
         duration_s=time.monotonic() - started,
         failure=failure,
         timeline=timeline,
+        outcome=outcome,
     )
 
 

@@ -1,0 +1,240 @@
+"""Run many scenarios on several browsers: the library behind `preflight replay`.
+
+One Playwright and one browser per engine per worker; each scenario in a fresh context.
+`jobs > 1` runs worker processes (Playwright's sync API is not thread-safe across threads;
+processes are simpler), each launching its own browsers once and reusing them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from preflight.browsers import choose, discover, spec_for
+from preflight.errors import BrowserError, PreflightError, UsageError
+from preflight.rules import Rules, load_rules
+from preflight.scenario._loader import fill_placeholders
+from preflight.scenario._model import Scenario
+from preflight.scenario._replay import Failure, ScenarioResult, replay_scenario
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+ENGINES = ("chromium", "firefox")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a worker needs to replay one scenario (picklable)."""
+
+    rules: Rules
+    base_url: str
+    variables: dict[str, str]
+    report: Path | None = None
+    artifacts: Path | None = None
+    headed: bool = False
+    bfcache: bool = False
+    step_timeout_s: float = 10.0
+
+
+@dataclass
+class _Browsers:
+    """One worker's Playwright and browsers, launched on first use."""
+
+    headed: bool
+    bfcache: bool
+    playwright: Playwright | None = None
+    browsers: dict[str, Browser] = field(default_factory=dict)
+
+    def get(self, name: str) -> Browser:
+        if name not in self.browsers:
+            from playwright.sync_api import sync_playwright
+
+            from preflight.browsers import launch
+
+            if self.playwright is None:
+                self.playwright = sync_playwright().start()
+            spec = spec_for(choose(name), bfcache=self.bfcache)
+            browser = launch(self.playwright, spec, headless=not self.headed)
+            self.browsers[name] = browser  # type: ignore[assignment]
+        return self.browsers[name]
+
+    def close(self) -> None:
+        for browser in self.browsers.values():
+            try:
+                browser.close()
+            except Exception as error:  # already gone
+                logger.debug("closing a browser: {}", error)
+        self.browsers.clear()
+        if self.playwright is not None:
+            self.playwright.stop()
+            self.playwright = None
+
+
+def browser_names(raw: str) -> list[str]:
+    """`chromium,firefox` → the names; `auto` → every engine installed here."""
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if names == ["auto"]:
+        found = {b.engine for b in discover() if b.drivable}
+        names = [engine for engine in ENGINES if engine in found]
+        if not names:
+            raise BrowserError("no Chromium or Firefox found — run `preflight browsers`")
+        return names
+    for name in names:
+        choose(name)  # a clear error now, not in a worker later
+    if not names:
+        raise UsageError("--browser: expected a list like chromium,firefox")
+    return names
+
+
+def replay_one(
+    browsers: _Browsers, scenario: Scenario, browser: str, settings: RunSettings
+) -> ScenarioResult:
+    """One scenario on one browser, in a fresh context; a report folder when asked."""
+    started = time.monotonic()
+    try:
+        context = browsers.get(browser).new_context()
+    except PreflightError as error:
+        return _broken(scenario, browser, f"cannot launch {browser}: {error}", started)
+    except Exception as error:
+        return _broken(scenario, browser, f"cannot open a browser context: {error}", started)
+    writer: Any = None
+    try:
+        on_event = None
+        if settings.report is not None:
+            from preflight.report import ReportWriter
+
+            writer = ReportWriter(
+                settings.report / f"{scenario.name}-{browser}",
+                settings.rules,
+                browser_info={"browser": browser, "scenario": scenario.name},
+            )
+            on_event = writer.on_event
+        result = replay_scenario(
+            context,
+            scenario,
+            rules=settings.rules,
+            base_url=settings.base_url,
+            variables=settings.variables,
+            browser=browser,
+            artifacts=settings.artifacts,
+            on_event=on_event,
+            step_timeout_s=settings.step_timeout_s,
+        )
+        if writer is not None and result.outcome is not None:
+            writer.finish(result.outcome)
+        return result
+    finally:
+        if writer is not None:
+            writer.close()
+        try:
+            context.close()
+        except Exception as error:  # the browser died: the result already says so
+            logger.debug("closing a context: {}", error)
+
+
+def _broken(scenario: Scenario, browser: str, message: str, started: float) -> ScenarioResult:
+    return ScenarioResult(
+        scenario=scenario.name,
+        file=scenario.file,
+        browser=browser,
+        verdict=None,
+        expected=scenario.expect.verdict,
+        passed=False,
+        violations=[],
+        duration_s=time.monotonic() - started,
+        failure=Failure(message=message),
+        outcome=None,
+    )
+
+
+# --- worker processes --------------------------------------------------------------------------
+
+_WORKER: _Browsers | None = None
+
+
+def _worker_init(headed: bool, bfcache: bool) -> None:
+    global _WORKER
+    _WORKER = _Browsers(headed=headed, bfcache=bfcache)
+    atexit.register(_WORKER.close)
+
+
+def _worker_run(scenario: Scenario, browser: str, settings: RunSettings) -> ScenarioResult:
+    assert _WORKER is not None, "worker not initialised"
+    return replay_one(_WORKER, scenario, browser, settings)
+
+
+@contextmanager
+def demo_or_given(
+    base_url: str | None,
+    rules_source: str | None,
+    variables: Mapping[str, str],
+) -> Iterator[tuple[str, Rules, dict[str, str]]]:
+    """The base URL, rules and variables of a run: the demo shop's when no base URL is given."""
+    values = dict(variables)
+    if base_url is None:
+        from preflight.demo_shop import DemoShop
+
+        with DemoShop(port=0) as shop:
+            values = {"MERCHANT": shop.sfr_url, "DEMO_PORT": str(shop.port), **values}
+            rules = load_rules(rules_source or "demo", variables=values)
+            yield shop.acn_url, rules, values
+        return
+    rules = load_rules(rules_source or "default", variables=values)
+    yield base_url, rules, {**rules.vars, **values}
+
+
+def run(
+    scenarios: Sequence[Scenario],
+    browsers: Sequence[str],
+    settings: RunSettings,
+    *,
+    jobs: int = 1,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """Replay every scenario on every browser; results in scenario-then-browser order."""
+    # Unknown placeholders are bad input: refuse before launching anything.
+    for scenario in scenarios:
+        fill_placeholders(scenario, {"BASE_URL": settings.base_url, **settings.variables})
+    work = [(scenario, browser) for scenario in scenarios for browser in browsers]
+    results: list[ScenarioResult | None] = [None] * len(work)
+    if jobs <= 1 or len(work) <= 1:
+        local = _Browsers(headed=settings.headed, bfcache=settings.bfcache)
+        try:
+            for index, (scenario, browser) in enumerate(work):
+                results[index] = replay_one(local, scenario, browser, settings)
+                if on_result is not None:
+                    on_result(results[index])  # type: ignore[arg-type]
+        finally:
+            local.close()
+    else:
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(settings.headed, settings.bfcache),
+        ) as pool:
+            futures = {
+                pool.submit(_worker_run, scenario, browser, settings): index
+                for index, (scenario, browser) in enumerate(work)
+            }
+            for future in concurrent.futures.as_completed(futures):
+                index = futures[future]
+                scenario, browser = work[index]
+                try:
+                    results[index] = future.result()
+                except Exception as error:  # a worker died: say so for this scenario
+                    results[index] = _broken(scenario, browser, f"worker failed: {error}", 0.0)
+                if on_result is not None:
+                    on_result(results[index])  # type: ignore[arg-type]
+    return [result for result in results if result is not None]

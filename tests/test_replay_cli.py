@@ -1,0 +1,114 @@
+"""`preflight replay` through the real command: JSON, exit codes, clear messages, reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LIBRARY = REPO / "scenarios"
+
+WRONG = """\
+name: wrongly-expected
+description: a refresh on the offer page, but the scenario claims the order is attributed
+steps:
+  - goto: /acn/boutique
+  - click: "text=Commander la Fibre"
+  - expect_url: "*/sfr/offre/fibre*"
+  - reload
+expect: {verdict: attributed}
+"""
+
+
+def _preflight(*args: str, cwd: Path, timeout: float = 280) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "preflight", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_library_scenarios_pass_on_both_browsers_with_the_issue_json(tmp_path: Path) -> None:
+    done = _preflight(
+        "replay",
+        str(LIBRARY / "refresh-during-eligibility.yaml"),
+        str(LIBRARY / "direct-entry.yaml"),
+        "--browser",
+        "chromium,firefox",
+        "--json",
+        "-j",
+        "2",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads(done.stdout)
+    assert document["passed"] == 8 and document["failed"] == 0
+    row = document["results"][0]
+    assert set(row) >= {
+        "scenario",
+        "file",
+        "browser",
+        "verdict",
+        "expected",
+        "passed",
+        "violations",
+        "duration_s",
+    }
+    assert row["scenario"] == "refresh-during-eligibility-mpa" and row["browser"] == "chromium"
+    assert row["verdict"] == row["expected"] == "lost" and row["passed"] is True
+    assert [v["kind"] for v in row["violations"]] == ["reload"]
+    assert set(row["violations"][0]) == {"kind", "url", "step"}
+    assert {r["browser"] for r in document["results"]} == {"chromium", "firefox"}
+
+
+def test_a_wrong_expectation_exits_1_with_a_clear_message_and_a_screenshot(tmp_path: Path) -> None:
+    (tmp_path / "wrong.yaml").write_text(WRONG, encoding="utf-8")
+    done = _preflight("replay", "wrong.yaml", "--browser", "chromium", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "expected attributed, got lost by [reload]" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    shots = list((tmp_path / "preflight-replay").glob("wrongly-expected-chromium-*.png"))
+    assert shots, "a failed scenario leaves a screenshot"
+
+
+def test_a_broken_yaml_file_exits_2_with_file_and_line_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text(
+        "name: broken\nsteps:\n  - goto: /\n  - fill: {selector: '#adresse'}\n"
+        "expect: {verdict: lost}\n",
+        encoding="utf-8",
+    )
+    done = _preflight("replay", "broken.yaml", "--browser", "chromium", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "broken.yaml:4" in done.stderr and "'value' is missing" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_var_exits_2_saying_what_is_expected(tmp_path: Path) -> None:
+    done = _preflight(
+        "replay", str(LIBRARY / "direct-entry.yaml"), "--var", "no-equals-sign", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert "expected NAME=VALUE" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_report_writes_one_order_report_per_scenario_and_browser(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    done = _preflight(
+        "replay",
+        str(LIBRARY / "direct-entry.yaml"),
+        "--browser",
+        "firefox",
+        "--report",
+        str(reports),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    folders = sorted(p.name for p in reports.iterdir())
+    assert folders == ["direct-entry-mpa-firefox", "direct-entry-spa-firefox"]
+    summary = json.loads((reports / folders[0] / "report.json").read_text(encoding="utf-8"))
+    assert "lost" in json.dumps(summary)
+    assert (reports / folders[0] / "events.jsonl").stat().st_size > 0
