@@ -1,0 +1,155 @@
+"""Chrome DevTools Recorder JSON into scenarios: mapping, what is reported, and the replay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from preflight.demo_shop import DemoShop
+from preflight.errors import ScenarioError
+from preflight.scenario import Click, Fill, Goto, Press, WaitFor, load_file
+from preflight.scenario._chrome import import_recording, read_recording
+from preflight.scenario._replay import replay_scenario
+
+DATA = Path(__file__).parent / "data"
+RECORDING = DATA / "chrome-recorder-demo-fibre.json"
+ACN, SFR = "http://127.0.0.1:8765", "http://localhost:8765"
+
+
+def _steps(*steps: dict[str, Any]) -> dict[str, Any]:
+    return {"title": "t", "steps": list(steps)}
+
+
+def test_the_demo_recording_maps_to_our_steps_with_relative_urls() -> None:
+    imported = import_recording(read_recording(RECORDING), base_url=ACN, merchant=SFR)
+    steps = imported.scenario.steps
+    assert isinstance(steps[0], Goto) and steps[0].url == "/acn/boutique"
+    # aria/Name without a role is weaker than the recorded text/ alternative.
+    assert isinstance(steps[1], Click) and steps[1].selector == "text=Commander la Fibre"
+    # The navigation Chrome asserted becomes a URL wait that survives per-visit tokens.
+    assert isinstance(steps[2], WaitFor) and steps[2].url == "*/sfr/offre/fibre*"
+    assert isinstance(steps[3], Click) and steps[3].selector == "#tester-eligibilite"
+    fills = [s for s in steps if isinstance(s, Fill)]
+    assert [f.selector for f in fills] == ["#adresse", "#nom", "#telephone", "#email"]
+    assert any(isinstance(s, Press) and s.key == "Tab" for s in steps)
+    assert imported.scenario.name == "commande-fibre-boutique-acn-demo"
+
+
+def test_unmappable_steps_are_reported_and_kept_as_comments_where_they_stood() -> None:
+    imported = import_recording(read_recording(RECORDING), base_url=ACN, merchant=SFR)
+    assert [line.split(":")[0] for line in imported.unmapped] == [
+        "step 3 (hover)",
+        "step 12 (scroll)",
+        "step 20 (waitForExpression)",
+    ]
+    assert any("setViewport" in line for line in imported.comments[0])
+    # The hover stood before the click on the Fibre offer (our step index 1).
+    assert any("hover" in line for line in imported.comments[1])
+
+
+def test_selector_preference_is_test_id_then_role_then_text_then_css_then_xpath() -> None:
+    def chosen(*alternatives: list[str]) -> str:
+        step = {"type": "click", "selectors": list(alternatives)}
+        [click] = import_recording(_steps(step)).scenario.steps
+        assert isinstance(click, Click)
+        return click.selector
+
+    assert chosen(["xpath///a"], ["[data-testid=payer]"], ["text/Payer"]) == "[data-testid=payer]"
+    assert chosen(["xpath///a"], ['aria/Payer[role="button"]'], ["text/Payer"]) == (
+        'role=button[name="Payer"]'
+    )
+    assert chosen(["xpath///a"], ["main > button"], ["text/Payer"]) == "text=Payer"
+    assert chosen(["xpath///a"], ["main > button"]) == "main > button"
+    assert chosen(["xpath///a"]) == "xpath=//a"
+    # A chain through a shadow root: Playwright's CSS pierces it, the last part is enough.
+    assert chosen(["pierce/#host", "#inner"]) == "#inner"
+
+
+def test_double_and_right_clicks_keep_their_meaning() -> None:
+    steps = import_recording(
+        _steps(
+            {"type": "doubleClick", "selectors": [["#a"]]},
+            {"type": "click", "button": "secondary", "selectors": [["#b"]]},
+        )
+    ).scenario.steps
+    assert isinstance(steps[0], Click) and steps[0].click_count == 2
+    assert isinstance(steps[1], Click) and steps[1].button == "right"
+
+
+def test_a_value_typed_in_a_bank_field_becomes_a_placeholder() -> None:
+    imported = import_recording(
+        _steps(
+            {"type": "navigate", "url": f"{SFR}/sfr/paiement?t=x"},
+            {"type": "change", "value": "FR7630006000011234567890189", "selectors": [["#iban"]]},
+        ),
+        merchant=SFR,
+    )
+    goto, fill = imported.scenario.steps
+    assert isinstance(goto, Goto) and goto.url == "${MERCHANT}/sfr/paiement?t=x"
+    assert isinstance(fill, Fill) and fill.value == "${SECRET_1}"
+    assert "FR76" not in json.dumps([s.arguments() for s in imported.scenario.steps])
+
+
+def test_steps_in_frames_are_reported_not_silently_dropped() -> None:
+    imported = import_recording(
+        _steps(
+            {"type": "navigate", "url": "https://shop.example/"},
+            {"type": "click", "frame": [0], "selectors": [["#pay"]]},
+        )
+    )
+    assert imported.unmapped == ["step 2 (click): in a frame or another tab — not imported"]
+
+
+def test_broken_recordings_name_the_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"title": "x",\n "steps": [\n  {"type": "click",}\n ]}', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"bad\.json:3: not valid JSON"):
+        read_recording(bad)
+    with pytest.raises(ScenarioError, match="no selector"):
+        import_recording(_steps({"type": "click", "selectors": []}), file="r.json")
+    with pytest.raises(ScenarioError, match="steps"):
+        import_recording({"title": "no steps"}, file="r.json")
+
+
+def test_the_command_writes_yaml_and_lists_what_it_did_not_import(tmp_path: Path) -> None:
+    out = tmp_path / "imported.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "preflight", "import-recording", str(RECORDING), "-o", str(out)]
+        + ["--base-url", ACN, "--merchant", SFR],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("not imported:") == 3 and "hover" in done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "# step 12 (scroll): Playwright scrolls to each element by itself" in text
+    [scenario] = load_file(out)
+    assert scenario.expect.verdict == "attributed"
+
+
+def test_the_imported_demo_flow_replays_to_attributed(
+    browser: Browser, shop: DemoShop, tmp_path: Path
+) -> None:
+    imported = import_recording(read_recording(RECORDING), base_url=ACN, merchant=SFR)
+    context = browser.new_context()
+    try:
+        result = replay_scenario(
+            context,
+            imported.scenario,
+            rules=shop.rules(),
+            base_url=shop.acn_url,
+            variables={"MERCHANT": shop.sfr_url},
+            browser=browser.browser_type.name,
+        )
+    finally:
+        context.close()
+    assert result.passed, (result.failure, result.timeline)
+    [order] = shop.orders()
+    assert order["attributed"] is True and order["status"] == "saved_for_later"
