@@ -27,7 +27,6 @@ page loads add history. `_ProfileGuard` puts those files back byte for byte afte
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shutil
@@ -598,11 +597,14 @@ def inspect_context(
     load the account page. Cookies are counted first, before any page could set one."""
     all_cookies = context.cookies()
     order = _order_cookies(context, sites)
+    # Login state: the rules' login cookies or, when the rules name none, every cookie of the
+    # merchant's domains (names only: values are never read out).
     login = sorted(
         {
             str(c["name"])
             for c in order
-            if c["name"] in sites.login_cookies and sites.is_merchant_host(str(c["domain"]))
+            if sites.is_merchant_host(str(c["domain"]))
+            and (not sites.login_cookies or c["name"] in sites.login_cookies)
         }
     )
     count = len(order) if only_order_sites else len(all_cookies)
@@ -840,6 +842,8 @@ def _pid_alive(pid: int) -> bool:
 
 def _lock_holder(folder: Path, engine: str) -> str | None:
     """Who holds the profile, if a running browser does (stale locks are ignored)."""
+    if sys.platform.startswith("win"):
+        return _windows_lock_holder(folder, engine)
     if engine == "chromium":
         lock = folder / "SingletonLock"
         if not lock.is_symlink() and not lock.exists():
@@ -859,6 +863,8 @@ def _lock_holder(folder: Path, engine: str) -> str | None:
             return f"lock, process {pid}"
     parent = folder / ".parentlock"
     if parent.is_file():
+        import fcntl  # POSIX only; Windows is handled above
+
         with parent.open("rb+") as handle:
             try:
                 fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -866,6 +872,18 @@ def _lock_holder(folder: Path, engine: str) -> str | None:
                 return ".parentlock held"
             fcntl.lockf(handle, fcntl.LOCK_UN)
     return None
+
+
+def _windows_lock_holder(folder: Path, engine: str) -> str | None:
+    """A running browser keeps its lock file open without sharing: opening it fails."""
+    lock = folder / ("lockfile" if engine == "chromium" else "parent.lock")
+    if not lock.is_file():
+        return None
+    try:
+        with lock.open("ab"):
+            return None
+    except PermissionError:
+        return f"{lock.name} held"
 
 
 # Files of a named profile that opening it through Playwright would change and that the user

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from preflight.browsers import discover
 from preflight.checks import CheckReport
 from preflight.cli import _check
 from preflight.demo_shop import DemoShop
@@ -153,3 +154,10 @@ def test_an_empty_phone_answer_records_that_none_was_given(answers: list[str]) -
     answers += ["n", "y", "", "y"]
     manual = _check._ask("fr")
     assert manual.daytime_phone_given is False and manual.offers_explained is False
+
+
+def test_a_browser_that_is_not_installed_exits_2_saying_what_to_install() -> None:
+    if any(b.family == "edge" for b in discover()):
+        pytest.skip("Edge is installed here")
+    line = assert_one_clean_line(preflight("--browser", "edge"))
+    assert "no edge browser found" in line and "install Google Chrome or Mozilla Firefox" in line
