@@ -120,8 +120,19 @@ def test_broken_recordings_name_the_file_and_line(tmp_path: Path) -> None:
 def test_the_command_writes_yaml_and_lists_what_it_did_not_import(tmp_path: Path) -> None:
     out = tmp_path / "imported.yaml"
     done = subprocess.run(
-        [sys.executable, "-m", "preflight", "import-recording", str(RECORDING), "-o", str(out)]
-        + ["--base-url", ACN, "--merchant", SFR],
+        [
+            sys.executable,
+            "-m",
+            "preflight",
+            "import-recording",
+            str(RECORDING),
+            "-o",
+            str(out),
+            "--base-url",
+            ACN,
+            "--merchant",
+            SFR,
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -17,6 +17,7 @@ from preflight.cli import _serve  # noqa: E402,F401  isort: skip
 from preflight.cli import _check  # noqa: E402,F401  isort: skip
 from preflight.cli import _order  # noqa: E402,F401  isort: skip
 from preflight.cli import _replay  # noqa: E402,F401  isort: skip
+from preflight.cli import _record  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]
 
