@@ -6,7 +6,9 @@ code 2, never a traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 from preflight.cli._app import app, err_console
 from preflight.errors import PreflightError
@@ -26,6 +28,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit with the command's code."""
     # Standalone mode: Typer itself turns usage errors into exit code 2 and `typer.Exit(n)`
     # into exit code n; only our own errors are left to map.
+    if threading.current_thread() is threading.main_thread():
+        # A CI runner's or service manager's stop (SIGTERM) ends a command as Ctrl+C does: the
+        # report is closed as incomplete and the browser shut, instead of dying mid-write.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         app(args=argv, prog_name="preflight")
     except PreflightError as error:
@@ -34,3 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("preflight: interrupted")
         sys.exit(130)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

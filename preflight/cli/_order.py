@@ -95,6 +95,12 @@ _T: Catalogue = {
         "fr": "Le navigateur a été fermé avant la confirmation : rapport incomplet.",
         "en": "The browser was closed before the confirmation: the report is incomplete.",
     },
+    "interrupted": {
+        "fr": "Surveillance interrompue (Ctrl+C ou arrêt demandé) : rapport incomplet, aucun "
+        "verdict ne vaut preuve.",
+        "en": "Watch interrupted (Ctrl+C or a stop request): the report is incomplete and no "
+        "verdict stands.",
+    },
     "report": {"fr": "Rapport : {path}", "en": "Report: {path}"},
     "guard.key": {"fr": "raccourci {shortcut}", "en": "shortcut {shortcut}"},
     "guard.beforeunload": {"fr": "départ de la page", "en": "leaving the page"},
@@ -162,7 +168,9 @@ def render(result: OrderResult, lang: Lang) -> None:
         console.print(f"  ⚠ {say(_T, f'w.{w.kind}', lang)}")
     if not outcome.entry_seen:
         console.print(say(_T, "no_entry", lang), style="yellow")
-    if result.incomplete:
+    if result.ended == "interrupted":
+        console.print(say(_T, "interrupted", lang), style="yellow")
+    elif result.incomplete:
         console.print(say(_T, "incomplete", lang), style="yellow")
     console.print(say(_T, "report", lang, path=result.html or result.folder), highlight=False)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
+from urllib.parse import urlsplit
 
 from loguru import logger
 
@@ -32,6 +33,8 @@ Ended = Literal["confirmation", "closed", "timeout", "interrupted"]
 EventCallback = Callable[[Event, Watcher], None]
 Driver = Callable[["Page", Watcher], None]
 EXIT_CODES = {"attributed": 0, "at_risk": 1, "lost": 3}
+# Ctrl+C or SIGTERM: the verdict of a watch cut short proves nothing, so no verdict's code.
+EXIT_INTERRUPTED = 130
 _TICK_MS = 200  # how often the loop reads the probes' queues and looks for the end
 # Worth a picture in the report's timeline: each step reached, and what went wrong.
 _SNAP_NAVS = ("navigate", "spa_push")
@@ -48,6 +51,8 @@ class OrderResult:
 
     @property
     def exit_code(self) -> int:
+        if self.ended == "interrupted":
+            return EXIT_INTERRUPTED
         return EXIT_CODES[self.outcome.verdict]
 
 
@@ -96,10 +101,25 @@ def run_order(
         session.watcher = watcher
         try:
             context = driven.new_context(no_viewport=not headless)
+            if not headless:
+                # The guard's questions are for the person at the keyboard. Without a listener
+                # Playwright dismisses every dialog itself (the guard would silently refuse);
+                # with one that does not answer, the browser keeps the dialog open for the
+                # user (measured under Xvfb on Chromium 156 and Firefox ESR 153).
+                context.on("dialog", _leave_to_user)
             watcher.attach(context)
             page = context.new_page()
             session.context = context
-            page.goto(link, wait_until="commit")
+            try:
+                page.goto(link, wait_until="commit")
+            except Exception as error:
+                if not driven.is_connected():
+                    raise
+                writer.close()  # the report says incomplete: nothing was watched
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                raise UsageError(
+                    f"LINK {link}: cannot be reached ({first}) — expected the ACN shop to answer"
+                ) from None
             if drive is not None:
                 drive(page, watcher)
             ended = session.loop(timeout=timeout, grace=grace)
@@ -133,6 +153,10 @@ def run_order(
         return work(started)
 
 
+def _leave_to_user(dialog: Any) -> None:
+    logger.debug("dialog left to the user: {}", dialog.type)
+
+
 class _Session:
     """The loop's memory: the report writer, and the pictures still to take."""
 
@@ -154,6 +178,12 @@ class _Session:
             self.todo.append(event)
         if self.on_event is not None and self.watcher is not None:
             self.on_event(event, self.watcher)
+        if self.watcher is not None and event.kind == "navigation" and event.nav in _SNAP_NAVS:
+            # No replayer names the steps here: the page's last path segment does
+            # (/sfr/eligibilite → "eligibilite"), for the events that follow on it.
+            path = urlsplit(event.url).path.rstrip("/")
+            if self.watcher.rules.is_merchant(event.url) and path:
+                self.watcher.step = path.rsplit("/", 1)[-1]
 
     def _is_violation(self, event: Event) -> bool:
         return self.watcher is not None and any(
