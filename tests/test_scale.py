@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -218,3 +219,69 @@ def test_plugin_runs_scenarios_and_tests_on_the_remote_browser(
         "--preflight-connect", remote_endpoint,
     )  # fmt: skip
     result.assert_outcomes(passed=2)
+
+
+# --- the same through `preflight replay` ---------------------------------------------------------
+
+
+def _replay_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "preflight", "replay", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=240,
+    )
+
+
+def _tiny_suite(folder: Path, count: int) -> Path:
+    suite = folder / "suite"
+    suite.mkdir()
+    for i in range(count):
+        (suite / f"case-{i}.yaml").write_text(
+            f"name: case-{i}\nsteps:\n  - goto: /acn/boutique\n  - expect_text: Boutique\n"
+            "expect: {verdict: at_risk}\n",
+            encoding="utf-8",
+        )
+    return suite
+
+
+def test_replay_shards_replay_disjoint_halves_that_cover_the_suite(
+    tmp_path: Path, browser_name: str
+) -> None:
+    suite = _tiny_suite(tmp_path, 3)
+    seen: list[set[str]] = []
+    for shard in ("1/2", "2/2"):
+        done = _replay_cli(tmp_path, str(suite), "--browser", browser_name, "--json",
+                           "--shard", shard)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        seen.append({row["scenario"] for row in json.loads(done.stdout)["results"]})
+    first, second = seen
+    assert first and second and not first & second
+    assert first | second == {"case-0", "case-1", "case-2"}
+
+
+def test_replay_refuses_a_bad_shard_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    suite = _tiny_suite(tmp_path, 1)
+    done = _replay_cli(tmp_path, str(suite), "--shard", "2/1")
+    assert done.returncode == 2
+    assert "--shard '2/1': expected K/N with 1 ≤ K ≤ N" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_replay_connects_to_the_remote_browser_and_says_so_when_it_cannot(
+    tmp_path: Path, browser_name: str, remote_endpoint: str
+) -> None:
+    (tmp_path / "back.yaml").write_text(BACK_DURING_ORDER, encoding="utf-8")
+    done = _replay_cli(tmp_path, "back.yaml", "--browser", browser_name, "--json",
+                       "--connect", remote_endpoint)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    [row] = json.loads(done.stdout)["results"]
+    assert row["passed"] and row["violations"][0]["kind"] == "back"
+
+    dead = remote_endpoint.rsplit("/", 1)[0] + "/no-such-browser"
+    done = _replay_cli(tmp_path, "back.yaml", "--browser", browser_name, "--json",
+                       "--connect", dead)  # fmt: skip
+    assert done.returncode == 1
+    [row] = json.loads(done.stdout)["results"]
+    assert "cannot use the remote browser at" in row["failure"]["message"]

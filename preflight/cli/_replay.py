@@ -15,7 +15,7 @@ from rich.table import Table
 from preflight.cli._app import app, console, err_console
 from preflight.errors import UsageError
 from preflight.scenario import load_paths
-from preflight.scenario._replay import ScenarioResult
+from preflight.scenario._replay import ScenarioResult, parse_shard, shard_scenarios
 from preflight.scenario._runner import RunSettings, browser_names, demo_or_given, run
 
 
@@ -63,6 +63,22 @@ def replay(
     step_timeout: Annotated[
         float, typer.Option(min=0.5, max=300, help="Seconds a step may wait for its element.")
     ] = 10.0,
+    connect: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WS_ENDPOINT",
+            help="Use the browsers of a remote Playwright server (playwright launch-server / "
+            "run-server) instead of launching them here.",
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="K/N",
+            help="Replay only shard K of N of the scenarios (by file and name): N CI machines, "
+            "one shard each, replay the whole suite once.",
+        ),
+    ] = None,
 ) -> None:
     """Replay scenarios on each browser and check the verdict each one expects.
 
@@ -72,6 +88,8 @@ def replay(
     """
     variables = parse_vars(var or [])
     scenarios = load_paths(paths)  # bad input stops here: exit 2
+    if shard is not None:
+        scenarios = shard_scenarios(scenarios, parse_shard(shard))
     names = browser_names(browser)
     with demo_or_given(base_url, rules, variables) as (url, loaded_rules, values):
         settings = RunSettings(
@@ -83,6 +101,7 @@ def replay(
             headed=headed,
             bfcache=bfcache,
             step_timeout_s=step_timeout,
+            connect=connect,
         )
         total = len(scenarios) * len(names)
         with Progress(

@@ -467,6 +467,16 @@ def in_shard(ids: Iterable[str], shard: tuple[int, int]) -> set[str]:
     return {key for i, key in enumerate(sorted(set(ids))) if i % n == k - 1}
 
 
+def shard_scenarios(scenarios: Sequence[Scenario], shard: tuple[int, int]) -> list[Scenario]:
+    """The scenarios of shard K of N (by file and name), in their original order."""
+
+    def key(scenario: Scenario) -> str:
+        return f"{scenario.file}::{scenario.name}"
+
+    kept = in_shard((key(s) for s in scenarios), shard)
+    return [s for s in scenarios if key(s) in kept]
+
+
 def connect_browser(
     browser_type: BrowserType, ws_endpoint: str, launch_kwargs: Mapping[str, Any]
 ) -> Browser:

@@ -44,6 +44,7 @@ class RunSettings:
     headed: bool = False
     bfcache: bool = False
     step_timeout_s: float = 10.0
+    connect: str | None = None  # a remote Playwright server's ws:// endpoint (issue #6)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class _Browsers:
 
     headed: bool
     bfcache: bool
+    connect: str | None = None
     playwright: Playwright | None = None
     browsers: dict[str, Browser] = field(default_factory=dict)
 
@@ -64,8 +66,15 @@ class _Browsers:
             if self.playwright is None:
                 self.playwright = sync_playwright().start()
             spec = spec_for(choose(name), bfcache=self.bfcache)
-            browser = launch(self.playwright, spec, headless=not self.headed)
-            self.browsers[name] = browser  # type: ignore[assignment]
+            if self.connect:
+                from preflight.scenario._replay import connect_browser
+
+                browser_type = getattr(self.playwright, spec.engine)
+                kwargs = spec.launch_kwargs(headless=not self.headed)
+                self.browsers[name] = connect_browser(browser_type, self.connect, kwargs)
+            else:
+                browser = launch(self.playwright, spec, headless=not self.headed)
+                self.browsers[name] = browser  # type: ignore[assignment]
         return self.browsers[name]
 
     def close(self) -> None:
@@ -162,9 +171,9 @@ def _broken(scenario: Scenario, browser: str, message: str, started: float) -> S
 _WORKER: _Browsers | None = None
 
 
-def _worker_init(headed: bool, bfcache: bool) -> None:
+def _worker_init(headed: bool, bfcache: bool, connect: str | None = None) -> None:
     global _WORKER
-    _WORKER = _Browsers(headed=headed, bfcache=bfcache)
+    _WORKER = _Browsers(headed=headed, bfcache=bfcache, connect=connect)
     atexit.register(_WORKER.close)
 
 
@@ -208,7 +217,9 @@ def run(
     work = [(scenario, browser) for scenario in scenarios for browser in browsers]
     results: list[ScenarioResult | None] = [None] * len(work)
     if jobs <= 1 or len(work) <= 1:
-        local = _Browsers(headed=settings.headed, bfcache=settings.bfcache)
+        local = _Browsers(
+            headed=settings.headed, bfcache=settings.bfcache, connect=settings.connect
+        )
         try:
             for index, (scenario, browser) in enumerate(work):
                 results[index] = replay_one(local, scenario, browser, settings)
@@ -222,7 +233,7 @@ def run(
             max_workers=jobs,
             mp_context=context,
             initializer=_worker_init,
-            initargs=(settings.headed, settings.bfcache),
+            initargs=(settings.headed, settings.bfcache, settings.connect),
         ) as pool:
             futures = {
                 pool.submit(_worker_run, scenario, browser, settings): index
