@@ -790,6 +790,16 @@ def clean_offline(profile: ProfileDir, sites: OrderSites, *, only_order_sites: b
 # --- A named profile: refuse what must not be touched, and leave no trace ------------------------
 
 
+def profile_engine(path: str | Path) -> Literal["chromium", "firefox"] | None:
+    """Which engine a profile folder belongs to, by the files each one writes."""
+    folder = Path(path).expanduser()
+    if (folder / "prefs.js").is_file() or (folder / "times.json").is_file():
+        return "firefox"
+    if (folder / "Local State").is_file() or (folder / "Default").is_dir():
+        return "chromium"
+    return None
+
+
 def open_profile(path: str | Path, engine: Literal["chromium", "firefox"]) -> ProfileDir:
     """The profile at `path`, if it is a closed profile of `engine`; ProfileError otherwise."""
     folder = Path(path).expanduser()
@@ -801,8 +811,8 @@ def open_profile(path: str | Path, engine: Literal["chromium", "firefox"]) -> Pr
             where=where,
             expected="an existing browser profile folder",
         )
-    is_chromium = (folder / "Local State").is_file() or (folder / "Default").is_dir()
-    is_firefox = (folder / "prefs.js").is_file() or (folder / "times.json").is_file()
+    kind = profile_engine(folder)
+    is_chromium, is_firefox = kind == "chromium", kind == "firefox"
     wanted = (
         "a Chromium/Chrome profile (with `Local State` or `Default/`)"
         if engine == "chromium"
@@ -978,7 +988,7 @@ def _cache_ok(state: ProfileState) -> bool:
     return not state.pages.from_cache and not state.cache_entries
 
 
-def fresh_results(state: ProfileState, sites: OrderSites, lang: Lang) -> list[CheckResult]:
+def fresh_results(state: ProfileState, lang: Lang) -> list[CheckResult]:
     """Results for a fresh profile: clean by construction, and verified."""
     origins = ", ".join(state.pages.storage) or "—"
     stored = _stored(state)
@@ -1045,8 +1055,6 @@ def profile_results(
         say(_M, "cache.pass", lang, proof=proof),
         say(_M, "cache.fail", lang, proof=proof),
     )
-    if cache.status != "fail" and after.pages.account == "unreachable":
-        cache = cache.model_copy(update={"status": "warn"})
     cookies = result(
         "cookies",
         before.cookies > 0,
@@ -1080,15 +1088,14 @@ def profile_results(
         say(_M, "session.pass", lang, proof=account),
         say(_M, "session.fail", lang, proof=account),
     )
-    if (
-        session.status != "fail"
-        and after.pages.account in ("unreachable", "unknown")
-        and not _session_open(after)
-    ):
-        session = session.model_copy(
-            update={"status": "warn" if after.pages.account == "unreachable" else session.status}
-        )
+    if after.pages.account == "unreachable":
+        # Nothing left to see, but the page that proves it could not be loaded: not a pass.
+        cache, session = (_unproven(r) for r in (cache, session))
     return [cache, cookies, storage, session]
+
+
+def _unproven(result: CheckResult) -> CheckResult:
+    return result if result.status == "fail" else result.model_copy(update={"status": "warn"})
 
 
 def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
@@ -1145,17 +1152,16 @@ def run_checks(
         raise UsageError("--only-order-sites needs --profile DIR — a fresh profile has no data")
     manual_results = manual_checks(manual, lang)
     if user_agent is not None:
-        identity = identify_user_agent(user_agent) if user_agent.strip() else None
         results = check_user_agent(user_agent, rules, lang)
+        identity = identify_user_agent(user_agent)
         info = BrowserInfo(
-            family=identity.family if identity else "other",
-            version=identity.version if identity else None,
-            executable=None,
-            driver="user-agent",
+            family=identity.family, version=identity.version, executable=None, driver="user-agent"
         )
         checks = results + manual_results
         return CheckReport(verdict=verdict_of(checks), browser=info, checks=checks)
 
+    if profile is not None and browser == "auto" and executable is None:
+        browser = profile_engine(profile) or browser  # the browser that made the profile
     chosen = choose(browser, executable=executable, installed=installed)
     if chosen.engine is None or not chosen.drivable:
         raise BrowserError(f"{chosen.family} cannot be driven: use --user-agent to check it")
@@ -1223,7 +1229,7 @@ def _check_fresh(
             context.close()
         finally:
             driven.close()
-        return identity, fresh_results(state, sites, lang)
+        return identity, fresh_results(state, lang)
 
     return _with_playwright(work, playwright)  # type: ignore[no-any-return]
 

@@ -68,7 +68,6 @@ def test_an_unreachable_account_page_warns_instead_of_claiming_a_proof(
 
 
 def test_fresh_results_fail_when_the_profile_is_not_clean() -> None:
-    sites = order_sites(load_rules("demo"))
     dirty = ProfileState(
         cookies=2,
         login_cookies=["sfr_login"],
@@ -78,7 +77,7 @@ def test_fresh_results_fail_when_the_profile_is_not_clean() -> None:
             from_cache=["http://localhost:8765/sfr/static/logo.svg"],
         ),
     )
-    results = {r.id: r.status for r in fresh_results(dirty, sites, "en")}
+    results = {r.id: r.status for r in fresh_results(dirty, "en")}
     assert results == {"cache": "fail", "cookies": "fail", "storage": "fail", "sfr_session": "fail"}
 
 

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Playwright
 
 from preflight.browsers import InstalledBrowser, choose, launch, spec_for
-from preflight.checks import CheckReport, ProfileDir, open_profile, run_checks
+from preflight.checks import CheckReport, ProfileDir, open_profile, profile_engine, run_checks
 from preflight.demo_shop import DemoShop
 from preflight.errors import ProfileError
 
@@ -251,3 +251,9 @@ def test_a_firefox_profile_in_the_standard_place_has_its_cache_in_the_os_cache_f
         path=make_profile(tmp_path / "elsewhere/abcd.default-esr", "firefox"), engine="firefox"
     )
     assert elsewhere.cache_dirs() == [elsewhere.path / "cache2"]  # never another profile's cache
+
+
+def test_the_profile_tells_which_browser_auto_chooses(tmp_path: Path) -> None:
+    assert profile_engine(make_profile(tmp_path / "ff", "firefox")) == "firefox"
+    assert profile_engine(make_profile(tmp_path / "ch", "chromium")) == "chromium"
+    assert profile_engine(tmp_path) is None
