@@ -1,0 +1,280 @@
+"""`python -m bench`: run every figure on each browser, print the table, write the JSON."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from rich.console import Console
+
+from bench import _check, _latency, _memory, _overhead, _suite
+from bench._remote import browser_server
+from bench._report import render, write_json
+from bench._scenarios import bench_set, long_order
+from bench._stats import Figure, timed
+from preflight.browsers import choose, executable_version, spec_for
+from preflight.demo_shop import DemoShop
+from preflight.scenario._replay import connect_browser
+
+RESULTS = Path(__file__).with_name("results.json")
+console = Console(stderr=True)
+
+
+def _options(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--browsers", default="chromium,firefox", help="comma-separated")
+    parser.add_argument("--repeats", type=int, default=3, help="A/B pairs per ratio figure")
+    parser.add_argument("--check-repeats", type=int, default=5, help="pairs for figure 1")
+    parser.add_argument("--latency-repeats", type=int, default=10, help="samples per action")
+    parser.add_argument("--suite-repeats", type=int, default=1, help="rounds of the suite runs")
+    parser.add_argument("--long-order", type=int, default=200, help="steps of the long order")
+    parser.add_argument(
+        "--suite-sizes", default="10,20,40", help="suite sizes for the throughput figure"
+    )
+    parser.add_argument(
+        "--only", default="", help="figures to run: check,overhead,latency,memory,remote,suite"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=9.0,
+        help="minutes for the whole run: a ratio figure starts no new pair past its share",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one replay of the bench set instead"
+    )
+    return parser.parse_args(argv)
+
+
+class _Run:
+    """Runs figures; a figure that fails is reported as such and the others still run."""
+
+    def __init__(self, only: set[str]) -> None:
+        self.only = only
+        self.figures: list[Figure] = []
+        self.failed: list[str] = []
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or name in self.only
+
+    def do(self, name: str, browser: str, work: Callable[[], list[Figure]]) -> None:
+        if not self.wanted(name):
+            return
+        started = time.perf_counter()
+        console.print(f"[dim]{browser}: {name}…[/]")
+        try:
+            figures = work()
+        except Exception as error:
+            logger.opt(exception=error).debug("figure {} failed", name)
+            traceback.print_exc(limit=3, file=sys.stderr)
+            self.failed.append(f"{name} on {browser}")
+            figures = [
+                Figure(id=name, browser=browser, title=name, unit="", note=f"failed: {error}")
+            ]
+        for figure in figures:
+            figure.detail["elapsed_s"] = round(time.perf_counter() - started, 1)
+        self.figures.extend(figures)
+
+
+# Shares of one browser's budget for the figures whose repeats can be cut short; the memory
+# order and the suite runs are fixed work and take the rest.
+_SHARES = {"check": 0.16, "latency": 0.07, "overhead": 0.16, "remote": 0.11}
+
+
+def _browser_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
+    from playwright.sync_api import sync_playwright
+
+    each = options.budget * 60 / len(_names(options))
+
+    def budget(name: str) -> float:
+        return _SHARES[name] * each
+
+    spec = spec_for(choose(browser))
+    run.do(
+        "check", browser, lambda: _check.measure(browser, options.check_repeats, budget("check"))
+    )
+    scenarios = bench_set()
+    in_process = ("latency", "overhead", "memory", "remote")
+    if any(run.wanted(name) for name in in_process):
+        with sync_playwright() as playwright, DemoShop(port=0) as shop:
+            local = getattr(playwright, spec.engine).launch(**spec.launch_kwargs())
+            try:
+                run.do(
+                    "latency",
+                    browser,
+                    lambda: _latency.measure(
+                        local, browser, shop, options.latency_repeats, budget("latency")
+                    ),
+                )
+                run.do(
+                    "overhead",
+                    browser,
+                    lambda: [
+                        _overhead.watcher_overhead(local, browser, scenarios, shop, options.repeats)
+                    ],
+                )
+                run.do(
+                    "memory",
+                    browser,
+                    lambda: _memory.measure(local, browser, shop, long_order(options.long_order)),
+                )
+
+                def remote() -> list[Figure]:
+                    browser_type = getattr(playwright, spec.engine)
+                    with browser_server(spec) as endpoint:
+                        served = connect_browser(browser_type, endpoint, spec.launch_kwargs())
+                        try:
+                            return [
+                                _overhead.remote_ratio(
+                                    served,
+                                    local,
+                                    browser,
+                                    scenarios,
+                                    shop,
+                                    options.repeats,
+                                    budget("remote"),
+                                )
+                            ]
+                        finally:
+                            served.close()
+
+                run.do("remote", browser, remote)
+            finally:
+                local.close()
+    sizes = tuple(int(size) for size in options.suite_sizes.split(","))
+    run.do("suite", browser, lambda: _suite.measure(browser, options.suite_repeats, sizes))
+
+
+def _profile(browser: str, output: Path) -> None:
+    """pyinstrument over one replay of the bench set, plus where the replay's wall time goes.
+
+    With Playwright's sync API the main greenlet sleeps while the dispatcher greenlet waits for
+    the browser: pyinstrument shows that wait as `greenlet_main`, so the time spent in the
+    watcher's `settle()` (its polls and pauses, inside Playwright calls) is timed separately."""
+    from playwright.sync_api import sync_playwright
+    from pyinstrument import Profiler
+
+    from preflight.watch import Watcher
+
+    spent = {"settle": 0.0, "poll": 0.0, "settle_calls": 0.0, "poll_calls": 0.0}
+    settle, poll = Watcher.settle, Watcher.poll
+
+    def timed_settle(self: Watcher, timeout: float = 2.0) -> None:
+        started = time.perf_counter()
+        try:
+            settle(self, timeout)
+        finally:
+            spent["settle"] += time.perf_counter() - started
+            spent["settle_calls"] += 1
+
+    def timed_poll(self: Watcher) -> bool:
+        started = time.perf_counter()
+        try:
+            return poll(self)
+        finally:
+            spent["poll"] += time.perf_counter() - started
+            spent["poll_calls"] += 1
+
+    spec = spec_for(choose(browser))
+    with sync_playwright() as playwright, DemoShop(port=0) as shop:
+        local = getattr(playwright, spec.engine).launch(**spec.launch_kwargs())
+        _overhead.replay_all(local, bench_set(), shop)  # warm
+        plain = timed(lambda: _overhead.drive_all(local, bench_set(), shop))
+        Watcher.settle, Watcher.poll = timed_settle, timed_poll  # type: ignore[method-assign]
+        profiler = Profiler(interval=0.001)
+        try:
+            with profiler:
+                watched = timed(lambda: _overhead.replay_all(local, bench_set(), shop))
+        finally:
+            Watcher.settle, Watcher.poll = settle, poll  # type: ignore[method-assign]
+        local.close()
+    session = profiler.last_session
+    cpu = session.cpu_time if session else float("nan")
+    summary = (
+        f"{browser}: replay with watcher {watched:.2f} s (plain Playwright {plain:.2f} s); "
+        f"Python CPU {cpu:.2f} s; in settle() {spent['settle']:.2f} s over "
+        f"{spent['settle_calls']:.0f} calls, of which poll() {spent['poll']:.2f} s over "
+        f"{spent['poll_calls']:.0f} calls\n"
+    )
+    text = summary + profiler.output_text(unicode=True, color=False, show_all=False)
+    output.write_text(text, encoding="utf-8")
+    print(text)
+
+
+def _machine(browsers: list[str]) -> dict[str, Any]:
+    found = {}
+    for name in browsers:
+        chosen = choose(name)
+        found[name] = {
+            "executable": chosen.executable,
+            "version": executable_version(chosen.executable)[0] if chosen.executable else None,
+            "driver": chosen.driver,
+        }
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": list(os.getloadavg()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "playwright": version("playwright"),
+        "browsers": found,
+    }
+
+
+def _names(options: argparse.Namespace) -> list[str]:
+    return [b.strip() for b in options.browsers.split(",") if b.strip()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = _options(argv)
+    browsers = _names(options)
+    if options.profile:
+        for browser in browsers:
+            _profile(browser, options.output.with_name(f"profile-{browser}.txt"))
+        return
+    started = time.perf_counter()
+    sizes = [int(size) for size in options.suite_sizes.split(",")]
+    machine = _machine(browsers)
+    run = _Run({name.strip() for name in options.only.split(",") if name.strip()})
+    for browser in browsers:
+        _browser_figures(run, browser, options)
+    elapsed = time.perf_counter() - started
+    command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    title = f"preflight benchmarks — {command.strip()} — {elapsed / 60:.1f} min"
+    wide = Console()
+    wide.width = max(wide.width, 160)  # the notes matter more than a narrow terminal's wrap
+    render(run.figures, title=title, console=wide)
+    payload = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command.strip(),
+        "elapsed_s": round(elapsed, 1),
+        "machine": {**machine, "load_average_at_end": list(os.getloadavg())},
+        "repeats": {
+            "ratio_pairs": options.repeats,
+            "check_pairs": options.check_repeats,
+            "latency_samples": options.latency_repeats,
+            "suite_rounds": options.suite_repeats,
+            "long_order_steps": options.long_order,
+            "suite_sizes": sizes,
+            "budget_min": options.budget,
+            "note": "repeats are maxima: a ratio figure starts no new pair past its share of "
+            "the budget (at least 2 pairs); each figure's n is what ran",
+        },
+        "figures": [figure.model_dump() for figure in run.figures],
+        "failed": run.failed,
+    }
+    write_json(options.output, payload)
+    console.print(f"written: {options.output}")
+    if run.failed:
+        console.print(f"[red]failed: {', '.join(run.failed)}[/]")
+        sys.exit(1)
