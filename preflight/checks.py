@@ -27,6 +27,8 @@ page loads add history. `_ProfileGuard` puts those files back byte for byte afte
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import glob
 import os
 import re
 import shutil
@@ -459,8 +461,8 @@ def order_sites(rules: Rules) -> OrderSites:
     """The order sites named by `order.entry`, `order.merchant` and `merchant_session`."""
     domains: list[str] = [d.lower().lstrip(".") for d in rules.merchant_session.domains]
     origins: list[str] = []
-    for glob in [rules.merchant_session.account_url, *rules.order.entry, *rules.order.merchant]:
-        parts = urlsplit(glob)
+    for pattern in [rules.merchant_session.account_url, *rules.order.entry, *rules.order.merchant]:
+        parts = urlsplit(pattern)
         host = (parts.hostname or "").lower()
         if not host:
             continue
@@ -674,17 +676,31 @@ def _chromium_origin(folder: str) -> str | None:
 class ProfileDir:
     """A browser profile folder named by the user, of one engine."""
 
-    path: Path
+    path: Path  # Chromium: the user-data folder (with `Local State`)
     engine: Literal["chromium", "firefox"]
+    name: str = "Default"  # Chromium: the profile inside it (`Default`, `Profile 1`…)
 
     @property
     def chromium_profile(self) -> Path:
-        return self.path / "Default"
+        return self.path / self.name
+
+    def launch_args(self) -> list[str]:
+        """Browser arguments that open this profile (Chromium opens `Default` by itself)."""
+        if self.engine == "chromium" and self.name != "Default":
+            return [f"--profile-directory={self.name}"]
+        return []
 
     def cache_dirs(self) -> list[Path]:
         """Where this profile's HTTP cache lives."""
         if self.engine == "chromium":
-            return [self.chromium_profile / "Cache"]
+            dirs = [self.chromium_profile / "Cache"]
+            # Linux: the user-data folder ~/.config/<browser> keeps its cache in
+            # ~/.cache/<browser>/<profile>/Cache.
+            config = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+            if self.path.parent.resolve() == config.resolve():
+                cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+                dirs.append(cache / self.path.name / self.name / "Cache")
+            return dirs
         dirs = [self.path / "cache2"]
         # A profile in the standard place keeps its cache in the OS cache folder, under the
         # same folder name; a profile elsewhere keeps it inside (measured with Firefox 153).
@@ -797,7 +813,11 @@ def profile_engine(path: str | Path) -> Literal["chromium", "firefox"] | None:
         return "firefox"
     if (folder / "Local State").is_file() or (folder / "Default").is_dir():
         return "chromium"
-    return None
+    return "chromium" if _is_chromium_subprofile(folder) else None
+
+
+def _is_chromium_subprofile(folder: Path) -> bool:
+    return (folder / "Preferences").is_file() and (folder.parent / "Local State").is_file()
 
 
 def open_profile(path: str | Path, engine: Literal["chromium", "firefox"]) -> ProfileDir:
@@ -811,6 +831,10 @@ def open_profile(path: str | Path, engine: Literal["chromium", "firefox"]) -> Pr
             where=where,
             expected="an existing browser profile folder",
         )
+    name = "Default"
+    if engine == "chromium" and _is_chromium_subprofile(folder):
+        # `…/google-chrome/Profile 1`: the browser opens the user-data folder above it.
+        folder, name = folder.parent, folder.name
     kind = profile_engine(folder)
     is_chromium, is_firefox = kind == "chromium", kind == "firefox"
     wanted = (
@@ -837,7 +861,7 @@ def open_profile(path: str | Path, engine: Literal["chromium", "firefox"]) -> Pr
             where=where,
             expected="the browser closed first",
         )
-    return ProfileDir(path=folder, engine=engine)
+    return ProfileDir(path=folder, engine=engine, name=name)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -910,13 +934,13 @@ _KEEP = {
         "sessionstore-backups",
     ),
     "chromium": (
-        "Default/History*",
-        "Default/Favicons*",
-        "Default/Top Sites*",
-        "Default/Visited Links",
-        "Default/Shortcuts*",
-        "Default/Network Action Predictor*",
-        "Default/Sessions",
+        "{profile}/History*",
+        "{profile}/Favicons*",
+        "{profile}/Top Sites*",
+        "{profile}/Visited Links",
+        "{profile}/Shortcuts*",
+        "{profile}/Network Action Predictor*",
+        "{profile}/Sessions",
     ),
 }
 
@@ -924,7 +948,7 @@ _KEEP = {
 @contextlib.contextmanager
 def _profile_guard(profile: ProfileDir) -> Iterator[None]:
     """Put the kept files back byte for byte, and remove those that were not there."""
-    patterns = _KEEP[profile.engine]
+    patterns = [p.format(profile=glob.escape(profile.name)) for p in _KEEP[profile.engine]]
     backup = Path(tempfile.mkdtemp(prefix="preflight-keep-"))
     before: set[str] = set()
     try:
@@ -1245,6 +1269,7 @@ def _check_profile(
     playwright: Playwright | None,
 ) -> tuple[BrowserIdentity, list[CheckResult]]:
     spec = spec_for(chosen)
+    spec = dataclasses.replace(spec, args=[*spec.args, *folder.launch_args()])
     origins = list(dict.fromkeys([*sites.origins, *folder.stored_origins(sites)]))
 
     def stored_on_disk() -> list[str]:

@@ -4,6 +4,7 @@ for is never touched."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -257,3 +258,32 @@ def test_the_profile_tells_which_browser_auto_chooses(tmp_path: Path) -> None:
     assert profile_engine(make_profile(tmp_path / "ff", "firefox")) == "firefox"
     assert profile_engine(make_profile(tmp_path / "ch", "chromium")) == "chromium"
     assert profile_engine(tmp_path) is None
+
+
+def test_a_chromium_profile_other_than_default_is_cleaned_and_default_left_alone(
+    playwright: Playwright, demo_shop: DemoShop, tmp_path: Path
+) -> None:
+    user_data = tmp_path / "google-chrome"
+    spec = spec_for(installed("chromium"))
+    spec = dataclasses.replace(spec, args=[*spec.args, "--profile-directory=Profile 1"])
+    for profile_spec in (spec_for(installed("chromium")), spec):  # Default, then Profile 1
+        context = launch(playwright, profile_spec, user_data_dir=user_data)
+        assert isinstance(context, BrowserContext)
+        context.add_cookies(
+            [{"name": "sfr_login", "value": "x", "url": demo_shop.sfr_url, "expires": 2e9}]
+        )
+        context.close()
+    default = digest(user_data / "Default")
+
+    report = run_checks(
+        demo_shop.rules(),
+        profile=user_data / "Profile 1",  # --browser auto: a Chromium profile, so Chromium
+        lang="en",
+        playwright=playwright,
+        installed=[installed("chromium"), installed("firefox")],
+    )
+
+    assert statuses(report)["cookies"] == "fixed"
+    assert statuses(report)["sfr_session"] == "fixed"
+    assert report.browser.family == "chromium"
+    assert digest(user_data / "Default") == default
