@@ -275,3 +275,23 @@ def test_merchant_reached_without_the_acn_link_is_left_session(watched: Watched,
     assert outcome.verdict == "lost" and not outcome.entry_seen
     assert [v.kind for v in outcome.violations] == ["left_session"]
     assert_agrees_with_truth(w, order)
+
+
+@pytest.mark.parametrize("bfcache", [False], indirect=True)
+def test_a_step_page_opened_again_in_a_second_tab_counts_as_a_reload(
+    watched: Watched, mode: str
+) -> None:
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    w.watcher.settle()
+    second = w.page.context.new_page()
+    second.goto(w.page.url)  # the customer duplicates the tab
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+
+    duplicate = w.kinds("navigation")[-1]
+    assert duplicate.page == 2 and duplicate.nav == "reload", duplicate
+    assert duplicate.detail["duplicate_of_page"] == "1"
+    assert [v.kind for v in w.watcher.violations] == ["reload"]
+    assert_agrees_with_truth(w, order)

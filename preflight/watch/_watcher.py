@@ -111,6 +111,7 @@ class Watcher:
         self._cookie_seen = False
         self._callback_error: BaseException | None = None
         self.recent: deque[Event] = deque(maxlen=50)
+        self._merchant_urls: dict[str, int] = {}  # merchant document URL → first page showing it
 
     # --- public API -------------------------------------------------------------------------
     @property
@@ -394,6 +395,8 @@ class Watcher:
         same_document = kind in ("popstate", "hashchange", "push", "replace")
         if same_document:
             detail["same_document"] = "true"
+        if kind in ("push", "replace"):
+            self._shown_elsewhere(state, url)  # remembered, for a tab that loads it again
         if kind == "push":
             return (
                 "spa_push",
@@ -412,6 +415,14 @@ class Watcher:
             elif kind == "doc":
                 nav = "navigate"
                 sources.append("probe:stamp")
+                shown_in = self._shown_elsewhere(state, url)
+                if shown_in is not None:
+                    # A merchant page already shown in another tab, loaded again in this one
+                    # (a duplicated tab, a link opened twice): the server sees the same page
+                    # shown twice, exactly as for a reload.
+                    nav = "reload"
+                    sources.append("watcher:duplicate")
+                    detail["duplicate_of_page"] = str(shown_in)
             else:
                 nav = "fragment"
                 sources.append("probe:stamp")
@@ -461,6 +472,15 @@ class Watcher:
             sources.append("probe:queue")  # the binding did not bring it: read with evaluate
         state.hint = None
         return nav, sources, detail
+
+    def _shown_elsewhere(self, state: _PageState, url: str) -> int | None:
+        if not self.rules.is_merchant(url):
+            return None
+        key = url.split("#", 1)[0]
+        first = self._merchant_urls.setdefault(key, state.index)
+        if len(self._merchant_urls) > 1000:  # a long order: forget the oldest pages
+            self._merchant_urls.pop(next(iter(self._merchant_urls)))
+        return first if first != state.index else None
 
     def _hint_type(self, state: _PageState) -> str | None:
         if state.hint is None or time.monotonic() - state.hint_at > _HINT_TTL:
