@@ -295,3 +295,55 @@ def test_a_step_page_opened_again_in_a_second_tab_counts_as_a_reload(
     assert duplicate.detail["duplicate_of_page"] == "1"
     assert [v.kind for v in w.watcher.violations] == ["reload"]
     assert_agrees_with_truth(w, order)
+
+
+# --- the verdict rules and URL scrubbing, without a browser ---------------------------------
+
+
+def _event(seq: int, kind: str, **fields: Any) -> Event:
+    return Event(seq=seq, kind=kind, url="http://localhost/sfr/x", **fields)  # type: ignore[arg-type]
+
+
+def test_history_moves_count_only_while_the_acn_session_is_on() -> None:
+    from preflight.watch._judge import Judge
+
+    judge = Judge()
+    judge.judge(_event(1, "navigation", nav="reload"), on_merchant=True)  # before the ACN link
+    judge.judge(_event(2, "acn_entry"), on_merchant=False)
+    judge.judge(_event(3, "navigation", nav="back"), on_merchant=False)  # on the ACN boutique
+    judge.judge(_event(4, "navigation", nav="forward"), on_merchant=True)
+    judge.judge(_event(5, "confirmation", detail={"number": "SFR-1"}), on_merchant=True)
+    judge.judge(_event(6, "navigation", nav="reload"), on_merchant=True)  # after the order
+
+    outcome = judge.outcome()
+    assert [(v.kind, v.event_seq) for v in outcome.violations] == [("forward", 4)]
+    assert outcome.verdict == "lost" and outcome.order is not None
+    assert outcome.order.number == "SFR-1"
+
+
+def test_a_failed_eligibility_test_is_a_warning_until_the_order_is_confirmed() -> None:
+    from preflight.watch._judge import Judge
+
+    judge = Judge()
+    judge.judge(_event(1, "acn_entry"), on_merchant=False)
+    judge.judge(_event(2, "eligibility_error"), on_merchant=True)
+    assert judge.outcome().verdict == "at_risk"
+    judge.judge(_event(3, "confirmation"), on_merchant=True)
+    assert judge.outcome().verdict == "attributed"
+
+
+def test_no_acn_entry_seen_is_at_risk_not_attributed() -> None:
+    from preflight.watch._judge import Judge
+
+    outcome = Judge().outcome()
+    assert outcome.verdict == "at_risk" and not outcome.entry_seen
+
+
+def test_urls_keep_only_the_session_parameter_value() -> None:
+    from preflight.watch import scrub
+
+    url = "http://localhost:1/sfr/eligibilite?t=SECRET&acn=acn-1&nom=Camille#conditions"
+    scrubbed = scrub(url, "acn")
+    assert "SECRET" not in scrubbed and "Camille" not in scrubbed
+    assert "acn=acn-1" in scrubbed and scrubbed.endswith("#conditions")
+    assert scrub("http://localhost:1/sfr/offre", "acn") == "http://localhost:1/sfr/offre"
