@@ -347,3 +347,23 @@ def test_urls_keep_only_the_session_parameter_value() -> None:
     assert "SECRET" not in scrubbed and "Camille" not in scrubbed
     assert "acn=acn-1" in scrubbed and scrubbed.endswith("#conditions")
     assert scrub("http://localhost:1/sfr/offre", "acn") == "http://localhost:1/sfr/offre"
+
+
+@pytest.mark.parametrize("bfcache", [False], indirect=True)
+def test_a_site_that_keeps_a_primitive_history_state_is_left_alone_and_still_watched(
+    watched: Watched,
+) -> None:
+    w = watched
+    url = f"{w.shop.sfr_url}/sfr/etat-primitif"
+    body = "<h1>x</h1><script>history.replaceState('mine', '')</script>"
+    w.page.route(url, lambda route: route.fulfill(body=body, content_type="text/html"))
+    w.page.goto(url)
+    w.page.reload()
+    w.watcher.settle()
+
+    # The site's own state is untouched (no stamp merged into a string), and the reload is
+    # still told by the navigation timing.
+    assert w.page.evaluate("history.state") == "mine"
+    reload = w.kinds("navigation")[-1]
+    assert reload.nav == "reload" and reload.detail.get("unstamped") == "true", reload
+    assert "probe:timing" in reload.sources

@@ -423,6 +423,12 @@ class Watcher:
                     nav = "reload"
                     sources.append("watcher:duplicate")
                     detail["duplicate_of_page"] = str(shown_in)
+            elif kind == "pageshow":
+                # A page restored from the cache whose entry had no stamp (the site stored a
+                # non-object state): a traversal all the same, its direction from the
+                # Navigation API when it told.
+                nav = self._hint_direction(state) or "back"
+                detail["unstamped"] = "true"
             else:
                 nav = "fragment"
                 sources.append("probe:stamp")
