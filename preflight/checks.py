@@ -571,7 +571,8 @@ def _look_at_pages(
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    line = text.splitlines()[0] if text else type(error).__name__
+    return line.removeprefix("Page.goto: ")  # Playwright's prefix says nothing to the EI
 
 
 @dataclass
