@@ -88,3 +88,46 @@ def import_recording(
             ),
             highlight=False,
         )
+
+
+@app.command()
+def record(
+    url: Annotated[str, typer.Argument(help="Where the recording starts (e.g. the ACN shop).")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="Scenario file to write.")],
+    browser: Annotated[str, typer.Option(help="chromium, chrome, firefox, edge or auto.")] = "auto",
+    rules: Annotated[
+        str, typer.Option(help="Rules file (TOML) or builtin (default, demo).")
+    ] = "default",
+    name: Annotated[str | None, typer.Option(help="Scenario name.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="The start URL is written relative to it (default: its origin)."),
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="End the recording after this many seconds.")
+    ] = None,
+) -> None:
+    """Record a scenario: a browser window opens; click, type, use Back/Forward/Refresh as
+    you need; close the window to finish. The verdict the watcher reached becomes `expect`.
+    Values typed in bank-detail fields are written as ${SECRET_n} placeholders.
+
+    Example: preflight record http://127.0.0.1:8765/acn/boutique -o scenarios/mine.yaml --rules demo
+    """
+    from preflight.scenario._recorder import record as run_record
+
+    loaded = load_rules(rules)
+    err_console.print("Recording: close the browser window to finish.", highlight=False)
+    recording = run_record(
+        url, out, rules=loaded, browser=browser, name=name, base_url=base_url, timeout_s=timeout
+    )
+    expect = recording.scenario.expect
+    kinds = ", ".join(expect.violations or []) or "no violation"
+    console.print(
+        f"{len(recording.scenario.steps)} steps written to {out}; verdict {expect.verdict} "
+        f"({kinds})",
+        highlight=False,
+    )
+    if recording.secrets:
+        console.print(
+            "Replay with " + " ".join(f"--var {s}=…" for s in recording.secrets), highlight=False
+        )
