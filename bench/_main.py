@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -19,7 +20,7 @@ from rich.console import Console
 
 from bench import _check, _latency, _memory, _overhead, _suite
 from bench._remote import browser_server
-from bench._report import render, write_json
+from bench._report import markdown, render, write_json
 from bench._scenarios import bench_set, long_order
 from bench._stats import Figure, timed
 from preflight.browsers import choose, executable_version, spec_for
@@ -53,6 +54,9 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
     parser.add_argument(
         "--profile", action="store_true", help="profile one replay of the bench set instead"
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="print --output's table as Markdown (no run)"
     )
     return parser.parse_args(argv)
 
@@ -238,6 +242,10 @@ def _names(options: argparse.Namespace) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     options = _options(argv)
     browsers = _names(options)
+    if options.markdown:
+        document = json.loads(options.output.read_text(encoding="utf-8"))
+        print(markdown([Figure.model_validate(f) for f in document["figures"]]))
+        return
     if options.profile:
         for browser in browsers:
             _profile(browser, options.output.with_name(f"profile-{browser}.txt"))

@@ -23,6 +23,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value:.2f} s"
     if unit == "MiB":
         return f"{value:.0f} MiB"
+    if unit == "B/event":
+        return f"{value:.0f} B/event"
     if unit == "/min":
         return f"{value:.1f}/min"
     return f"{value:.3g} {unit}"
@@ -60,8 +62,8 @@ def render(figures: list[Figure], *, title: str, console: Console | None = None)
 def markdown(figures: list[Figure]) -> str:
     """The same table in Markdown, for the README's Performance section."""
     lines = [
-        "| figure | browser | median | min | max | n | target |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| figure | browser | median | min | max | n | target | note |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for f in figures:
         v = f.value
@@ -71,7 +73,9 @@ def markdown(figures: list[Figure]) -> str:
             else ["—", "—", "—", "0"]
         )
         met = "" if f.met is None else (" ✓" if f.met else " ✗")
-        lines.append(f"| {f.title} | {f.browser} | {' | '.join(cells)} | {(f.target or '')}{met} |")
+        note = f.note.replace("|", "/")
+        row = [f.title, f.browser, *cells, f"{f.target or ''}{met}", note]
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
