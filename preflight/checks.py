@@ -959,10 +959,10 @@ def _profile_guard(profile: ProfileDir) -> Iterator[None]:
                 before.add(str(rel))
                 target = backup / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if source.is_dir():
+                if source.is_dir() and not source.is_symlink():
                     shutil.copytree(source, target, symlinks=True)
                 else:
-                    shutil.copy2(source, target)
+                    shutil.copy2(source, target, follow_symlinks=False)
         yield
     finally:
         for pattern in patterns:
@@ -972,10 +972,10 @@ def _profile_guard(profile: ProfileDir) -> Iterator[None]:
         for kept in before:
             source, target = backup / kept, profile.path / kept
             _remove(target)
-            if source.is_dir():
+            if source.is_dir() and not source.is_symlink():
                 shutil.copytree(source, target, symlinks=True)
             else:
-                shutil.copy2(source, target)
+                shutil.copy2(source, target, follow_symlinks=False)
         shutil.rmtree(backup, ignore_errors=True)
 
 

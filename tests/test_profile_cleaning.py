@@ -18,7 +18,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Playwright
 
 from preflight.browsers import InstalledBrowser, choose, launch, spec_for
-from preflight.checks import CheckReport, ProfileDir, open_profile, profile_engine, run_checks
+from preflight.checks import (
+    CheckReport,
+    ProfileDir,
+    _profile_guard,
+    open_profile,
+    profile_engine,
+    run_checks,
+)
 from preflight.demo_shop import DemoShop
 from preflight.errors import ProfileError
 
@@ -288,3 +295,24 @@ def test_a_chromium_profile_other_than_default_is_cleaned_and_default_left_alone
     assert statuses(report)["sfr_session"] == "fixed"
     assert report.browser.family == "chromium"
     assert digest(user_data / "Default") == default
+
+
+def test_what_playwright_writes_into_a_firefox_profile_is_undone(tmp_path: Path) -> None:
+    # Playwright writes its automation prefs into user.js and copies prefs.js to
+    # prefs.js.playwright (playwright 1.64 writePreferences); the guard puts them back.
+    folder = make_profile(tmp_path / "ff", "firefox")
+    (folder / "prefs.js").write_text('user_pref("browser.startup.page", 3);\n')
+    dotfiles = tmp_path / "dotfiles-user.js"
+    dotfiles.write_text('user_pref("signon.rememberSignons", true);\n')
+    (folder / "user.js").symlink_to(dotfiles)
+    before = digest(folder)
+
+    with _profile_guard(ProfileDir(path=folder, engine="firefox")):
+        (folder / "prefs.js.playwright").write_text("copy")
+        (folder / "user.js").unlink()
+        (folder / "user.js").write_text('user_pref("signon.rememberSignons", false);\n')
+        (folder / "prefs.js").write_text('user_pref("app.update.disabledForTesting", true);\n')
+
+    assert digest(folder) == before
+    assert (folder / "user.js").is_symlink() and not (folder / "prefs.js.playwright").exists()
+    assert dotfiles.read_text() == 'user_pref("signon.rememberSignons", true);\n'
