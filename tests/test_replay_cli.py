@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from preflight.demo_shop import DemoShop
+
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = REPO / "scenarios"
 
@@ -112,3 +114,49 @@ def test_report_writes_one_order_report_per_scenario_and_browser(tmp_path: Path)
     summary = json.loads((reports / folders[0] / "report.json").read_text(encoding="utf-8"))
     assert "lost" in json.dumps(summary)
     assert (reports / folders[0] / "events.jsonl").stat().st_size > 0
+
+
+def test_another_shop_is_a_base_url_a_rules_file_and_variables(
+    shop: DemoShop, tmp_path: Path
+) -> None:
+    # "Another shop": the same flow served elsewhere, described only by its own rules file.
+    demo_rules = REPO / "preflight" / "demo_shop" / "demo_rules.toml"
+    rules = tmp_path / "other-shop.toml"
+    rules.write_text(
+        demo_rules.read_text(encoding="utf-8").replace('name = "demo"', 'name = "other-shop"'),
+        encoding="utf-8",
+    )
+    done = _preflight(
+        "replay",
+        str(LIBRARY / "refresh-during-eligibility.yaml"),
+        str(LIBRARY / "direct-entry.yaml"),
+        "--browser",
+        "firefox",
+        "--base-url",
+        shop.acn_url,
+        "--rules",
+        str(rules),
+        "--var",
+        f"MERCHANT={shop.sfr_url}",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["passed"] == 4
+    ended = sorted(str(order["ended_by"]) for order in shop.orders())
+    assert ended == ["direct", "direct", "reload", "reload"]
+
+
+def test_an_unknown_placeholder_is_bad_input_before_any_browser_starts(tmp_path: Path) -> None:
+    done = _preflight(
+        "replay",
+        str(LIBRARY / "direct-entry.yaml"),
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--browser",
+        "chromium",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "direct-entry.yaml:" in done.stderr and "${MERCHANT}" in done.stderr
+    assert "--var MERCHANT=VALUE" in done.stderr

@@ -164,3 +164,33 @@ def test_an_unknown_placeholder_is_a_scenario_error_before_anything_runs(
     with pytest.raises(ScenarioError, match=r"inline.yaml:3 .*\$\{ELSEWHERE\}"):
         _replay(fresh, shop, "name: x\nsteps:\n  - goto: ${ELSEWHERE}/\nexpect: {verdict: lost}\n")
     assert fresh.pages == []
+
+
+def test_judging_counts_repeated_evidence_of_one_action_once_but_keeps_order() -> None:
+    from datetime import UTC, datetime
+
+    from preflight.scenario import judge
+    from preflight.watch.events import Outcome, Violation
+
+    def outcome(*kinds: str) -> Outcome:
+        at = datetime.now(UTC)
+        return Outcome(
+            verdict="lost",
+            entry_seen=True,
+            violations=[
+                Violation(kind=k, url="u", at=at, event_seq=i)  # type: ignore[arg-type]
+                for i, k in enumerate(kinds)
+            ],
+        )
+
+    [cs] = loads(
+        "name: x\nsteps: [back]\nexpect: {verdict: lost, violations: [customer_service]}\n"
+    )
+    assert judge(cs, outcome("customer_service", "customer_service")) is None
+    [order] = loads("name: y\nsteps: [back]\nexpect: {verdict: lost, violations: [back, reload]}\n")
+    assert (
+        judge(order, outcome("reload", "back"))
+        == "expected lost by [back, reload], got lost by [reload, back]"
+    )
+    [loose] = loads("name: z\nsteps: [back]\nexpect: {verdict: lost}\n")
+    assert judge(loose, outcome("forward")) is None

@@ -2,10 +2,17 @@
 the replayer, and the recorder.
 
     from preflight.scenario import load_paths, replay_scenario
+    for scenario in load_paths(["scenarios/"]):
+        result = replay_scenario(context, scenario, rules=rules, base_url=url)
+
+Modules: `_model` (the format), `_loader` (YAML → models, `${NAME}`), `_writer` (models →
+YAML), `_replay` (one scenario on a context), `_runner` (many, on several browsers and
+processes: `preflight replay`), `_chrome` (Chrome Recorder import), `_recorder` (record).
 """
 
 from __future__ import annotations
 
+from preflight.scenario._chrome import Imported, import_recording, read_recording
 from preflight.scenario._loader import (
     discover,
     fill_placeholders,
@@ -32,6 +39,10 @@ from preflight.scenario._model import (
     Step,
     WaitFor,
 )
+from preflight.scenario._recorder import Recording, record
+from preflight.scenario._replay import Failure, ScenarioResult, judge, replay_scenario
+from preflight.scenario._runner import RunSettings, run
+from preflight.scenario._writer import dump
 
 __all__ = [
     "STEP_TYPES",
@@ -41,19 +52,31 @@ __all__ = [
     "Expect",
     "ExpectText",
     "ExpectUrl",
+    "Failure",
     "Fill",
     "Forward",
     "Goto",
+    "Imported",
     "Press",
+    "Recording",
     "Reload",
+    "RunSettings",
     "Scenario",
+    "ScenarioResult",
     "Screenshot",
     "Select",
     "Step",
     "WaitFor",
     "discover",
+    "dump",
     "fill_placeholders",
+    "import_recording",
+    "judge",
     "load_file",
     "load_paths",
     "loads",
+    "read_recording",
+    "record",
+    "replay_scenario",
+    "run",
 ]
