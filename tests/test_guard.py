@@ -181,3 +181,21 @@ def test_reload_and_back_shortcuts_are_caught_outside_fields_only(guarded: Guard
     assert seen == {"F5": True, "r": True, "ArrowLeft": True, "Backspace": True}
     assert g.page.input_value("#adresse") == "12 ru"
     assert g.watcher.violations == []
+
+
+def test_back_in_the_single_page_shop_is_cancelled_by_the_guard(
+    guarded: Guarded,
+) -> None:
+    g = guarded
+    start(g, "spa")
+    to_eligibility(g)
+    g.page.click("h1")
+    g.page.evaluate("history.back()")
+    g.watcher.settle()
+    order = last_order(g.shop, lambda o: True)
+
+    # Both engines let the page cancel a same-document traversal (Chromium 156, Firefox ESR 153).
+    assert {"action": "traverse"} in g.guard_events()
+    assert "/app/eligibilite" in g.page.evaluate("location.href")
+    assert g.watcher.violations == [] and order["attributed"] is True
+    assert_agrees_with_truth(g, order)

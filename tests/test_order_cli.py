@@ -170,3 +170,42 @@ def test_bad_input_is_one_clear_line_and_exit_2(
 
     assert run.returncode == 2, run.stdout + run.stderr
     assert expected in run.stderr and "Traceback" not in run.stderr
+
+
+def test_live_alerts_tell_in_french_what_the_guard_stopped(
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from preflight.cli._order import LiveAlerts
+
+    def drive(page: Page, watcher: Watcher) -> None:
+        page.locator("#tester-eligibilite").click()
+        page.locator("#adresse").wait_for()
+        page.click("h1")
+        page.keyboard.press("F5")
+        # Headless, with nobody to answer, Playwright dismisses the guard's question: cancel.
+        page.click("#service-client")
+        watcher.settle()
+
+    result = run_order(
+        shop.link(),
+        shop.rules(),
+        browser=browser_name,
+        headless=True,
+        report_dir=tmp_path / "report",
+        timeout=0.5,
+        drive=drive,
+        on_event=LiveAlerts("fr"),
+        playwright=playwright,
+    )
+
+    out = capsys.readouterr().out
+    assert result.ended == "timeout" and result.outcome.verdict == "attributed"
+    assert "Lien ACN suivi : la session ACN commence." in out
+    assert "Garde : raccourci F5 bloqué." in out
+    assert "Garde : service client bloqué." in out
+    assert "Page : /sfr/eligibilite" in out
+    assert shop.orders()[-1]["attributed"] is True

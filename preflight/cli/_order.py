@@ -105,6 +105,8 @@ _T: Catalogue = {
     "guard.key": {"fr": "raccourci {shortcut}", "en": "shortcut {shortcut}"},
     "guard.beforeunload": {"fr": "départ de la page", "en": "leaving the page"},
     "guard.customer_service": {"fr": "service client", "en": "customer service"},
+    "guard.traverse": {"fr": "Précédent/Suivant", "en": "Back/Forward"},
+    "guard.other": {"fr": "une action", "en": "an action"},
 }
 
 
@@ -124,6 +126,7 @@ class LiveAlerts:
             console.print(f"✗ {text}", style="bold red", highlight=False)
         elif event.kind == "guard":
             action = event.detail.get("action", "")
+            action = action if f"guard.{action}" in _T else "other"
             what = say(_T, f"guard.{action}", lang, shortcut=event.detail.get("key", "?"))
             line = "guard_ok" if event.detail.get("answer") == "ok" else "guard"
             console.print(f"🛡 {say(_T, line, lang, what=what)}", style="cyan", highlight=False)

@@ -74,6 +74,17 @@
     report({ action: "beforeunload" });
   });
 
+  // A single-page shop's Back/Forward loads nothing, so no leave-page prompt can stop it; the
+  // Navigation API lets the page cancel a same-document traversal (where it says so).
+  if ("navigation" in window) {
+    window.navigation.addEventListener("navigate", (e) => {
+      if (!onMerchant() || e.navigationType !== "traverse" || !e.cancelable) return;
+      if (!(e.destination && e.destination.sameDocument)) return;
+      e.preventDefault();
+      report({ action: "traverse" });
+    });
+  }
+
   // --- keyboard shortcuts for reload and back -------------------------------------------------
   function editable(el) {
     if (!(el instanceof Element)) return false;
