@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -751,7 +752,9 @@ class ProfileDir:
         return folder.resolve().is_relative_to(self.path.resolve())
 
     def stored_origins(self, sites: OrderSites) -> list[str]:
-        """Order-site origins that have storage folders on disk."""
+        """Order-site origins this profile may hold data for: those with storage folders on
+        disk and, for Chromium (whose storage folders do not all name their origin), those in
+        its history — the rules' globs leave ports open (`http://127.0.0.1:*/…`)."""
         origins = []
         for folder in self.storage_folders(sites):
             origin = (
@@ -761,7 +764,35 @@ class ProfileDir:
             )
             if origin and origin not in origins:
                 origins.append(origin)
+        if self.engine == "chromium":
+            for origin in _history_origins(self.chromium_profile / "History"):
+                if sites.owns_host(urlsplit(origin).hostname or "") and origin not in origins:
+                    origins.append(origin)
         return origins
+
+
+def _history_origins(history: Path) -> list[str]:
+    """The web origins in a Chromium history database, read from a copy (never the file the
+    browser owns). Only origins are kept: the pages visited are not."""
+    if not history.is_file():
+        return []
+    with tempfile.TemporaryDirectory(prefix="preflight-history-") as tmp:
+        copy = Path(tmp) / "History"
+        shutil.copyfile(history, copy)
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as db:
+                rows = db.execute("SELECT url FROM urls").fetchall()
+        except sqlite3.Error as error:
+            logger.debug("cannot read the history database: {}", error)
+            return []
+    origins: dict[str, None] = {}
+    for (url,) in rows:
+        parts = urlsplit(str(url))
+        host = parts.hostname  # without any user:password@
+        if parts.scheme in ("http", "https") and host:
+            host = f"[{host}]" if ":" in host else host
+            origins[f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")] = None
+    return list(origins)
 
 
 def _firefox_cache_roots() -> list[tuple[Path, Path]]:

@@ -61,6 +61,9 @@ def seed(playwright: Playwright, engine: str, folder: Path, shop: DemoShop) -> N
     page.click("#se-connecter")
     page.wait_for_selector("body[data-storage=ready]")
     page.goto(f"{shop.sfr_url}/sfr/static/logo.svg")
+    # The ACN side too: its origin's port is a wildcard in the rules, found in the profile.
+    page.goto(f"{shop.acn_url}/acn/boutique")
+    page.evaluate("localStorage.setItem('vu', '1')")
     context.add_cookies(
         [{"name": "elsewhere", "value": "1", "url": OTHER_SITE, "expires": 2_000_000_000}]
     )
@@ -141,6 +144,7 @@ def test_a_seeded_profile_is_found_dirty_cleaned_and_verified_clean(
     assert "fetched again from the network" in status["cache"].message
     for stored in ("localStorage", "IndexedDB sfr", "Cache Storage sfr-v1"):
         assert stored in status["storage"].message
+    assert f"{shop.acn_url}: localStorage: 1" in status["storage"].message
     assert report.verdict == "ready"
     assert digest(named, KEPT[browser_name]) == kept  # bookmarks, passwords, history
     assert digest(other) == untouched  # the profile nobody named
@@ -175,6 +179,9 @@ def test_only_order_sites_keeps_the_other_sites_cookies(
     assert statuses(report)["sfr_session"] == "fixed"
     assert "des sites de commande" in next(c.message for c in report.checks if c.id == "cookies")
     assert cookies_of(playwright, browser_name, named) == ["example.com:elsewhere"]
+    storage = next(c.message for c in report.checks if c.id == "storage")
+    assert f"{shop.acn_url}: localStorage: 1" in storage  # the ACN side's storage, found
+    assert f"vérifié vide pour {shop.sfr_url}, {shop.acn_url}" in storage
 
 
 def make_profile(folder: Path, engine: str) -> Path:
