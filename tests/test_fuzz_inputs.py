@@ -666,3 +666,166 @@ def test_bad_command_line_values_exit_2_without_a_traceback(args: list[str]) -> 
     assert result.returncode == 2, (result.returncode, stderr[-2000:])
     assert "Traceback" not in stderr
     assert stderr.strip(), "no message"
+
+
+# --- the Chrome DevTools Recorder importer -------------------------------------------------------
+
+CHROME_TYPES = st.sampled_from(
+    [
+        "navigate",
+        "click",
+        "doubleClick",
+        "change",
+        "keyDown",
+        "keyUp",
+        "waitForElement",
+        "setViewport",
+        "hover",
+        "scroll",
+        "waitForExpression",
+        "close",
+        "customStep",
+        "bogus",
+        "",
+    ]
+)
+SELECTOR_TEXT = st.sampled_from(
+    [
+        "#id",
+        'aria/Tester[role="button"]',
+        "text/Commander",
+        "xpath///div[1]",
+        "pierce/#x",
+        "[data-testid=x]",
+        "",
+        " ",
+        "#iban",
+        "#carte",
+        "input[type=password]",
+    ]
+) | st.text(max_size=15)
+CHROME_STEP = st.fixed_dictionaries(
+    {"type": CHROME_TYPES | SCALARS},
+    optional={
+        "selectors": st.lists(st.lists(SELECTOR_TEXT, max_size=3) | SELECTOR_TEXT, max_size=3)
+        | SCALARS,
+        "url": st.sampled_from(
+            [
+                "http://127.0.0.1:8765/acn/boutique",
+                "",
+                "not a url",
+                "http://localhost:8765/sfr/offre?t=1",
+            ]
+        )
+        | SCALARS,
+        "value": st.text(max_size=20) | SCALARS,
+        "key": st.sampled_from(["Enter", "Tab", ""]) | SCALARS,
+        "button": st.sampled_from(["primary", "secondary", "auxiliary", "middle"]) | SCALARS,
+        "target": st.sampled_from(["main", "other"]) | SCALARS,
+        "frame": st.lists(st.integers(0, 3), max_size=2) | SCALARS,
+        "count": st.integers(-1, 3) | SCALARS,
+        "visible": st.booleans() | SCALARS,
+        "assertedEvents": st.lists(
+            st.fixed_dictionaries({"type": st.just("navigation")}, optional={"url": SCALARS}),
+            max_size=2,
+        )
+        | SCALARS,
+    },
+)
+RECORDING = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": st.text(max_size=30) | SCALARS,
+        "steps": st.lists(CHROME_STEP, max_size=8) | SCALARS,
+        "timeout": SCALARS,
+    },
+)
+
+
+def import_chrome_data(data: Any, label: str = "flow.json") -> None:
+    from preflight.scenario._chrome import import_recording
+
+    try:
+        imported = import_recording(
+            data, file=label, base_url="http://127.0.0.1:8765", sensitive=["#iban"]
+        )
+    except PreflightError as error:
+        assert_clear(error, label)
+        return
+    assert imported.scenario.steps
+    # Whatever was typed in a bank field never reaches the scenario.
+    for step in data.get("steps", []) if isinstance(data, dict) else []:
+        value = step.get("value") if isinstance(step, dict) else None
+        if isinstance(value, str) and len(value) > 3 and "#iban" in str(step.get("selectors")):
+            assert value not in repr(imported.scenario.model_dump())
+
+
+@FAST
+@given(RECORDING)
+def test_any_recording_shaped_json_imports_or_fails_clearly(data: dict[str, Any]) -> None:
+    import_chrome_data(data)
+
+
+def read_recording_bytes(factory: pytest.TempPathFactory, raw: bytes) -> None:
+    from preflight.scenario._chrome import read_recording
+
+    path = _scratch(factory, "flow.json")
+    path.write_bytes(raw)
+    try:
+        data = read_recording(path)
+    except PreflightError as error:
+        assert_clear(error, str(path))
+        return
+    import_chrome_data(data, str(path))
+
+
+@FAST
+@given(
+    mutated(
+        '{"title": "Commande", "steps": [{"type": "navigate", "url": '
+        '"http://127.0.0.1:8765/acn/boutique"}, {"type": "click", "selectors": [["#go"]]}, '
+        '{"type": "change", "selectors": [["#iban"]], "value": "FR7630006000011234567890189"}]}',
+        st.sampled_from(['"', "{", "}", "[", "]", ",", ":", "\\", "\x00", "null", "1e999"])
+        | st.text(max_size=6),
+    ).map(str.encode)
+    | st.binary(max_size=200)
+)
+def test_a_mutated_recording_file_imports_or_fails_clearly(
+    tmp_path_factory: pytest.TempPathFactory, raw: bytes
+) -> None:
+    read_recording_bytes(tmp_path_factory, raw)
+
+
+RECORDING_PATHOLOGICAL: dict[str, Callable[[], bytes]] = {
+    "nested 100 000 deep": lambda: b"[" * 100_000 + b"]" * 100_000,
+    "steps nested deep": lambda: b'{"title": "x", "steps": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+    "utf-8 BOM": lambda: (
+        codecs.BOM_UTF8 + b'{"title": "x", "steps": [{"type": "navigate", '
+        b'"url": "http://127.0.0.1:8765/acn/boutique"}]}'
+    ),
+    "utf-16": lambda: '{"title": "x", "steps": []}'.encode("utf-16"),
+    "latin-1": lambda: '{"title": "é", "steps": []}'.encode("latin-1"),
+    "a list, not an object": lambda: b"[1, 2]",
+    "NaN title": lambda: b'{"title": NaN, "steps": [{"type": "navigate", "url": "http://x/"}]}',
+    "huge: 50 000 steps": lambda: (
+        b'{"title": "x", "steps": ['
+        + b",".join([b'{"type": "hover", "selectors": [["#x"]]}'] * 50_000)
+        + b"]}"
+    ),
+    "empty": lambda: b"",
+}
+
+
+@pytest.mark.parametrize("case", list(RECORDING_PATHOLOGICAL), ids=list(RECORDING_PATHOLOGICAL))
+def test_pathological_recordings_fail_clearly_without_recursion_errors(
+    tmp_path_factory: pytest.TempPathFactory, case: str
+) -> None:
+    read_recording_bytes(tmp_path_factory, RECORDING_PATHOLOGICAL[case]())
+
+
+@pytest.mark.parametrize("case", ["nested 100 000 deep", "utf-16", "a list, not an object"])
+def test_a_bad_recording_through_the_cli_exits_2_in_one_line(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "flow.json"
+    path.write_bytes(RECORDING_PATHOLOGICAL[case]())
+    result = preflight("import-recording", str(path), "-o", str(tmp_path / "out.yaml"))
+    assert_exit_2_one_line(result, str(path))

@@ -75,15 +75,27 @@ class Imported:
 def read_recording(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError(
             "no such file", file=path, expected="a Chrome DevTools Recorder JSON export"
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"cannot be read ({error})", file=path) from None
+    except OSError as error:
+        raise ScenarioError(
+            f"cannot be read ({error.strerror})", file=path, where="the file", expected="a file"
+        ) from None
+    try:
+        # utf-8-sig: an editor on Windows may have saved it with a byte-order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ScenarioError("not UTF-8 text", file=path, line=line, expected="UTF-8") from None
     try:
         data = json.loads(text)
+    except RecursionError:  # the json module recurses once per level of nesting
+        raise ScenarioError(
+            "nested too deep", file=path, line=1, expected="a Chrome DevTools Recorder JSON export"
+        ) from None
     except json.JSONDecodeError as error:
         raise ScenarioError(
             f"not valid JSON: {error.msg}",
@@ -120,6 +132,7 @@ def import_recording(
         raise ScenarioError(
             f"{where}: {first['msg']}",
             file=file,
+            where=f"key {where}" if where else "the recording",
             expected="a Chrome DevTools Recorder export (@puppeteer/replay schema)",
         ) from None
     steps: list[Step] = []
@@ -145,7 +158,9 @@ def import_recording(
             )
         elif raw.type == "navigate":
             if not raw.url:
-                raise ScenarioError(f"{label}: no url", file=file, expected="navigate with a url")
+                raise ScenarioError(
+                    "no url", file=file, where=label, expected="navigate with a url"
+                )
             steps.append(Goto.model_validate({"url": urls.relative(raw.url)}))
         elif raw.type in ("click", "doubleClick"):
             selector = _best_selector(raw, label, file)
@@ -169,7 +184,7 @@ def import_recording(
             steps.append(Fill.model_validate({"selector": selector, "value": value}))
         elif raw.type == "keyDown":
             if not raw.key:
-                raise ScenarioError(f"{label}: no key", file=file, expected="keyDown with a key")
+                raise ScenarioError("no key", file=file, where=label, expected="keyDown with a key")
             steps.append(Press.model_validate({"key": raw.key}))
             steps.extend(_navigation_waits(raw, urls))
         elif raw.type == "keyUp":
@@ -189,7 +204,10 @@ def import_recording(
             note(f"{label}: unknown step type — not imported", dropped=True)
     if not steps:
         raise ScenarioError(
-            "no step could be imported", file=file, expected="navigate, click, change… steps"
+            "no step could be imported",
+            file=file,
+            where="steps",
+            expected="navigate, click, change… steps",
         )
     scenario = Scenario.model_validate(
         {
@@ -268,7 +286,9 @@ def _best_selector(raw: _ChromeStep, label: str, file: str) -> str:
         last = parts[-1]
         candidates.extend(_playwright_selector(last, chained=len(parts) > 1))
     if not candidates:
-        raise ScenarioError(f"{label}: no selector", file=file, expected='selectors: [["#id"], …]')
+        raise ScenarioError(
+            "no selector", file=file, where=label, expected='selectors: [["#id"], …]'
+        )
     return min(candidates, key=lambda c: c[0])[1]
 
 
