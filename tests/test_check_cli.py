@@ -151,9 +151,18 @@ def test_the_checklist_validates_the_phone_number_and_does_not_keep_it(
 
 
 def test_an_empty_phone_answer_records_that_none_was_given(answers: list[str]) -> None:
-    answers += ["n", "y", "", "y"]
+    answers += ["non", "o", "", "oui"]  # in French: o/n, oui/non
     manual = _check._ask("fr")
     assert manual.daytime_phone_given is False and manual.offers_explained is False
+    assert manual.installation_explained is True and manual.customer_computer is True
+
+
+def test_a_french_question_insists_on_o_or_n(
+    answers: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers += ["peut-être", "o", "o", "", "o"]
+    assert _check._ask("fr").offers_explained is True
+    assert "Répondez o (oui) ou n (non)" in capsys.readouterr().out
 
 
 def test_a_browser_that_is_not_installed_exits_2_saying_what_to_install() -> None:

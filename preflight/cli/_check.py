@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.prompt import Confirm, Prompt
+from rich.prompt import Confirm, InvalidResponse, Prompt
 from rich.table import Table
 
 from preflight.checks import CheckReport, ManualAnswers, is_french_phone, run_checks
@@ -50,11 +50,31 @@ _T: Catalogue = {
 }
 
 
+class _OuiNon(Confirm):
+    """Rich's yes/no question, answered o/n (oui/non) in French."""
+
+    choices = ["o", "n"]  # noqa: RUF012  (overrides rich.prompt.Confirm.choices as it declares it)
+    validate_error_message = "[prompt.invalid]Répondez o (oui) ou n (non)"
+
+    def process_response(self, value: str) -> bool:
+        answer = value.strip().lower()
+        if answer in ("o", "oui", "y", "yes"):
+            return True
+        if answer in ("n", "non", "no"):
+            return False
+        raise InvalidResponse(self.validate_error_message)
+
+
+def _confirm(question: str, lang: Lang) -> bool:
+    asker = _OuiNon if lang == "fr" else Confirm
+    return asker.ask(question, console=console)
+
+
 def _ask(lang: Lang) -> ManualAnswers:
     """The seed's manual items, asked on the terminal. The phone number is checked, then
     forgotten: only the fact that a valid one was given is kept."""
-    offers = Confirm.ask(say(_T, "q.offers", lang), console=console)
-    installation = Confirm.ask(say(_T, "q.installation", lang), console=console)
+    offers = _confirm(say(_T, "q.offers", lang), lang)
+    installation = _confirm(say(_T, "q.installation", lang), lang)
     phone_given = False
     while True:
         number = Prompt.ask(
@@ -67,7 +87,7 @@ def _ask(lang: Lang) -> ManualAnswers:
             break
         console.print(say(_T, "q.phone.bad", lang), style="yellow")
     del number
-    computer = Confirm.ask(say(_T, "q.computer", lang), console=console)
+    computer = _confirm(say(_T, "q.computer", lang), lang)
     return ManualAnswers(
         offers_explained=offers,
         installation_explained=installation,
