@@ -14,12 +14,14 @@ from preflight.cli._app import app, err_console
 from preflight.errors import PreflightError
 
 # Each module registers its commands on `app` when imported.
-from preflight.cli import _browsers  # noqa: E402,F401  isort: skip
-from preflight.cli import _serve  # noqa: E402,F401  isort: skip
-from preflight.cli import _check  # noqa: E402,F401  isort: skip
-from preflight.cli import _order  # noqa: E402,F401  isort: skip
-from preflight.cli import _replay  # noqa: E402,F401  isort: skip
-from preflight.cli import _record  # noqa: E402,F401  isort: skip
+from preflight.cli import (  # noqa: F401  isort: skip
+    _browsers,
+    _check,
+    _order,
+    _record,
+    _replay,
+    _serve,
+)
 
 __all__ = ["app", "main"]
 
