@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 from loguru import logger
+from playwright.sync_api import Error as PlaywrightError
 
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import UsageError
@@ -233,4 +234,7 @@ class _Session:
             if timeout is not None and now - start >= timeout:
                 return "timeout"
             # Waiting inside Playwright lets it deliver the events meanwhile.
-            pages[0].wait_for_timeout(_TICK_MS)
+            try:
+                pages[0].wait_for_timeout(_TICK_MS)
+            except PlaywrightError as error:  # that page closed meanwhile: look again
+                logger.debug("tick: {}", error)

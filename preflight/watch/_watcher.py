@@ -342,6 +342,8 @@ class Watcher:
             state.hint, state.hint_at = msg, time.monotonic()
         elif kind == "cs_click":
             detail = {k: str(msg.get(k, "")) for k in ("how", "match", "label")}
+            if detail["how"] == "url":  # a link's address: no query values, as for any URL
+                detail["match"] = scrub(detail["match"], self.rules.order.session_param)
             if msg.get("allowed", True):
                 self._emit("customer_service", state, url, sources=["probe:click"], detail=detail)
             else:
