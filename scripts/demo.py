@@ -1,9 +1,15 @@
-"""`make demo`: the demo shop end to end, in real headless browsers.
+"""`make demo`: preflight on the demo shop, end to end, in real headless browsers.
 
-Starts the demo shop on a free port, prints its URLs, then in Chromium and Firefox, in both shop
-modes (multi-page, single-page): walks the EI's ACN link to the order confirmation and shows
-the shop's truth (attributed), then walks it again with a Refresh on the eligibility page (not
-attributed: the refresh ended the ACN session).
+Starts the demo shop on a free port and prints its URLs, then:
+
+1. the shop alone: in Chromium and Firefox, in both shop modes (multi-page, single-page), walks
+   the EI's ACN link to the order confirmation and shows the shop's truth (attributed), then
+   walks it again with a Refresh on the eligibility page (not attributed);
+2. `preflight check` against the demo shop's rules, on Chromium and on Firefox, as the EI runs
+   it before an order (the real command, in French);
+3. two watched orders (`preflight order`'s library function, the customer driven by this
+   script): a clean one and one with a Back press; prints each verdict, whether the shop's
+   truth agrees, and the path of the HTML report.
 
     python scripts/demo.py            # the walk-through, then exit
     python scripts/demo.py --serve    # then keep serving until Ctrl+C
@@ -12,9 +18,13 @@ attributed: the refresh ended the ACN session).
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect, sync_playwright
@@ -22,6 +32,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from preflight.browsers import choose, spec_for
 from preflight.demo_shop import DemoShop
 from preflight.errors import PreflightError
+from preflight.watch import Watcher, run_order
 
 ADDRESS = "12 rue de la Paix, 75002 Paris"
 # A made-up customer: the demo never prints what is typed, only the shop's truth.
@@ -80,10 +91,93 @@ def walk(shop: DemoShop, say: Callable[[str], None]) -> bool:
     return ok
 
 
+def check_with_the_cli(shop: DemoShop, say: Callable[[str], None]) -> bool:
+    """`preflight check` as the EI runs it, on each engine; True when both are ready."""
+    env = {**os.environ, "PREFLIGHT_DEMO_PORT": str(shop.port), "COLUMNS": "100"}
+    ok = True
+    for name in ("chromium", "firefox"):
+        say(f"\n$ preflight check --browser {name} --rules demo --yes --lang fr")
+        command = [sys.executable, "-m", "preflight", "check", "--browser", name]
+        command += ["--rules", "demo", "--yes", "--lang", "fr"]
+        done = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        say(done.stdout.rstrip() + done.stderr.rstrip())
+        ok &= done.returncode == 0
+    return ok
+
+
+def _to_details(page: Page) -> None:
+    page.get_by_text("Tester mon éligibilité").click()
+    page.fill("#adresse", ADDRESS)
+    page.click("#tester")
+    page.click("#continuer")
+    for selector, value in CUSTOMER.items():
+        page.fill(selector, value)
+    page.click("#valider")
+
+
+def _clean_order(page: Page, watcher: Watcher) -> None:
+    _to_details(page)
+    page.click("#commander-plus-tard")
+    expect(page.get_by_test_id("order-number")).to_be_visible()
+
+
+def _order_with_a_back(page: Page, watcher: Watcher) -> None:
+    _to_details(page)
+    # A trusted click gives the page the user activation that a script's history.back()
+    # needs in both engines; then Back, as the toolbar button would do it.
+    page.get_by_role("heading", level=1).click()
+    page.evaluate("history.back()")
+    watcher.settle(3.0)
+
+
+def watched_orders(shop: DemoShop, reports: Path, say: Callable[[str], None]) -> bool:
+    """Two watched orders per engine; True when each verdict agrees with the shop's truth."""
+    ok = True
+    with sync_playwright() as playwright:
+        for name in ("chromium", "firefox"):
+            for label, drive, expected in (
+                ("clean order, « Commander plus tard »", _clean_order, "attributed"),
+                ("order with a Back press", _order_with_a_back, "lost"),
+            ):
+                shop.reset()
+                result = run_order(
+                    shop.link(offer="fibre", mode="mpa"),
+                    shop.rules(),
+                    browser=name,
+                    headless=True,
+                    report_dir=reports / f"{name}-{expected}",
+                    lang="fr",
+                    timeout=20,
+                    grace=0.5,
+                    drive=drive,
+                    playwright=playwright,
+                )
+                truth = shop.wait_for_orders(lambda o: bool(o))[-1]
+                agrees = (result.outcome.verdict == "attributed") == truth["attributed"]
+                kinds = ", ".join(v.kind for v in result.outcome.violations) or "none"
+                say(
+                    f"  {name:8} {label:38} verdict {result.outcome.verdict:10} "
+                    f"(violations: {kinds}); shop truth: "
+                    f"{'attributed' if truth['attributed'] else truth['ended_by']}"
+                    f" — {'agrees' if agrees else 'DISAGREES'}"
+                )
+                say(f"           report: {result.html}")
+                ok &= agrees and result.outcome.verdict == expected
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", action="store_true", help="keep serving until Ctrl+C")
     parser.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    parser.add_argument(
+        "--reports", help="folder for the watched orders' reports (default: a temp dir)"
+    )
     args = parser.parse_args(argv)
     try:
         shop = DemoShop(port=args.port).start()
@@ -100,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         ok = walk(shop, print)
         print("As expected." if ok else "UNEXPECTED: the truth differs from what the flow implies.")
+        print("\nBefore the order: preflight check, on each browser")
+        ok &= check_with_the_cli(shop, print)
+        reports = Path(args.reports or tempfile.mkdtemp(prefix="preflight-demo-"))
+        print(
+            "\nDuring the order: watched orders (preflight order), the customer driven by the demo"
+        )
+        ok &= watched_orders(shop, reports, print)
+        print("\nAll as expected." if ok else "\nUNEXPECTED results above.")
         if args.serve:
             print(f"Serving on port {shop.port} — Ctrl+C to stop.")
             threading.Event().wait()
