@@ -7,6 +7,7 @@ verdict agrees with what the shop recorded (attributed or not, and what ended th
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -367,3 +368,21 @@ def test_a_site_that_keeps_a_primitive_history_state_is_left_alone_and_still_wat
     reload = w.kinds("navigation")[-1]
     assert reload.nav == "reload" and reload.detail.get("unstamped") == "true", reload
     assert "probe:timing" in reload.sources
+
+
+@pytest.mark.parametrize(("mode", "bfcache"), [("mpa", False)], indirect=True)
+def test_an_order_flow_going_on_in_a_second_tab_is_at_risk(watched: Watched, mode: str) -> None:
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    second = copy.copy(w)  # the same watcher and events, another tab of the same context
+    second.page = w.page.context.new_page()
+    start(second, mode)  # the ACN link again, in a new tab, and on through the flow
+    to_eligibility(second)
+    w.watcher.settle()
+
+    outcome = w.watcher.outcome()
+    assert outcome.verdict == "at_risk", outcome
+    assert [x.kind for x in outcome.warnings] == ["second_merchant_tab"]
+    assert outcome.warnings[0].url.startswith(f"{w.shop.sfr_url}/sfr/eligibilite")
+    assert_agrees_with_truth(w, last_order(w.shop, lambda o: True))
