@@ -230,6 +230,14 @@ def replay_scenario(
     )
 
 
+def _css(selector: str) -> bool:
+    """Whether `selector` may be plain CSS. CSS selectors are checked with one-shot `evaluate`s:
+    they work on a page restored from the back/forward cache over WebDriver BiDi, where
+    Playwright's own waits hang (Playwright 1.64, Firefox ESR 153). Other engines (text=,
+    role=, xpath=) go through Playwright."""
+    return not re.match(r"^[a-z_-]+=", selector) and not selector.startswith(("//", ".."))
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     # Playwright's messages carry a call log after the first line; its first entry says what
@@ -291,10 +299,7 @@ class _Driver:
             if step.url is not None:
                 self._wait_url(step.url, step.timeout_s, "wait_for")
             else:
-                assert step.selector is not None
-                page.wait_for_selector(
-                    step.selector, state=step.state, timeout=step.timeout_s * 1000
-                )
+                self._wait_selector(step)
         elif isinstance(step, Back | Forward):
             self._traverse(step.action)
         elif isinstance(step, Reload):
@@ -347,25 +352,53 @@ class _Driver:
     def _expect_text(self, step: ExpectText) -> None:
         deadline = time.monotonic() + step.timeout_s
         script = """([selector, text]) => {
-            const el = document.querySelector(selector);
+            let el;
+            try { el = document.querySelector(selector); } catch (e) { return "not-css"; }
             return el ? (el.innerText || el.textContent || "").includes(text) : null;
         }"""
-        # A CSS selector is read with one-shot evaluates (they work on a bfcache-restored page
-        # over BiDi, where Playwright's waits hang); other selector engines go through Playwright.
-        css = not any(step.selector.startswith(p) for p in ("text=", "role=", "xpath=", "//"))
         while True:
-            if css:
-                found = self._probe(script, [step.selector, step.text])
-            else:
+            found = self._probe(script, [step.selector, step.text]) if _css(step.selector) else None
+            if found == "not-css" or not _css(step.selector):
                 locator = self.page.locator(step.selector).first
                 found = step.text in (locator.inner_text(timeout=step.timeout_s * 1000) or "")
-            if found:
+            if found is True:
                 return
             if time.monotonic() >= deadline:
                 where = "the page" if step.selector == "body" else step.selector
                 state = "is not on the page" if found is None else f"does not contain {step.text!r}"
                 raise StepFailed(
                     f"expect_text: {where} {state} (URL {self._probe('location.href')})"
+                )
+            time.sleep(_POLL_S)
+
+    def _wait_selector(self, step: WaitFor) -> None:
+        assert step.selector is not None
+        if not _css(step.selector):
+            self.page.wait_for_selector(
+                step.selector, state=step.state, timeout=step.timeout_s * 1000
+            )
+            return
+        script = """([selector, state]) => {
+            let el;
+            try { el = document.querySelector(selector); } catch (e) { return "not-css"; }
+            const visible = !!el && (el.checkVisibility ? el.checkVisibility()
+                : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length));
+            return {visible: visible, attached: !!el, hidden: !visible, detached: !el}[state];
+        }"""
+        deadline = time.monotonic() + step.timeout_s
+        while True:
+            done = self._probe(script, [step.selector, step.state])
+            if done == "not-css":  # a Playwright extension (:has-text, >>): Playwright waits
+                self.page.wait_for_selector(
+                    step.selector, state=step.state, timeout=step.timeout_s * 1000
+                )
+                return
+            if done is True:
+                return
+            if time.monotonic() >= deadline:
+                raise StepFailed(
+                    f"wait_for: {step.selector} not {step.state} after {step.timeout_s:g}s "
+                    f"(URL {self._probe('location.href')})"
                 )
             time.sleep(_POLL_S)
 
