@@ -106,7 +106,7 @@ class Watcher:
         self._pages: dict[Page, _PageState] = {}
         self._context: BrowserContext | None = None
         self._disposables: list[Any] = []
-        self._chromium = False
+        self._chromium: bool | None = False  # None: not known (a persistent context)
         self._left_reported = False
         self._cookie_seen = False
         self._callback_error: BaseException | None = None
@@ -145,7 +145,8 @@ class Watcher:
             raise RuntimeError("this watcher is already attached")
         self._context = context
         browser = context.browser
-        self._chromium = browser is not None and browser.browser_type.name == "chromium"
+        # A persistent context has no `browser`: CDP is then tried once, and kept if it works.
+        self._chromium = None if browser is None else browser.browser_type.name == "chromium"
         self._disposables.append(context.expose_binding(BINDING, self._on_binding))
         self._disposables.append(context.add_init_script(probe_script(self.rules)))
         if self.guard:
@@ -242,7 +243,7 @@ class Watcher:
         self._pages[page] = state
         page.on("framenavigated", self._frame_handler(state))
         page.on("close", lambda _page: self._on_close(state))
-        if self._chromium and self._context is not None:
+        if self._chromium is not False and self._context is not None:
             self._attach_cdp(state)
         if state.index > 1:
             self._emit("new_tab", state, page.url)
@@ -270,7 +271,10 @@ class Watcher:
             session.send("Page.enable")
         except Exception as error:  # not fatal: the probe is the main source
             logger.debug("no CDP session for page {}: {}", state.index, error)
+            if self._chromium is None:
+                self._chromium = False
             return
+        self._chromium = True
         state.cdp_session = session
 
         def navigated(params: dict[str, Any]) -> None:
