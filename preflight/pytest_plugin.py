@@ -259,7 +259,7 @@ def failure_message(scenario: Scenario, result: ScenarioResult) -> str:
         lines.extend(f"    {v.kind} at {v.url} (step {v.step})" for v in result.violations)
     if failure.screenshot:
         lines.append(f"  screenshot: {failure.screenshot}")
-    lines.append("  events (last first-to-last):" if result.timeline else "  no event was seen")
+    lines.append("  last events, oldest first:" if result.timeline else "  no event was seen")
     lines.extend(f"    {line}" for line in result.timeline[-15:])
     return "\n".join(lines)
 

@@ -77,7 +77,7 @@ def test_scenario_files_run_as_tests_per_browser_under_xdist_with_junit(
     assert "wrong.yaml::wrongly-expected[chromium]" in out
     assert "wrong.yaml::wrongly-expected[firefox]" in out
     assert "expected attributed, got lost by [reload]" in out
-    assert "events (last first-to-last):" in out and "(reload)" in out
+    assert "last events, oldest first:" in out and "(reload)" in out
     cases = ET.parse(junit).getroot().iter("testcase")
     names = sorted(case.get("name", "") for case in cases)
     assert names == sorted(
