@@ -164,3 +164,29 @@ def test_the_imported_demo_flow_replays_to_attributed(
     assert result.passed, (result.failure, result.timeline)
     [order] = shop.orders()
     assert order["attributed"] is True and order["status"] == "saved_for_later"
+
+
+def test_a_recorded_change_on_a_select_replays_as_a_choice(
+    browser: Browser, shop: DemoShop
+) -> None:
+    # The ACN « Confirmation SFR » form (R11): the order type is a <select>.
+    recording = _steps(
+        {"type": "navigate", "url": f"{ACN}/acn/confirmation-sfr"},
+        {"type": "change", "value": "SFR-000042", "selectors": [["#numero-commande"]]},
+        {"type": "change", "value": "adsl", "selectors": [["aria/Type"], ["#type-commande"]]},
+    )
+    imported = import_recording(recording, base_url=ACN, verdict="at_risk")
+    context = browser.new_context()
+    try:
+        result = replay_scenario(
+            context,
+            imported.scenario,
+            rules=shop.rules(),
+            base_url=shop.acn_url,
+            browser=browser.browser_type.name,
+        )
+        chosen = context.pages[0].eval_on_selector("#type-commande", "e => e.value")
+    finally:
+        context.close()
+    assert result.passed, (result.failure, result.timeline)
+    assert chosen == "adsl"

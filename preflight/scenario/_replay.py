@@ -281,7 +281,12 @@ class _Driver:
             page.click(step.selector, button=step.button, click_count=step.click_count)
             self._settle()
         elif isinstance(step, Fill):
-            page.fill(step.selector, step.value)
+            field = page.locator(step.selector).first
+            # Chrome's recorder writes a choice in a <select> as a `change` like any field's.
+            if field.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(step.value)
+            else:
+                field.fill(step.value)
         elif isinstance(step, Select):
             if step.value is not None:
                 page.select_option(step.selector, value=step.value)
