@@ -3,6 +3,7 @@ the verdict the watcher reached while recording."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from preflight.demo_shop import DemoShop
 from preflight.scenario import Fill, Reload, load_file
@@ -36,6 +38,13 @@ def _to_eligibility(page: Page) -> None:
     page.keyboard.type(ADDRESS)
     page.locator("#tester").click()
     page.wait_for_selector("#resultat")
+
+
+def _history(page: Page, direction: str) -> None:
+    page.keyboard.press("Shift")
+    # The navigation may replace the document before the call returns.
+    with contextlib.suppress(PlaywrightError):
+        page.evaluate(f"history.{direction}()")
 
 
 def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
@@ -154,3 +163,46 @@ def test_the_record_command_writes_a_scenario_when_its_time_is_up(
     assert "steps written to" in done.stdout
     [scenario] = load_file(out)
     assert scenario.steps[0].arguments() == {"url": "/acn/boutique"}
+
+
+def test_back_and_forward_while_recording_become_steps_and_replay_alike(
+    browser_name: str,
+    browser: Browser,
+    playwright: Playwright,
+    shop: DemoShop,
+    tmp_path: Path,
+) -> None:
+    def person(page: Page) -> None:
+        _to_eligibility(page)
+        # The toolbar's Back/Forward are out of a page's reach; history.back() after a key
+        # press (a user activation) is what the browser does for them.
+        _history(page, "back")
+        page.wait_for_function("!document.querySelector('#resultat')")
+        _history(page, "forward")
+        page.wait_for_selector("#resultat")
+
+    out = tmp_path / "history.yaml"
+    record(
+        shop.acn_url + "/acn/boutique",
+        out,
+        rules=shop.rules(),
+        browser=browser_name,
+        name="recorded-history",
+        page_hook=person,
+        playwright=playwright,
+    )
+    [scenario] = load_file(out)
+    assert [step.action for step in scenario.steps][-2:] == ["back", "forward"]
+    assert scenario.expect.verdict == "lost"
+    assert scenario.expect.violations == ["back", "forward"]
+
+    shop.reset()
+    context = browser.new_context()
+    try:
+        result = replay_scenario(
+            context, scenario, rules=shop.rules(), base_url=shop.acn_url, browser=browser_name
+        )
+    finally:
+        context.close()
+    assert result.passed, (result.failure, result.timeline)
+    assert [order["ended_by"] for order in shop.orders()] == ["back"]

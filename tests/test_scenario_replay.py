@@ -194,3 +194,16 @@ def test_judging_counts_repeated_evidence_of_one_action_once_but_keeps_order() -
     )
     [loose] = loads("name: z\nsteps: [back]\nexpect: {verdict: lost}\n")
     assert judge(loose, outcome("forward")) is None
+
+
+def test_a_screenshot_step_writes_a_masked_png_into_the_artifacts(
+    fresh: BrowserContext, shop: DemoShop, tmp_path: Path
+) -> None:
+    text = (
+        "name: shot\nsteps:\n  - goto: /acn/boutique\n  - screenshot: boutique.png\n"
+        "expect: {verdict: at_risk}\n"
+    )
+    result = _replay(fresh, shop, text, artifacts=tmp_path)
+    assert result.passed, result.failure
+    [png] = tmp_path.glob("shot-*-boutique.png")
+    assert png.read_bytes().startswith(b"\x89PNG")
