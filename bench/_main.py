@@ -99,7 +99,7 @@ _SHARES = {"check": 0.16, "latency": 0.07, "overhead": 0.16, "remote": 0.11}
 def _browser_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
     from playwright.sync_api import sync_playwright
 
-    each = options.budget * 60 / len(_names(options))
+    each = float(options.budget) * 60 / len(_names(options))
 
     def budget(name: str) -> float:
         return _SHARES[name] * each

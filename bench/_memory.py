@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from bench._stats import Figure, Summary
 from preflight.demo_shop import DemoShop
@@ -144,7 +144,6 @@ def measure(browser: Browser, name: str, shop: DemoShop, scenario: Scenario) -> 
         raise RuntimeError(f"the long order failed on {name}: {result.failure}")
     (_, events_early, bytes_early), (_, events_late, bytes_late) = checkpoints[1], checkpoints[-1]
     growth = (bytes_late - bytes_early) / max(1, events_late - events_early)
-    common = {"repeats": 1, "browser": name}
     return [
         Figure(
             id="memory_preflight_peak",
@@ -152,7 +151,8 @@ def measure(browser: Browser, name: str, shop: DemoShop, scenario: Scenario) -> 
             unit="MiB",
             value=Summary.of([peaks.own / MiB]),
             note=f"{counted[0]} events in {elapsed:.1f} s",
-            **common,
+            repeats=1,
+            browser=name,
         ),
         Figure(
             id="memory_browser_peak",
@@ -160,7 +160,8 @@ def measure(browser: Browser, name: str, shop: DemoShop, scenario: Scenario) -> 
             unit="MiB",
             value=Summary.of([peaks.browser / MiB]),
             note=f"sum over its processes; Playwright driver {peaks.driver / MiB:.0f} MiB",
-            **common,
+            repeats=1,
+            browser=name,
         ),
         Figure(
             id="memory_watcher_growth",
@@ -172,6 +173,7 @@ def measure(browser: Browser, name: str, shop: DemoShop, scenario: Scenario) -> 
             note=f"{bytes_early / 1024:.0f} KiB at {events_early} events, "
             f"{bytes_late / 1024:.0f} KiB at {events_late}",
             detail={"checkpoints": [list(c) for c in checkpoints]},
-            **common,
+            repeats=1,
+            browser=name,
         ),
     ]

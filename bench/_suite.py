@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from bench._scenarios import SHORT
@@ -69,7 +70,7 @@ def measure(browser: str, repeats: int, sizes: tuple[int, ...] = SIZES) -> list[
         for _ in range(repeats):
             for size in sizes:
                 for jobs in JOBS:  # interleaved: -j 1, -j 2 for each size, each round
-                    wall = timed(lambda s=size, j=jobs: _replay(suites[s], browser, j, s))
+                    wall = timed(partial(_replay, suites[size], browser, jobs, size))
                     walls.setdefault((size, jobs), []).append(wall)
     figures: list[Figure] = []
     for size in sizes:
