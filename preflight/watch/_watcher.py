@@ -378,13 +378,15 @@ class Watcher:
             state.last_stamp = float(stamp)
         if nav is None:
             return
-        was_merchant = state.on_merchant
         merchant = self.rules.is_merchant(url)
         state.on_merchant = merchant
         state.url = url
+        # What counts is where the move lands: a merchant page shown again is what the merchant
+        # sees replayed; a Back from the merchant to the ACN shop replays nothing of it (the
+        # demo shop's truth agrees), and is kept as an event, not a violation.
         self._emit(
             "navigation", state, url, nav=nav, sources=sources, detail=detail,
-            on_merchant=merchant or was_merchant,
+            on_merchant=merchant,
         )  # fmt: skip
         self._url_events(state, url, nav, merchant)
 
