@@ -4,7 +4,8 @@ It keeps only what the verdict needs (never the event list: a long order has tho
 Rules (issue #4 "Verdict"):
 
 * `lost` — a session-ending action while the ACN session is on (after the ACN entry, before
-  the confirmation): back, forward, reload, a customer-service click or page; or the merchant
+  the confirmation): back, forward or reload landing on a merchant page (a Back to the ACN
+  shop replays nothing on the merchant's side), a customer-service click or page; or the merchant
   reached without an ACN entry before it (`left_session`), or the session marker gone.
 * `at_risk` — only warnings: payment reached without « Commander plus tard », a second tab on
   the merchant's order flow, a failed eligibility test (unless the order was confirmed after
@@ -55,7 +56,7 @@ class Judge:
     def judge(self, event: Event, *, on_merchant: bool) -> Violation | Warning | None:
         """Record `event`; return the violation or warning it makes, if any.
 
-        `on_merchant`: the page was on (or came from) the merchant's site.
+        `on_merchant`: the event happened on (for a history move: landed on) a merchant page.
         """
         self.events += 1
         kind = event.kind
