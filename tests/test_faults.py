@@ -445,3 +445,46 @@ def test_a_full_disk_during_an_order_is_a_clear_error_and_the_log_stays_whole(
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert_log_whole_and_report_incomplete(kept)
+
+
+# --- signals during `preflight replay` ------------------------------------------------------------
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_a_replay_ends_it_cleanly_and_leaves_no_browser(
+    browser_name: str, tmp_path: Path, signum: int
+) -> None:
+    reports = tmp_path / "reports"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "preflight", "replay", str(SCENARIOS), "--browser", browser_name,
+         "--report", str(reports), "--artifacts", str(tmp_path / "artifacts")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )  # fmt: skip
+    order = Order.__new__(Order)  # reuse the process bookkeeping
+    order.process, order.seen, order.report = process, {}, reports
+
+    def replaying() -> bool:
+        order.remember_children()
+        assert process.poll() is None, order.finish()
+        logs = list(reports.glob("*/events.jsonl"))
+        return any(log.stat().st_size > 0 for log in logs) and bool(order.browsers())
+
+    poll(replaying, "a replay under way")
+    process.send_signal(signum)
+    code, out, err = order.finish()
+
+    assert code == EXIT_INTERRUPTED, (code, out, err)
+    assert "Traceback" not in err, err
+    assert "interrupted" in err.lower(), err
+    for folder in (p for p in reports.iterdir() if p.is_dir()):
+        for line in (folder / "events.jsonl").read_bytes().splitlines():
+            json.loads(line)  # whole lines only, up to the signal
+        report = load_report(folder)
+        assert report.incomplete or report.verdict is not None
+    order.assert_no_leftovers()

@@ -6,9 +6,12 @@ code 2, never a traceback.
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import sys
 import threading
+from types import FrameType
 
 from preflight.cli._app import app, err_console
 from preflight.errors import PreflightError
@@ -34,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         # A CI runner's or service manager's stop (SIGTERM) ends a command as Ctrl+C does: the
         # report is closed as incomplete and the browser shut, instead of dying mid-write.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         app(args=argv, prog_name="preflight")
     except PreflightError as error:
@@ -42,7 +46,34 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("preflight: interrupted")
         sys.exit(130)
+    except SystemExit as done:
+        # Typer turns Ctrl+C (and SIGTERM, above) into a silent exit 130 (typer/core.py
+        # `_main`, Typer 0.2x): say so, for whoever reads the CI log.
+        if done.code == 130:
+            err_console.print("preflight: interrupted — what was written so far is kept")
+        raise
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if _in_playwright_dispatch(frame):
+        # Playwright 1.64 prints any exception raised while it dispatches an event as a
+        # traceback ("Error occurred in event listener", _connection.py) before rethrowing it:
+        # deliver the interrupt again a moment later, outside the dispatch.
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
+    # An interrupt that lands inside one of Playwright's binding callbacks (its sync API runs
+    # them as asyncio tasks) leaves that task's KeyboardInterrupt unretrieved, and asyncio logs
+    # it as a traceback: it is this same interrupt, handled by the command.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     raise KeyboardInterrupt
+
+
+def _in_playwright_dispatch(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(_DISPATCH):
+            return True
+        frame = frame.f_back
+    return False
+
+
+_DISPATCH = os.path.join("playwright", "_impl", "_connection.py")
