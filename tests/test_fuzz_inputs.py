@@ -829,3 +829,20 @@ def test_a_bad_recording_through_the_cli_exits_2_in_one_line(tmp_path: Path, cas
     path.write_bytes(RECORDING_PATHOLOGICAL[case]())
     result = preflight("import-recording", str(path), "-o", str(tmp_path / "out.yaml"))
     assert_exit_2_one_line(result, str(path))
+
+
+@pytest.mark.parametrize("selector", ["", " ", "aria/", "text/", "xpath/", "pierce/"])
+def test_a_recorded_click_whose_selectors_are_all_empty_names_the_step(selector: str) -> None:
+    from preflight.scenario._chrome import import_recording
+
+    data = {
+        "title": "x",
+        "steps": [
+            {"type": "navigate", "url": "http://127.0.0.1:8765/acn/boutique"},
+            {"type": "click", "selectors": [[selector]]},
+        ],
+    }
+    with pytest.raises(InputError) as caught:
+        import_recording(data, file="flow.json")
+    assert_clear(caught.value, "flow.json")
+    assert caught.value.where == "step 2 (click)"

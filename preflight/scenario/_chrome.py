@@ -284,6 +284,8 @@ def _best_selector(raw: _ChromeStep, label: str, file: str) -> str:
         # A chain crosses shadow roots: Playwright's CSS pierces open ones, so the last part
         # alone finds the element.
         last = parts[-1]
+        if not last.strip():
+            continue  # an empty alternative selects nothing
         candidates.extend(_playwright_selector(last, chained=len(parts) > 1))
     if not candidates:
         raise ScenarioError(
@@ -292,8 +294,13 @@ def _best_selector(raw: _ChromeStep, label: str, file: str) -> str:
     return min(candidates, key=lambda c: c[0])[1]
 
 
+_PREFIXES = ("aria/", "text/", "xpath/", "pierce/")
+
+
 def _playwright_selector(selector: str, *, chained: bool) -> list[tuple[int, str]]:
     """(rank, Playwright selector) for one recorded alternative; lower rank is better."""
+    if not selector.partition("/")[2].strip() and selector.startswith(_PREFIXES):
+        return []  # a prefix with nothing after it selects nothing
     if selector.startswith("aria/"):
         name = selector.removeprefix("aria/")
         match = _ROLE.match(name)
