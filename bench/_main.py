@@ -48,7 +48,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         type=float,
-        default=9.0,
+        default=8.0,
         help="minutes for the whole run: a ratio figure starts no new pair past its share",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
@@ -86,9 +86,11 @@ class _Run:
             figures = [
                 Figure(id=name, browser=browser, title=name, unit="", note=f"failed: {error}")
             ]
+        elapsed = time.perf_counter() - started
         for figure in figures:
-            figure.detail["elapsed_s"] = round(time.perf_counter() - started, 1)
+            figure.detail["elapsed_s"] = round(elapsed, 1)
         self.figures.extend(figures)
+        console.print(f"[dim]{browser}: {name} took {elapsed:.0f} s[/]")
 
 
 # Shares of one browser's budget for the figures whose repeats can be cut short; the memory

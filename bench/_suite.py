@@ -1,6 +1,7 @@
 """Figure 4, suite throughput and growth: `preflight replay DIR -j 1|2 --json` on 10, 20 and 40
-copies of a short scenario, as whole processes (Python, the demo shop, one browser per worker,
-one context per scenario). -j 1 and -j 2 are interleaved for each size."""
+copies of a short scenario (the offer page reloaded), as whole processes (Python, the demo
+shop, one browser per worker, one context per scenario). -j 1 and -j 2 are interleaved for
+each size."""
 
 from __future__ import annotations
 
