@@ -68,6 +68,7 @@ class _Run:
         self.only = only
         self.figures: list[Figure] = []
         self.failed: list[str] = []
+        self.saved: Callable[[], object] = lambda: None  # called after each figure
 
     def wanted(self, name: str) -> bool:
         return not self.only or name in self.only
@@ -90,6 +91,7 @@ class _Run:
         for figure in figures:
             figure.detail["elapsed_s"] = round(elapsed, 1)
         self.figures.extend(figures)
+        self.saved()
         console.print(f"[dim]{browser}: {name} took {elapsed:.0f} s[/]")
 
 
@@ -255,35 +257,43 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     sizes = [int(size) for size in options.suite_sizes.split(",")]
     machine = _machine(browsers)
+    command = ("python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
+
+    def save(run: _Run, complete: bool) -> float:
+        """Write what is measured so far (atomically): a run stopped half-way keeps it."""
+        elapsed = time.perf_counter() - started
+        payload = {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": command,
+            "complete": complete,
+            "elapsed_s": round(elapsed, 1),
+            "machine": {**machine, "load_average_now": list(os.getloadavg())},
+            "repeats": {
+                "ratio_pairs": options.repeats,
+                "check_pairs": options.check_repeats,
+                "latency_samples": options.latency_repeats,
+                "suite_rounds": options.suite_repeats,
+                "long_order_steps": options.long_order,
+                "suite_sizes": sizes,
+                "budget_min": options.budget,
+                "note": "repeats are maxima: a ratio figure starts no new pair past its share "
+                "of the budget (at least 2 pairs); each figure's n is what ran",
+            },
+            "figures": [figure.model_dump() for figure in run.figures],
+            "failed": run.failed,
+        }
+        write_json(options.output, payload)
+        return elapsed
+
     run = _Run({name.strip() for name in options.only.split(",") if name.strip()})
+    run.saved = lambda: save(run, complete=False)
     for browser in browsers:
         _browser_figures(run, browser, options)
-    elapsed = time.perf_counter() - started
-    command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    title = f"preflight benchmarks — {command.strip()} — {elapsed / 60:.1f} min"
+    elapsed = save(run, complete=True)
+    title = f"preflight benchmarks — {command} — {elapsed / 60:.1f} min"
     wide = Console()
     wide.width = max(wide.width, 160)  # the notes matter more than a narrow terminal's wrap
     render(run.figures, title=title, console=wide)
-    payload = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command.strip(),
-        "elapsed_s": round(elapsed, 1),
-        "machine": {**machine, "load_average_at_end": list(os.getloadavg())},
-        "repeats": {
-            "ratio_pairs": options.repeats,
-            "check_pairs": options.check_repeats,
-            "latency_samples": options.latency_repeats,
-            "suite_rounds": options.suite_repeats,
-            "long_order_steps": options.long_order,
-            "suite_sizes": sizes,
-            "budget_min": options.budget,
-            "note": "repeats are maxima: a ratio figure starts no new pair past its share of "
-            "the budget (at least 2 pairs); each figure's n is what ran",
-        },
-        "figures": [figure.model_dump() for figure in run.figures],
-        "failed": run.failed,
-    }
-    write_json(options.output, payload)
     console.print(f"written: {options.output}")
     if run.failed:
         console.print(f"[red]failed: {', '.join(run.failed)}[/]")
