@@ -100,18 +100,29 @@ class _Run:
 _SHARES = {"check": 0.16, "latency": 0.07, "overhead": 0.16, "remote": 0.11}
 
 
-def _browser_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
-    from playwright.sync_api import sync_playwright
-
+def _budget(options: argparse.Namespace) -> Callable[[str], float]:
     each = float(options.budget) * 60 / len(_names(options))
+    return lambda name: _SHARES[name] * each
 
-    def budget(name: str) -> float:
-        return _SHARES[name] * each
 
-    spec = spec_for(choose(browser))
+def _check_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
+    budget = _budget(options)
     run.do(
         "check", browser, lambda: _check.measure(browser, options.check_repeats, budget("check"))
     )
+
+
+def _suite_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
+    sizes = tuple(int(size) for size in options.suite_sizes.split(","))
+    run.do("suite", browser, lambda: _suite.measure(browser, options.suite_repeats, sizes))
+
+
+def _in_process_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
+    """The figures measured in this process, on one browser launched once and one demo shop."""
+    from playwright.sync_api import sync_playwright
+
+    budget = _budget(options)
+    spec = spec_for(choose(browser))
     scenarios = bench_set()
     in_process = ("latency", "overhead", "memory", "remote")
     if any(run.wanted(name) for name in in_process):
@@ -129,7 +140,9 @@ def _browser_figures(run: _Run, browser: str, options: argparse.Namespace) -> No
                     "overhead",
                     browser,
                     lambda: [
-                        _overhead.watcher_overhead(local, browser, scenarios, shop, options.repeats)
+                        _overhead.watcher_overhead(
+                            local, browser, scenarios, shop, options.repeats, budget("overhead")
+                        )
                     ],
                 )
                 run.do(
@@ -160,8 +173,6 @@ def _browser_figures(run: _Run, browser: str, options: argparse.Namespace) -> No
                 run.do("remote", browser, remote)
             finally:
                 local.close()
-    sizes = tuple(int(size) for size in options.suite_sizes.split(","))
-    run.do("suite", browser, lambda: _suite.measure(browser, options.suite_repeats, sizes))
 
 
 def _profile(browser: str, output: Path) -> None:
@@ -287,8 +298,10 @@ def main(argv: list[str] | None = None) -> None:
 
     run = _Run({name.strip() for name in options.only.split(",") if name.strip()})
     run.saved = lambda: save(run, complete=False)
-    for browser in browsers:
-        _browser_figures(run, browser, options)
+    # Phase by phase, each on every browser: a run stopped early still has both browsers.
+    for phase in (_check_figures, _in_process_figures, _suite_figures):
+        for browser in browsers:
+            phase(run, browser, options)
     elapsed = save(run, complete=True)
     title = f"preflight benchmarks — {command} — {elapsed / 60:.1f} min"
     wide = Console()
