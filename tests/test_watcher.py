@@ -419,3 +419,28 @@ def test_back_across_origins_to_the_acn_shop_is_seen_without_a_navigate_event(
     assert back.url.startswith(f"{w.shop.acn_url}/acn/boutique") and "probe:stamp" in back.sources
     assert w.watcher.violations == []
     assert_agrees_with_truth(w, last_order(w.shop, lambda o: True))
+
+
+def test_a_customer_service_click_and_the_page_it_opens_are_one_violation() -> None:
+    from datetime import timedelta
+
+    from preflight.watch._judge import Judge
+    from preflight.watch.events import Event
+
+    judge = Judge()
+    entry = Event(seq=1, kind="acn_entry", url="http://127.0.0.1:1/acn/go/fibre")
+    judge.judge(entry, on_merchant=False)
+    click = Event(
+        seq=2, kind="customer_service", url="http://localhost:1/sfr/eligibilite",
+        detail={"how": "text", "match": "Service client"},
+    )  # fmt: skip
+    page = Event(
+        seq=3, kind="customer_service", url="http://localhost:1/sfr/assistance/contact",
+        at=click.at + timedelta(seconds=1), detail={"how": "page"},
+    )  # fmt: skip
+    assert judge.judge(click, on_merchant=True) is not None
+    assert judge.judge(page, on_merchant=True) is None
+    # A customer-service page reached long after, or with no click before it, is its own action.
+    later = page.model_copy(update={"seq": 4, "at": click.at + timedelta(minutes=2)})
+    assert judge.judge(later, on_merchant=True) is not None
+    assert [v.kind for v in judge.outcome().violations] == ["customer_service"] * 2

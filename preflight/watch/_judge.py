@@ -15,6 +15,8 @@ Rules (issue #4 "Verdict"):
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from preflight.watch.events import (
     Event,
     OrderInfo,
@@ -25,6 +27,9 @@ from preflight.watch.events import (
     Warning,
     WarningKind,
 )
+
+# A slow shop can take seconds to show the page a customer-service click asked for.
+_CLICK_OPENS_PAGE_WITHIN = timedelta(seconds=15)
 
 _MESSAGES: dict[str, str] = {
     "back": "Back was used during the order",
@@ -48,6 +53,7 @@ class Judge:
         self.order: OrderInfo | None = None
         self.events = 0
         self._warned: set[str] = set()
+        self._cs_click_at: datetime | None = None
 
     @property
     def session_on(self) -> bool:
@@ -77,7 +83,12 @@ class Judge:
                 return self._violate(event.nav, event)
         elif kind == "customer_service":
             if self.session_on or on_merchant:
-                return self._violate("customer_service", event)
+                if event.detail.get("how") == "page" and self._opened_by_last_click(event):
+                    return None  # the page that click opened: one action, one violation
+                violation = self._violate("customer_service", event)
+                if event.detail.get("how") != "page":
+                    self._cs_click_at = event.at
+                return violation
         elif kind == "left_session":
             return self._violate("left_session", event)
         elif kind == "payment_reached":
@@ -88,6 +99,12 @@ class Judge:
         elif kind == "new_tab" and event.detail.get("second_merchant_tab") == "true":
             return self._warn("second_merchant_tab", event)
         return None
+
+    def _opened_by_last_click(self, event: Event) -> bool:
+        """A customer-service page reached just after a customer-service click (the link's
+        page, the chat's popup) is that click's doing, not a second action."""
+        clicked = self._cs_click_at
+        return clicked is not None and (event.at - clicked) <= _CLICK_OPENS_PAGE_WITHIN
 
     def _violate(self, kind: ViolationKind, event: Event) -> Violation:
         violation = Violation(

@@ -171,6 +171,14 @@ class _Session:
     def event(self, event: Event) -> None:
         # Called from Playwright callbacks: write the line now (durable), take pictures later
         # from the loop, never from inside a callback.
+        if self.watcher is not None and event.kind == "navigation" and event.nav in _SNAP_NAVS:
+            # No replayer names the steps here: the page's last path segment does
+            # (/sfr/eligibilite → "eligibilite"), for this arrival and the events that follow
+            # on it — not the step the customer just left.
+            path = urlsplit(event.url).path.rstrip("/")
+            if self.watcher.rules.is_merchant(event.url) and path:
+                self.watcher.step = path.rsplit("/", 1)[-1]
+                event = event.model_copy(update={"step": self.watcher.step})
         self.writer.on_event(event)
         snap = event.kind in _SNAP_KINDS or (
             event.kind == "navigation" and (event.nav in _SNAP_NAVS or self._is_violation(event))
@@ -179,12 +187,6 @@ class _Session:
             self.todo.append(event)
         if self.on_event is not None and self.watcher is not None:
             self.on_event(event, self.watcher)
-        if self.watcher is not None and event.kind == "navigation" and event.nav in _SNAP_NAVS:
-            # No replayer names the steps here: the page's last path segment does
-            # (/sfr/eligibilite → "eligibilite"), for the events that follow on it.
-            path = urlsplit(event.url).path.rstrip("/")
-            if self.watcher.rules.is_merchant(event.url) and path:
-                self.watcher.step = path.rsplit("/", 1)[-1]
 
     def _is_violation(self, event: Event) -> bool:
         return self.watcher is not None and any(
@@ -201,6 +203,10 @@ class _Session:
 
     def flush(self) -> None:
         todo, self.todo = self.todo, []
+        # A picture shows the page as it is now: for an event that a later one on the same page
+        # has overtaken (a fast customer, or a driver that ran several steps between two
+        # ticks), it would show another step under this one's name — no picture is better.
+        newest = {event.page: event.seq for event in todo}
         for event in todo:
             page = self._page(event.page)
             if page is None:
@@ -208,7 +214,7 @@ class _Session:
             if event.kind == "eligibility_error":
                 # R7: the address and phone are read from the page by the report, only now.
                 self.writer.support_bundle(page, address=None, phone=None)
-            else:
+            elif event.seq == newest[event.page]:
                 self.writer.screenshot(page, event)
 
     def open_pages(self) -> list[Page]:

@@ -24,7 +24,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 from loguru import logger
 
@@ -75,10 +75,13 @@ def scrub(url: str, keep: str | None) -> str:
         return url.split("?", 1)[0]
     if not parts.query:
         return url
-    query = [
-        (k, v if k == keep else "…") for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="…")))
+    # Built by hand: urlencode would percent-encode the "…" placeholder into "%E2%80%A6",
+    # which is what a person then reads in the report.
+    query = "&".join(
+        f"{quote_plus(k)}={quote_plus(v) if k == keep else '…'}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit(parts._replace(query=query))
 
 
 def _same_doc_url(a: str, b: str) -> bool:
