@@ -15,17 +15,10 @@ from preflight.demo_shop import DemoShop
 
 
 @pytest.fixture(scope="session")
-def launch_spec(browser_name: str) -> LaunchSpec:
-    """How this machine launches `browser_name`: Playwright's build, a channel or a path."""
-    return spec_for(choose(browser_name))
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], launch_spec: LaunchSpec
-) -> dict[str, Any]:
-    # Override of pytest-playwright's fixture: same options, plus the browser the set-up found.
-    return {**launch_spec.launch_kwargs(), **browser_type_launch_args}
+def launch_spec(preflight_launch_spec: LaunchSpec) -> LaunchSpec:
+    """How this machine launches the browser under test (preflight's pytest plugin decides:
+    Playwright's build, a channel or a path — and it launches pytest-playwright's `browser`)."""
+    return preflight_launch_spec
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +28,8 @@ def bfcache_browser(
     """The same browser with the back/forward cache on, as a real user's browser has it."""
     spec = spec_for(choose(browser_name), bfcache=True)
     kwargs = {**browser_type_launch_args, **spec.launch_kwargs()}
-    kwargs.pop("firefox_user_prefs", None) if spec.engine == "firefox" else None
     if spec.engine == "firefox":
-        kwargs["firefox_user_prefs"] = {}
+        kwargs["firefox_user_prefs"] = {}  # none of the prefs that turn Firefox's bfcache off
     browser = browser_type.launch(**kwargs)
     yield browser
     browser.close()
