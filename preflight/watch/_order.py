@@ -140,8 +140,8 @@ def run_order(
                 logger.debug("final settle: {}", error)
         outcome = watcher.outcome()
         incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
+        watcher.detach()  # before the report is finished: closing the browser is no event
         html = writer.finish(outcome, incomplete=incomplete)
-        watcher.detach()
         if alive:
             driven.close()
         return OrderResult(outcome, ended, incomplete, writer.folder, html)

@@ -295,7 +295,9 @@ class Watcher:
         session.on("Page.navigatedWithinDocument", within)
 
     def _on_close(self, state: _PageState) -> None:
-        if state.closed:
+        # After detach() the order is over (its report finished): a page closing then is not
+        # part of it. The listener stays registered (a lambda per page), so say it here.
+        if state.closed or self._context is None:
             return
         state.closed = True
         self._emit("page_closed", state, state.url)
