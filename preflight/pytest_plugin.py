@@ -28,6 +28,7 @@ import pytest
 from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.errors import PreflightError
 from preflight.rules import Rules, load_rules
+from preflight.scenario._trace import scrub_trace
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -217,6 +218,7 @@ def preflight_replay(
     preflight_variables: dict[str, str],
     output_path: str,
     browser_name: str,
+    request: pytest.FixtureRequest,
 ) -> Callable[..., ScenarioResult]:
     """`preflight_replay(scenario, context)` replays a scenario and fails the test, with an
     assertion-style message and the events, when its expectation does not hold."""
@@ -238,6 +240,12 @@ def preflight_replay(
             )
         except PreflightError as error:
             pytest.fail(str(error), pytrace=False)
+        if result.sensitive_values:
+            # Scrubbed from this test's Playwright trace once pytest-playwright has written it.
+            request.node.stash[_SENSITIVE] = (
+                request.node.stash.get(_SENSITIVE, frozenset()) | result.sensitive_values
+            )
+            request.node.stash[_OUTPUT] = output_path
         if not result.passed:
             pytest.fail(failure_message(scenario, result), pytrace=False)
         return result
@@ -277,6 +285,22 @@ def _is_scenario_file(file_path: Path) -> bool:
     except OSError:
         return False
     return bool(_HAS_STEPS.search(head))
+
+
+_SENSITIVE = pytest.StashKey[frozenset[str]]()
+_OUTPUT = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield
+    # Every phase is over: pytest-playwright has moved the trace into the test's output folder
+    # (at the teardown report). Bank details typed by the replay must not stay in it.
+    values = item.stash.get(_SENSITIVE, frozenset())
+    output = item.stash.get(_OUTPUT, None)
+    if values and output and Path(output).is_dir():
+        for trace in Path(output).glob("*.zip"):
+            scrub_trace(trace, values)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -273,9 +273,6 @@ def test_a_traced_pytest_replay_keeps_no_bank_detail_in_its_trace(
         with zipfile.ZipFile(trace) as archive:
             archive.extractall(unpacked / str(n))
     leaks = {what: files_holding(unpacked, value) for what, value in BANK.items()}
-    if any(leaks.values()):
-        # Known, reported to the lead (issue #7): with --tracing on, Playwright's trace keeps
-        # every typed value (fill actions in trace.trace) and the payment form's POST body
-        # (resources/*.dat); the pytest plugin does not scrub sensitive fills from the zip yet.
-        # Everything above (the run, the traces) is checked as usual; only the leak is marked.
-        pytest.xfail(f"bank details in the Playwright trace: {leaks}")
+    # Playwright's trace keeps every typed value (fill actions, DOM snapshots, the payment
+    # POST body): the plugin scrubs what the replay typed into bank-detail fields.
+    assert not any(leaks.values()), f"bank details in the Playwright trace: {leaks}"

@@ -89,6 +89,9 @@ class ScenarioResult(BaseModel):
     timeline: list[str] = []
     # The watcher's full outcome (for a report); not part of the JSON row.
     outcome: Outcome | None = Field(None, exclude=True)
+    # Values typed into bank-detail fields, kept only so that artifacts (a Playwright trace)
+    # can be scrubbed of them; never dumped, never shown.
+    sensitive_values: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
 
     def public(self) -> dict[str, Any]:
         """The `--json` row of issue #5, plus `failure` (null when it passed)."""
@@ -227,7 +230,14 @@ def replay_scenario(
         failure=failure,
         timeline=timeline,
         outcome=outcome,
+        sensitive_values=frozenset(driver.sensitive_values),
     )
+
+
+# The field's tag, and whether one of the rules' sensitive selectors (bank details) matches it.
+_TAG_AND_SENSITIVE = """(e, selectors) => [e.tagName, selectors.some((s) => {
+    try { return e.matches(s); } catch (error) { return false; }
+})]"""
 
 
 def _css(selector: str) -> bool:
@@ -270,6 +280,7 @@ class _Driver:
         self.base_url = base_url.rstrip("/") + "/"
         self.artifacts = artifacts
         self.stem = f"{scenario}-{browser}" if browser else scenario
+        self.sensitive_values: set[str] = set()
 
     def run(self, step: Step, index: int) -> None:
         page = self.page
@@ -282,8 +293,13 @@ class _Driver:
             self._settle()
         elif isinstance(step, Fill):
             field = page.locator(step.selector).first
+            tag, sensitive = field.evaluate(_TAG_AND_SENSITIVE, list(self.rules.privacy.sensitive))
+            if sensitive and step.value:
+                # Bank details typed here also land in a Playwright trace, if one is recorded:
+                # the pytest plugin scrubs these values from it (microsoft/playwright#10526).
+                self.sensitive_values.add(step.value)
             # Chrome's recorder writes a choice in a <select> as a `change` like any field's.
-            if field.evaluate("e => e.tagName") == "SELECT":
+            if tag == "SELECT":
                 field.select_option(step.value)
             else:
                 field.fill(step.value)
