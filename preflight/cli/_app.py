@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from loguru import logger
@@ -33,3 +35,19 @@ def _root(
         logger.enable("preflight")
         logger.remove()
         logger.add(sys.stderr, level="DEBUG" if verbose > 1 else "INFO")
+
+
+# Options that several commands share, written once so their names and help stay the same.
+BrowserOption = Annotated[
+    str,
+    typer.Option(
+        help="Which browser: chrome, chromium, firefox, edge, or auto (Chrome, then Firefox)."
+    ),
+]
+ExecutableOption = Annotated[
+    Path | None,
+    typer.Option(help="The browser's executable, when it is not found by itself."),
+]
+RulesOption = Annotated[
+    str, typer.Option(help="Rules file (TOML), or a builtin one: default, demo.")
+]

@@ -11,7 +11,7 @@ from rich.prompt import Confirm, InvalidResponse, Prompt
 from rich.table import Table
 
 from preflight.checks import CheckReport, ManualAnswers, is_french_phone, run_checks
-from preflight.cli._app import app, console
+from preflight.cli._app import BrowserOption, ExecutableOption, RulesOption, app, console
 from preflight.i18n import Catalogue, Lang, default_lang, say
 from preflight.rules import load_rules
 
@@ -113,16 +113,8 @@ def render(report: CheckReport, lang: Lang) -> None:
 
 @app.command()
 def check(
-    browser: Annotated[
-        str,
-        typer.Option(
-            help="Which browser: chrome, chromium, firefox, edge, or auto (Chrome, then Firefox)."
-        ),
-    ] = "auto",
-    executable: Annotated[
-        Path | None,
-        typer.Option(help="The browser's executable, when it is not found by itself."),
-    ] = None,
+    browser: BrowserOption = "auto",
+    executable: ExecutableOption = None,
     profile: Annotated[
         Path | None,
         typer.Option(
@@ -140,9 +132,7 @@ def check(
         str | None,
         typer.Option(help="Check a browser preflight cannot drive, from its user agent."),
     ] = None,
-    rules: Annotated[
-        str, typer.Option(help="Rules file (TOML), or a builtin one: default, demo.")
-    ] = "default",
+    rules: RulesOption = "default",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,

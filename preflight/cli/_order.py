@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from preflight.checks import run_checks
-from preflight.cli._app import app, console
+from preflight.cli._app import BrowserOption, ExecutableOption, RulesOption, app, console
 from preflight.cli._check import render as render_check
 from preflight.i18n import Catalogue, Lang, say
 from preflight.rules import load_rules
@@ -181,16 +181,8 @@ def render(result: OrderResult, lang: Lang) -> None:
 @app.command()
 def order(
     link: Annotated[str, typer.Argument(help="The EI's ACN order link (the myacn.eu shop).")],
-    browser: Annotated[
-        str,
-        typer.Option(
-            help="Which browser: chrome, chromium, firefox, edge, or auto (Chrome, then Firefox)."
-        ),
-    ] = "auto",
-    executable: Annotated[
-        Path | None,
-        typer.Option(help="The browser's executable, when it is not found by itself."),
-    ] = None,
+    browser: BrowserOption = "auto",
+    executable: ExecutableOption = None,
     guard: Annotated[
         bool,
         typer.Option(
@@ -205,9 +197,7 @@ def order(
         Path | None,
         typer.Option(help="Folder for the report (default: a new one in ./preflight-reports/)."),
     ] = None,
-    rules: Annotated[
-        str, typer.Option(help="Rules file (TOML), or a builtin one: default, demo.")
-    ] = "default",
+    rules: RulesOption = "default",
     lang: Annotated[Lang, typer.Option(help="Language of the messages.")] = "fr",
     timeout: Annotated[
         float | None,
