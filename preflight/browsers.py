@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -368,17 +368,21 @@ def discover(
     platform: Platform | None = None,
     root: Path | None = None,
     env: Mapping[str, str] | None = None,
+    families: Iterable[Family] | None = None,
 ) -> list[InstalledBrowser]:
     """Every browser found on this machine, Playwright's own builds first.
 
     `platform`, `root` and `env` default to this machine; tests pass a fake install.
+    `families` limits the search (each candidate costs a `--version` run); the OS default
+    browser is then not looked up, and no browser is marked `default`.
     """
     platform = platform or current_platform()
     env = os.environ if env is None else env
     found = _bundled(platform, env) if include_bundled else []
-    default = default_browser(platform=platform, env=env)
+    wanted = FAMILIES if families is None else tuple(f for f in FAMILIES if f in set(families))
+    default = default_browser(platform=platform, env=env) if families is None else "unknown"
     seen: set[tuple[str, str | None]] = set()
-    for family in FAMILIES:
+    for family in wanted:
         for path in _candidates(family, platform, root, env):
             version, esr = executable_version(path, platform)
             # Launcher scripts (/usr/bin/firefox → firefox-esr) are one browser, not two.
@@ -567,7 +571,7 @@ def choose(
         )
     if executable is not None:
         return _from_executable(Path(executable), name)
-    pool = installed if installed is not None else discover()
+    pool = installed if installed is not None else discover(families=_ALIASES[name])
     for family in _ALIASES[name]:
         # Playwright's own build first: it is the one Playwright is tested with.
         matches = [b for b in pool if b.family == family and b.drivable]
