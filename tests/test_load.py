@@ -59,6 +59,7 @@ def settle_children(expected_at_most: int) -> set[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 50 replays: minutes on a loaded 2-core machine
 def test_fifty_replays_back_to_back_keep_memory_handles_and_processes_steady(
     browser: Browser, shop: DemoShop, tmp_path: Path
 ) -> None:
@@ -102,7 +103,10 @@ def test_fifty_replays_back_to_back_keep_memory_handles_and_processes_steady(
     assert len(passed) == 50
     assert sum(passed) >= 45, f"only {sum(passed)} of 50 replays passed"
     assert ME.num_fds() <= base_fds + 3, (base_fds, ME.num_fds())
-    assert len(after_children) <= len(base_children), (base_children, after_children)
+    # Both engines keep a spare or preallocated content process that comes and goes (measured:
+    # one more after 45 replays in one run of two, none in the other): a leak of one process
+    # per replay would be 45 more; two of slack keep the check honest without that flicker.
+    assert len(after_children) <= len(base_children) + 2, (base_children, after_children)
     assert grown < 60, f"memory grew by {grown:.1f} MB over 45 replays"
     # Every replay left a finished report.
     assert all(not load_report(tmp_path / f"r{n:02d}").incomplete for n in range(50))
