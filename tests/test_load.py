@@ -102,7 +102,10 @@ def test_fifty_replays_back_to_back_keep_memory_handles_and_processes_steady(
     grown = (rss() - base_rss) / MB
     assert len(passed) == 50
     assert sum(passed) >= 45, f"only {sum(passed)} of 50 replays passed"
-    assert ME.num_fds() <= base_fds + 3, (base_fds, ME.num_fds())
+    # The demo shop serves in this process: the browser's keep-alive connections to it are fds
+    # here and come and go (measured: +4 after 45 replays on Firefox, +0 on Chromium). A handle
+    # leaked per replay would be 45 more.
+    assert ME.num_fds() <= base_fds + 8, (base_fds, ME.num_fds())
     # Both engines keep a spare or preallocated content process that comes and goes (measured:
     # one more after 45 replays in one run of two, none in the other): a leak of one process
     # per replay would be 45 more; two of slack keep the check honest without that flicker.
