@@ -32,7 +32,9 @@ demo: setup
 	$(PY) scripts/demo.py
 
 # Headed tests (the recorder) need a display: Xvfb stands in for one when there is none.
-XVFB := $(if $(DISPLAY),,$(shell command -v xvfb-run >/dev/null 2>&1 && echo xvfb-run -a))
+# Looked up when the tests start, not when make reads this file: `setup` may just have
+# installed it on a fresh machine.
+XVFB = $$(if [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null 2>&1; then echo xvfb-run -a; fi)
 
 test: setup
 	$(XVFB) $(BIN)/pytest -n 2 --browser chromium --browser firefox $(PYTEST_ARGS)
