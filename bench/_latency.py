@@ -102,7 +102,7 @@ def samples(
             assert heading is not None
             page.mouse.click(heading["x"] + 5, heading["y"] + heading["height"] / 2)
             since, started = len(stream.events), time.perf_counter()
-            page.evaluate("history.back()")
+            page.evaluate("setTimeout(() => history.back(), 0)")
             arrived = stream.wait(watcher, page, since, is_nav("back"))
             found["back"].append(((arrived - started) * 1000, _nav_ms(page)))
 

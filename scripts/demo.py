@@ -131,7 +131,7 @@ def _order_with_a_back(page: Page, watcher: Watcher) -> None:
     # A trusted click gives the page the user activation that a script's history.back()
     # needs in both engines; then Back, as the toolbar button would do it.
     page.get_by_role("heading", level=1).click()
-    page.evaluate("history.back()")
+    page.evaluate("setTimeout(() => history.back(), 0)")
     watcher.settle(3.0)
 
 

@@ -154,7 +154,9 @@ def test_refresh_on_the_eligibility_page_ends_the_session(
 def go_back(page: Page) -> None:
     # A trusted click first: without user activation both engines ignore history.back().
     page.get_by_role("heading", level=1).click()
-    page.evaluate("history.back()")
+    # From a task of the page's own: an MPA traversal may otherwise destroy the context before
+    # the evaluate returns.
+    page.evaluate("setTimeout(() => history.back(), 0)")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -182,7 +184,7 @@ def test_forward_after_back_is_recorded_after_the_first_cause(
     expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
 
     page.get_by_role("heading", level=1).click()
-    page.evaluate("history.forward()")
+    page.evaluate("setTimeout(() => history.forward(), 0)")
 
     orders = shop.wait_for_orders(lambda o: any(e["kind"] == "forward" for e in o[0]["events"]))
     order = only(orders)

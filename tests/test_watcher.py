@@ -155,7 +155,9 @@ def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(
     popup.value.close()
     to_eligibility(w)
     w.page.click("#tester")  # empty address: the shop's own validation error
-    w.page.locator("#adresse").wait_for()
+    # Wait for the answer itself: typing before it arrives is undone when the step re-renders
+    # with its new token (the SPA) or reloads (the MPA).
+    w.page.locator("#adresse-error").wait_for()
     to_details(w)
     to_summary(w)
     to_confirmation_later(w)
