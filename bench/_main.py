@@ -180,14 +180,14 @@ def _profile(browser: str, output: Path) -> None:
 
     With Playwright's sync API the main greenlet sleeps while the dispatcher greenlet waits for
     the browser: pyinstrument shows that wait as `greenlet_main`, so the time spent in the
-    watcher's `settle()` (its polls and pauses, inside Playwright calls) is timed separately."""
+    watcher's `settle()` (its rounds and pauses, inside Playwright calls) is timed separately."""
     from playwright.sync_api import sync_playwright
     from pyinstrument import Profiler
 
     from preflight.watch import Watcher
 
-    spent = {"settle": 0.0, "poll": 0.0, "settle_calls": 0.0, "poll_calls": 0.0}
-    settle, poll = Watcher.settle, Watcher.poll
+    spent = {"settle": 0.0, "drain": 0.0, "settle_calls": 0.0, "drain_calls": 0.0}
+    settle, drain = Watcher.settle, Watcher._drain
 
     def timed_settle(self: Watcher, timeout: float = 2.0) -> None:
         started = time.perf_counter()
@@ -197,34 +197,34 @@ def _profile(browser: str, output: Path) -> None:
             spent["settle"] += time.perf_counter() - started
             spent["settle_calls"] += 1
 
-    def timed_poll(self: Watcher) -> bool:
+    def timed_drain(self: Watcher, idle_ms: float) -> bool:
         started = time.perf_counter()
         try:
-            return poll(self)
+            return drain(self, idle_ms)
         finally:
-            spent["poll"] += time.perf_counter() - started
-            spent["poll_calls"] += 1
+            spent["drain"] += time.perf_counter() - started
+            spent["drain_calls"] += 1
 
     spec = spec_for(choose(browser))
     with sync_playwright() as playwright, DemoShop(port=0) as shop:
         local = getattr(playwright, spec.engine).launch(**spec.launch_kwargs())
         _overhead.replay_all(local, bench_set(), shop)  # warm
         plain = timed(lambda: _overhead.drive_all(local, bench_set(), shop))
-        Watcher.settle, Watcher.poll = timed_settle, timed_poll  # type: ignore[method-assign]
+        Watcher.settle, Watcher._drain = timed_settle, timed_drain  # type: ignore[method-assign]
         profiler = Profiler(interval=0.001)
         try:
             with profiler:
                 watched = timed(lambda: _overhead.replay_all(local, bench_set(), shop))
         finally:
-            Watcher.settle, Watcher.poll = settle, poll  # type: ignore[method-assign]
+            Watcher.settle, Watcher._drain = settle, drain  # type: ignore[method-assign]
         local.close()
     session = profiler.last_session
     cpu = session.cpu_time if session else float("nan")
     summary = (
         f"{browser}: replay with watcher {watched:.2f} s (plain Playwright {plain:.2f} s); "
         f"Python CPU {cpu:.2f} s; in settle() {spent['settle']:.2f} s over "
-        f"{spent['settle_calls']:.0f} calls, of which poll() {spent['poll']:.2f} s over "
-        f"{spent['poll_calls']:.0f} calls\n"
+        f"{spent['settle_calls']:.0f} calls, of which reading the probes {spent['drain']:.2f} s "
+        f"over {spent['drain_calls']:.0f} rounds\n"
     )
     text = summary + profiler.output_text(unicode=True, color=False, show_all=False)
     output.write_text(text, encoding="utf-8")

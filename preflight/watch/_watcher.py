@@ -40,6 +40,10 @@ EventHandler = Callable[[Event], None]
 _SHOWN = ("doc", "pageshow", "popstate", "hashchange", "push", "replace")
 _CDP_DOCUMENT = ("Navigation", "BackForwardCacheRestore")
 _CDP_SAME_DOCUMENT = ("historyApi", "fragment", "other")
+# settle(): a page counts as quiet once idle this long (what a page does right after an answer
+# comes within a task or two), and busy pages are polled this often.
+_SETTLE_IDLE_MS = 30
+_SETTLE_PAUSE_S = 0.02
 _HINT_TTL = 10.0  # seconds a Navigation API `navigate` hint stays a valid corroboration
 _DRAIN = (
     "(seen) => window.__preflight ? window.__preflight.since(seen[window.__preflight.doc] || 0)"
@@ -183,6 +187,14 @@ class Watcher:
     def poll(self) -> bool:
         """Read what the probes queued that the binding did not bring (see the module
         docstring); True when every open page is loaded and nothing new came."""
+        quiet = self._drain(idle_ms=0)
+        self._check_session_cookie()
+        self._raise_callback_error()
+        return quiet
+
+    def _drain(self, idle_ms: float) -> bool:
+        """One round over the open pages; True when each is loaded, brought nothing new, has
+        no request of its own out and has done nothing for `idle_ms`."""
         quiet = True
         for state in list(self._pages.values()):
             if state.closed or state.page.is_closed():
@@ -206,22 +218,27 @@ class Watcher:
                 quiet = False
             elif state.confirmation_url and _same_doc_url(status["url"], state.confirmation_url):
                 quiet = False  # the probe reads the order number once rendered
-        self._check_session_cookie()
-        self._raise_callback_error()
+            elif status.get("busy") or status.get("idle_ms", idle_ms) < idle_ms:
+                quiet = False  # a request of the page's own is out, or it just came back
         return quiet
 
     def settle(self, timeout: float = 2.0) -> None:
-        """Wait until the probe has reported the last navigation on every open page (polling;
-        no fixed sleep), so that the events are complete before judging."""
+        """Wait until the probe has reported the last navigation on every open page, so that
+        the events are complete before judging.
+
+        The probe says when its page is loaded, has no request of its own out (fetch, XHR:
+        what a single-page shop's next step waits for) and has been idle for a moment; a
+        navigation an action started has already committed when Playwright's action returns.
+        So a page where nothing is going on settles in one round, and a busy one is polled
+        every `_SETTLE_PAUSE_S` until it is quiet (no fixed sleep)."""
         deadline = time.monotonic() + timeout
-        quiet_rounds = 0
-        while True:
-            quiet_rounds = quiet_rounds + 1 if self.poll() else 0
-            if quiet_rounds >= 2 or time.monotonic() >= deadline:
+        while not self._drain(idle_ms=_SETTLE_IDLE_MS):
+            if time.monotonic() >= deadline:
+                logger.debug("settle: still busy after {}s", timeout)
                 break
-            self._pause(0.05)
-        if quiet_rounds < 2:
-            logger.debug("settle: still busy after {}s", timeout)
+            self._pause(_SETTLE_PAUSE_S)
+        self._check_session_cookie()
+        self._raise_callback_error()
 
     def page_index(self, page: Page) -> int:
         state = self._pages.get(page)

@@ -44,7 +44,30 @@
   const confirmationUrls = toRegexes(CONFIG.confirmation);
   const matchesAny = (url, regexes) => regexes.some((r) => r.test(url));
 
+  // When the page last did something the watcher waits for (a message, a request ending), and
+  // how many of its own requests are still out: the watcher's settle() returns as soon as the
+  // page is loaded, has nothing out and has been idle a moment, instead of polling for quiet.
+  // A request out for longer than OUT_MAX_MS (a long poll, a stream) no longer counts as busy.
+  const OUT_MAX_MS = 1500;
+  let lastActivity = Date.now();
+  const out = new Set();
+  const started = () => {
+    const token = { t: Date.now() };
+    out.add(token);
+    lastActivity = token.t;
+    return () => {
+      out.delete(token);
+      lastActivity = Date.now();
+    };
+  };
+  const requestsOut = () => {
+    const now = Date.now();
+    for (const token of out) if (now - token.t < OUT_MAX_MS) return true;
+    return false;
+  };
+
   function send(type, data) {
+    lastActivity = Date.now();
     const msg = Object.assign({ id: doc + ":" + ++n, doc, n, type, t: Date.now(), url: location.href }, data);
     queue.push(msg);
     if (queue.length > QUEUE_MAX) queue.shift();
@@ -265,11 +288,49 @@
     return path(target).find((el) => textMatches(el.innerText || el.value, laterTexts)) || null;
   }
 
+  // --- the page's own requests (fetch, XMLHttpRequest): counted, never read ------------------
+  const origFetch = window.fetch;
+  if (typeof origFetch === "function") {
+    const fetch = function fetch(...args) {
+      const ended = started();
+      let pending;
+      try {
+        pending = origFetch.apply(this, args);
+      } catch (e) {
+        ended();
+        throw e;
+      }
+      // A macrotask after the answer: what the page does with it (a pushState) comes first.
+      pending.then(() => setTimeout(ended, 0), () => setTimeout(ended, 0));
+      return pending;
+    };
+    window.fetch = fetch;
+  }
+  const origSend = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function send(...args) {
+    const ended = started();
+    this.addEventListener("loadend", () => setTimeout(ended, 0), { once: true });
+    try {
+      return origSend.apply(this, args);
+    } catch (e) {
+      ended();
+      throw e;
+    }
+  };
+
   const P = {
     doc,
     send,
     since(last) {
-      return { doc, n, readyState: document.readyState, url: location.href, msgs: queue.filter((m) => m.doc === doc && m.n > last) };
+      return {
+        doc,
+        n,
+        readyState: document.readyState,
+        url: location.href,
+        msgs: queue.filter((m) => m.doc === doc && m.n > last),
+        busy: scheduled || requestsOut(),
+        idle_ms: Date.now() - lastActivity,
+      };
     },
     customerService,
     labelOf,
@@ -325,11 +386,12 @@
   function onMutation() {
     if (scheduled) return;
     scheduled = true;
+    // The next task: one check for a batch of mutations, cheap enough for animated pages.
     setTimeout(() => {
       scheduled = false;
       checkEligibility();
       checkConfirmation();
-    }, 50);
+    }, 0);
   }
   function startObserving() {
     checkEligibility();
