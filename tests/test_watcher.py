@@ -446,3 +446,101 @@ def test_a_customer_service_click_and_the_page_it_opens_are_one_violation() -> N
     later = page.model_copy(update={"seq": 4, "at": click.at + timedelta(minutes=2)})
     assert judge.judge(later, on_merchant=True) is not None
     assert [v.kind for v in judge.outcome().violations] == ["customer_service"] * 2
+
+
+# --- settle(): waits for what the page is doing, not for a fixed quiet time -------------------
+
+# A page that, like a single-page shop, asks its server and only then moves to the next step:
+# by fetch or by XMLHttpRequest, with an answer that takes a while.
+_SLOW_SPA = """<!doctype html><title>slow</title><h1>étape 1</h1>
+<button id=fetch>fetch</button> <button id=xhr>xhr</button> <button id=poll>long poll</button>
+<script>
+const next = (how) => history.pushState({}, "", "/etape-2/" + how);
+document.querySelector("#fetch").onclick = () =>
+  fetch("/answer").then((r) => r.text()).then(() => next("fetch"));
+document.querySelector("#xhr").onclick = () => {
+  const x = new XMLHttpRequest();
+  x.onload = () => next("xhr");
+  x.open("GET", "/answer");
+  x.send();
+};
+document.querySelector("#poll").onclick = () => fetch("/poll");
+</script>"""
+
+
+class _SlowServer:
+    """Loopback server for `_SLOW_SPA`: /answer after `delay` s; /poll holds until released."""
+
+    def __init__(self, delay: float) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        server = self
+        self.released = threading.Event()
+        self.polls_answered = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/answer":
+                    server.released.wait(delay)
+                elif self.path == "/poll":
+                    server.released.wait(60)
+                    server.polls_answered += 1
+                body = _SLOW_SPA.encode() if self.path == "/" else b"ok"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        # A held request whose browser went away at the end of a test is no error of the test's.
+        self.httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.released.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def slow_server() -> Iterator[_SlowServer]:
+    server = _SlowServer(delay=0.4)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("how", ["fetch", "xhr"])
+def test_settle_waits_for_the_pages_own_request_and_the_move_it_leads_to(
+    watched: Watched, slow_server: _SlowServer, how: str
+) -> None:
+    w = watched
+    w.page.goto(slow_server.url)
+    w.watcher.settle()
+    w.page.click(f"#{how}")
+    w.watcher.settle(timeout=10)
+
+    # No wait of the test's own: settle() alone saw the answer and the step it led to.
+    pushes = [e for e in w.kinds("navigation") if e.nav == "spa_push"]
+    assert [e.url.rsplit("/", 1)[-1] for e in pushes] == [how], w.events
+
+
+def test_settle_does_not_wait_for_a_request_that_stays_open(
+    watched: Watched, slow_server: _SlowServer
+) -> None:
+    w = watched
+    w.page.goto(slow_server.url)
+    w.watcher.settle()
+    w.page.click("#poll")
+    w.watcher.settle(timeout=30)
+
+    # A long poll (a chat, live updates) is no step the watcher must wait for: settle() returned
+    # while it was still open, long before its own timeout (the poll is held for 60 s).
+    assert slow_server.polls_answered == 0

@@ -305,6 +305,23 @@
       return pending;
     };
     window.fetch = fetch;
+    // Reading the answer is part of it: a shop moves on once the body is parsed.
+    for (const name of ["json", "text", "arrayBuffer", "blob", "formData"]) {
+      const read = Response.prototype[name];
+      if (typeof read !== "function") continue;
+      Response.prototype[name] = function (...args) {
+        const ended = started();
+        let reading;
+        try {
+          reading = read.apply(this, args);
+        } catch (e) {
+          ended();
+          throw e;
+        }
+        reading.then(() => setTimeout(ended, 0), () => setTimeout(ended, 0));
+        return reading;
+      };
+    }
   }
   const origSend = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.send = function send(...args) {
