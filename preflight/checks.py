@@ -49,7 +49,7 @@ from preflight.browsers import InstalledBrowser, LaunchSpec, choose, launch, spe
 from preflight.errors import BrowserError, ProfileError, UsageError
 from preflight.i18n import Catalogue, Lang, say
 from preflight.rules import Rules
-from preflight.useragent import BrowserIdentity, family_from_brands, identify_user_agent
+from preflight.useragent import BrowserIdentity, family_from_brands, identify_user_agent, warm_up
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -533,10 +533,14 @@ def _storage_of(page: Page, origin: str) -> list[str]:
 
 
 def _look_at_pages(
-    context: BrowserContext, sites: OrderSites, rules: Rules, origins: Sequence[str]
+    context: BrowserContext,
+    sites: OrderSites,
+    rules: Rules,
+    origins: Sequence[str],
+    page: Page | None = None,
 ) -> PageState:
     state = PageState()
-    page = context.new_page()
+    page = page or context.new_page()
     try:
         for origin in origins:
             state.storage[origin] = _storage_of(page, origin)
@@ -596,9 +600,11 @@ def inspect_context(
     *,
     only_order_sites: bool,
     origins: Sequence[str],
+    page: Page | None = None,
 ) -> ProfileState:
     """Count cookies (all of them, or the order sites'), find login cookies, read storage and
-    load the account page. Cookies are counted first, before any page could set one."""
+    load the account page (in `page`, closed after, or a new one). Cookies are counted first,
+    before any page could set one."""
     all_cookies = context.cookies()
     order = _order_cookies(context, sites)
     # Login state: the rules' login cookies or, when the rules name none, every cookie of the
@@ -613,7 +619,9 @@ def inspect_context(
     )
     count = len(order) if only_order_sites else len(all_cookies)
     return ProfileState(
-        cookies=count, login_cookies=login, pages=_look_at_pages(context, sites, rules, origins)
+        cookies=count,
+        login_cookies=login,
+        pages=_look_at_pages(context, sites, rules, origins, page),
     )
 
 
@@ -1218,6 +1226,7 @@ def run_checks(
 
     if profile is not None and browser == "auto" and executable is None:
         browser = profile_engine(profile) or browser  # the browser that made the profile
+    warm_up()  # the user-agent parser's start overlaps the browser's
     chosen = choose(browser, executable=executable, installed=installed)
     if chosen.engine is None or not chosen.drivable:
         raise BrowserError(f"{chosen.family} cannot be driven: use --user-agent to check it")
@@ -1278,9 +1287,8 @@ def _check_fresh(
             context = driven.new_context()
             page = context.new_page()
             identity = identify_running(driven, page, spec.engine)
-            page.close()
             state = inspect_context(
-                context, sites, rules, only_order_sites=False, origins=sites.origins
+                context, sites, rules, only_order_sites=False, origins=sites.origins, page=page
             )
             context.close()
         finally:

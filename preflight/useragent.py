@@ -11,6 +11,7 @@ module only maps its family names onto the families the rules speak of.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -60,6 +61,14 @@ class BrowserIdentity(BaseModel):
     os: str | None = None
     ios: bool = False  # on iOS/iPadOS: WebKit underneath, whatever the name
     headless: bool = False
+
+
+def warm_up() -> threading.Thread:
+    """Build the parser in the background: its first use compiles every pattern it knows (a
+    few hundred milliseconds), which the check overlaps with the browser's start."""
+    thread = threading.Thread(target=ua_parser.parse, args=("",), name="ua-parser", daemon=True)
+    thread.start()
+    return thread
 
 
 def identify_user_agent(user_agent: str) -> BrowserIdentity:

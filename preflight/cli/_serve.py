@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from preflight.cli._app import app, console
-from preflight.demo_shop import DemoShop
 
 
 class ShopMode(StrEnum):
@@ -35,6 +34,8 @@ def serve_demo(
 
     Example: preflight serve-demo --port 8765 --mode spa
     """
+    from preflight.demo_shop import DemoShop  # the web stack: only for this command
+
     shop = DemoShop(port=port, mode=mode.value).start()  # a port in use raises UsageError
     console.print(f"Demo shop ({mode.value}) — Ctrl+C to stop", highlight=False)
     console.print(f"  ACN boutique       {shop.acn_url}/acn/boutique", highlight=False)
