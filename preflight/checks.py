@@ -52,7 +52,7 @@ from preflight.rules import Rules
 from preflight.useragent import BrowserIdentity, family_from_brands, identify_user_agent, warm_up
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
 Status = Literal["pass", "warn", "fail", "fixed"]
 Verdict = Literal["ready", "not_ready"]
@@ -366,27 +366,34 @@ def check_browser_version(identity: BrowserIdentity, rules: Rules, lang: Lang) -
 _SECURE_PROBE_URL = "https://preflight.invalid/"
 
 
-def identify_running(browser: Browser | None, page: Page, engine: str) -> BrowserIdentity:
+_IDENTITY_JS = """async () => ({
+    ua: navigator.userAgent,
+    brands: navigator.userAgentData
+        ? (await navigator.userAgentData.getHighEntropyValues(["fullVersionList"])).fullVersionList
+        : [],
+})"""
+
+
+def identify_running(
+    browser: Browser | None, page: Page, engine: str, at: str | None = None
+) -> BrowserIdentity:
     """Ask the running browser what it is: its version, its user agent and its brands.
 
     `userAgentData` exists only in a secure context, so the question is asked on an https page
-    that Playwright fulfils itself (no network).
+    that Playwright fulfils itself (no network): `at`, when the caller has already routed it
+    and shows it in `page`, else one of our own.
     """
-    page.route(
-        _SECURE_PROBE_URL + "**",
-        lambda route: route.fulfill(
-            body="<!doctype html><title>preflight</title>", content_type="text/html"
-        ),
-    )
-    page.goto(_SECURE_PROBE_URL)
-    user_agent: str = page.evaluate("navigator.userAgent")
-    brands: list[dict[str, str]] = page.evaluate(
-        """async () => navigator.userAgentData
-            ? (await navigator.userAgentData.getHighEntropyValues(["fullVersionList"]))
-                .fullVersionList
-            : []"""
-    )
-    page.unroute(_SECURE_PROBE_URL + "**")
+    if at is None:
+        page.route(_SECURE_PROBE_URL + "**", _fulfil_probe)
+        try:
+            page.goto(_SECURE_PROBE_URL)
+            asked: dict[str, Any] = page.evaluate(_IDENTITY_JS)
+        finally:
+            page.unroute(_SECURE_PROBE_URL + "**", _fulfil_probe)
+    else:
+        asked = page.evaluate(_IDENTITY_JS)
+    user_agent: str = asked["ua"]
+    brands: list[dict[str, str]] = asked["brands"]
     parsed = identify_user_agent(user_agent)
     version = browser.version if browser is not None else parsed.version
     family = family_from_brands(brands) if engine == "chromium" else "firefox"
@@ -487,11 +494,13 @@ def order_sites(rules: Rules) -> OrderSites:
 # --- Looking at a profile from inside the browser ----------------------------------------------
 
 _PROBE_PATH = "/__preflight__/probe"
+_PROBE_GLOB = "**" + _PROBE_PATH
 _STORAGE_JS = """async () => {
-    const out = {local: localStorage.length, idb: [], caches: []};
-    try { out.idb = (await indexedDB.databases()).map(d => d.name); } catch (e) {}
-    try { out.caches = await caches.keys(); } catch (e) {}
-    return out;
+    const [idb, names] = await Promise.all([
+        indexedDB.databases().then(ds => ds.map(d => d.name), () => []),
+        (self.caches ? caches.keys() : Promise.resolve([])).catch(() => []),
+    ]);
+    return {local: localStorage.length, idb, caches: names};
 }"""
 _RESOURCES_JS = """() => performance.getEntriesByType("navigation").concat(
     performance.getEntriesByType("resource")).map(e => ({
@@ -509,21 +518,18 @@ class PageState:
     from_cache: list[str] = field(default_factory=list)
 
 
+def _fulfil_probe(route: Route) -> None:
+    route.fulfill(body="<!doctype html><title>probe</title>", content_type="text/html")
+
+
 def _storage_of(page: Page, origin: str) -> list[str]:
     """What `origin` stores (localStorage, IndexedDB, Cache Storage), read on an empty page of
-    that origin that Playwright fulfils itself, so that no site script runs first."""
-    url = origin + _PROBE_PATH
-    page.route(
-        url,
-        lambda route: route.fulfill(
-            body="<!doctype html><title>probe</title>", content_type="text/html"
-        ),
-    )
-    try:
-        page.goto(url)
-        found: dict[str, Any] = page.evaluate(_STORAGE_JS)
-    finally:
-        page.unroute(url)
+    that origin that Playwright fulfils itself (`_fulfil_probe`, routed by the caller: one route
+    for every origin, since each route and unroute costs a round trip), so that no site script
+    runs first."""
+    if page.url != origin + _PROBE_PATH:  # the check may have asked the browser there already
+        page.goto(origin + _PROBE_PATH)
+    found: dict[str, Any] = page.evaluate(_STORAGE_JS)
     items = []
     if found["local"]:
         items.append(f"localStorage: {found['local']}")
@@ -542,8 +548,12 @@ def _look_at_pages(
     state = PageState()
     page = page or context.new_page()
     try:
-        for origin in origins:
-            state.storage[origin] = _storage_of(page, origin)
+        page.route(_PROBE_GLOB, _fulfil_probe)
+        try:
+            for origin in origins:
+                state.storage[origin] = _storage_of(page, origin)
+        finally:
+            page.unroute(_PROBE_GLOB, _fulfil_probe)
         try:
             page.goto(sites.account_url, wait_until="load", timeout=20_000)
         except Exception as error:  # no network, DNS, refused: said in the result, not fatal
@@ -1286,7 +1296,18 @@ def _check_fresh(
         try:
             context = driven.new_context()
             page = context.new_page()
-            identity = identify_running(driven, page, spec.engine)
+            # The browser's identity is asked on the first https order site's storage page
+            # (a secure context): one page load fewer.
+            secure = next((o for o in sites.origins if o.startswith("https://")), None)
+            if secure is None:
+                identity = identify_running(driven, page, spec.engine)
+            else:
+                page.route(_PROBE_GLOB, _fulfil_probe)
+                try:
+                    page.goto(secure + _PROBE_PATH)
+                    identity = identify_running(driven, page, spec.engine, at=page.url)
+                finally:
+                    page.unroute(_PROBE_GLOB, _fulfil_probe)
             state = inspect_context(
                 context, sites, rules, only_order_sites=False, origins=sites.origins, page=page
             )
