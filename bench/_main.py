@@ -48,7 +48,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         type=float,
-        default=8.0,
+        default=6.5,
         help="minutes for the whole run: a ratio figure starts no new pair past its share",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")

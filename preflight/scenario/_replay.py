@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -52,6 +52,15 @@ if TYPE_CHECKING:
 STEP_TIMEOUT_S = 10.0
 SETTLE_S = 3.0
 _POLL_S = 0.05
+
+
+def _pauses() -> Iterator[float]:
+    """Pauses between the polls of one wait: short at first (most waits end within a few tens
+    of milliseconds of the step), then every `_POLL_S`."""
+    pause = 0.01
+    while True:
+        yield pause
+        pause = min(_POLL_S, pause * 1.5)
 
 
 class StepFailed(Exception):
@@ -361,6 +370,7 @@ class _Driver:
 
     def _wait_url(self, glob: str, timeout_s: float, what: str) -> None:
         pattern = glob if "://" in glob or glob.startswith("*") else "*" + glob
+        pauses = _pauses()
         deadline = time.monotonic() + timeout_s
         while True:
             href = self._probe("location.href")
@@ -368,9 +378,10 @@ class _Driver:
                 return
             if time.monotonic() >= deadline:
                 raise StepFailed(f"{what}: the URL is {href}, expected one matching {glob}")
-            time.sleep(_POLL_S)
+            time.sleep(next(pauses))
 
     def _expect_text(self, step: ExpectText) -> None:
+        pauses = _pauses()
         deadline = time.monotonic() + step.timeout_s
         script = """([selector, text]) => {
             let el;
@@ -390,7 +401,7 @@ class _Driver:
                 raise StepFailed(
                     f"expect_text: {where} {state} (URL {self._probe('location.href')})"
                 )
-            time.sleep(_POLL_S)
+            time.sleep(next(pauses))
 
     def _wait_selector(self, step: WaitFor) -> None:
         assert step.selector is not None
@@ -406,6 +417,7 @@ class _Driver:
                 : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length));
             return {visible: visible, attached: !!el, hidden: !visible, detached: !el}[state];
         }"""
+        pauses = _pauses()
         deadline = time.monotonic() + step.timeout_s
         while True:
             done = self._probe(script, [step.selector, step.state])
@@ -421,7 +433,7 @@ class _Driver:
                     f"wait_for: {step.selector} not {step.state} after {step.timeout_s:g}s "
                     f"(URL {self._probe('location.href')})"
                 )
-            time.sleep(_POLL_S)
+            time.sleep(next(pauses))
 
     def _arrived(self, mark: str, before: str) -> bool:
         """True once the page shows another document (or, in a single-page app, another URL)
@@ -467,6 +479,7 @@ class _Driver:
         self._wait_arrival(mark, before, "reload")
 
     def _wait_arrival(self, mark: str, before: str, what: str) -> None:
+        pauses = _pauses()
         deadline = time.monotonic() + STEP_TIMEOUT_S
         while not self._arrived(mark, before):
             if time.monotonic() >= deadline:
@@ -474,7 +487,7 @@ class _Driver:
                     f"{what}: nothing happened, the page is still {before}"
                     + (" (is there a page to go back to?)" if what == "back" else "")
                 )
-            time.sleep(_POLL_S)
+            time.sleep(next(pauses))
         self._settle()
 
     # --- evidence ------------------------------------------------------------------------------
