@@ -6,6 +6,7 @@ each size."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from bench._stats import Figure, Summary, timed
 SIZES = (10, 20, 40)
 _REPLAY = [sys.executable, "-m", "preflight", "replay"]
 JOBS = (1, 2)
+_CORES = os.cpu_count() or 1
 
 
 def available() -> bool:
@@ -36,13 +38,29 @@ def _suite(folder: Path, size: int) -> Path:
     return suite
 
 
-def _replay(suite: Path, browser: str, jobs: int, size: int) -> None:
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of the whole machine from /proc/stat, or None off Linux. The
+    machine, not our process tree: a browser's helpers (crash handler, zygote children) are not
+    all reaped by it, so `getrusage(RUSAGE_CHILDREN)` misses much of the browser's CPU."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _replay(suite: Path, browser: str, jobs: int, size: int, busy: list[float]) -> None:
+    before = _cpu_ticks()
     done = subprocess.run(
         [*_REPLAY, str(suite), "--browser", browser, "-j", str(jobs), "--json"],
         capture_output=True,
         text=True,
         timeout=600,
     )
+    after = _cpu_ticks()
+    if before is not None and after is not None and after[1] > before[1]:
+        busy.append((after[0] - before[0]) / (after[1] - before[1]) * _CORES)
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
@@ -66,12 +84,16 @@ def measure(browser: str, repeats: int, sizes: tuple[int, ...] = SIZES) -> list[
             )
         ]
     walls: dict[tuple[int, int], list[float]] = {}
+    # The machine's CPU cores kept busy during each run, on average (Linux).
+    busy: dict[tuple[int, int], list[float]] = {(n, j): [] for n in sizes for j in JOBS}
     with tempfile.TemporaryDirectory(prefix="preflight-bench-suite-") as tmp:
         suites = {size: _suite(Path(tmp), size) for size in sizes}
         for _ in range(repeats):
             for size in sizes:
                 for jobs in JOBS:  # interleaved: -j 1, -j 2 for each size, each round
-                    wall = timed(partial(_replay, suites[size], browser, jobs, size))
+                    wall = timed(
+                        partial(_replay, suites[size], browser, jobs, size, busy[size, jobs])
+                    )
                     walls.setdefault((size, jobs), []).append(wall)
     figures: list[Figure] = []
     for size in sizes:
@@ -80,6 +102,10 @@ def measure(browser: str, repeats: int, sizes: tuple[int, ...] = SIZES) -> list[
             cost = Summary.of([wall / size for wall in walls[size, jobs]])
             note = f"{cost.median:.2f} s per scenario"
             detail: dict[str, object] = {"wall_s": Summary.of(walls[size, jobs]).model_dump()}
+            if busy[size, jobs]:
+                cores = Summary.of(busy[size, jobs])
+                note += f", {cores.median:.1f} of {_CORES} cores busy"
+                detail["machine_cores_busy"] = cores.model_dump()
             if jobs == 2:
                 speedup = Summary.of(
                     [a / b for a, b in zip(walls[size, 1], walls[size, 2], strict=True)]
