@@ -89,11 +89,14 @@ def remote_ratio(
     repeats: int,
     budget_s: float | None = None,
 ) -> Figure:
+    # Warm the remote browser with one scenario; the local one is warm from the figures before.
+    replay_all(remote, scenarios[:1], shop)
     pair = interleaved(
         lambda: timed(lambda: replay_all(remote, scenarios, shop)),
         lambda: timed(lambda: replay_all(local, scenarios, shop)),
         repeats,
         budget_s=budget_s,
+        warmup=False,
     )
     return Figure(
         id="remote_ratio",
