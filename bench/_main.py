@@ -35,7 +35,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--browsers", default="chromium,firefox", help="comma-separated")
     parser.add_argument("--repeats", type=int, default=3, help="A/B pairs per ratio figure")
-    parser.add_argument("--check-repeats", type=int, default=5, help="pairs for figure 1")
+    parser.add_argument("--check-repeats", type=int, default=4, help="pairs for figure 1")
     parser.add_argument("--latency-repeats", type=int, default=10, help="samples per action")
     parser.add_argument("--suite-repeats", type=int, default=1, help="rounds of the suite runs")
     parser.add_argument("--long-order", type=int, default=200, help="steps of the long order")
@@ -48,7 +48,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         type=float,
-        default=6.5,
+        default=5.5,
         help="minutes for the whole run: a ratio figure starts no new pair past its share",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
