@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from typing import Any
 
 from bench._stats import Figure, interleaved, timed
@@ -70,3 +71,49 @@ def measure(browser: str, repeats: int, budget_s: float | None = None) -> list[F
             detail={"check_s": pair.a.model_dump(), "bare_s": pair.b.model_dump()},
         )
     ]
+
+
+def stages(browser: str, rounds: int = 3) -> str:
+    """Where a fresh-profile check's time goes, stage by stage, in this process (the same calls
+    as `preflight check`, in its order), next to the bare floor: launch, page, close. For
+    `python -m bench --profile`."""
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    from preflight import checks
+    from preflight.rules import load_rules
+
+    rules = load_rules("default")
+    sites = checks.order_sites(rules)
+    spec = spec_for(choose(browser))
+    secure = next(o for o in sites.origins if o.startswith("https://"))
+    lines = [f"{browser}: a fresh-profile check, stage by stage (seconds, {rounds} rounds)"]
+    with sync_playwright() as playwright:
+        for _ in range(rounds):
+            marks = [("", time.perf_counter())]
+            driven = checks._open_browser(playwright, spec, headless=True)
+            marks.append(("launch", time.perf_counter()))
+            context = driven.new_context()
+            page = context.new_page()
+            marks.append(("context+page", time.perf_counter()))
+            page.route(checks._PROBE_GLOB, checks._fulfil_probe)
+            page.goto(secure + checks._PROBE_PATH)
+            checks.identify_running(driven, page, spec.engine, at=page.url)
+            page.unroute(checks._PROBE_GLOB, checks._fulfil_probe)
+            marks.append(("identify", time.perf_counter()))
+            checks.inspect_context(
+                context, sites, rules, only_order_sites=False, origins=sites.origins, page=page
+            )
+            marks.append(
+                (f"storage of {len(sites.origins)} origins + account", time.perf_counter())
+            )
+            driven.close()
+            marks.append(("close", time.perf_counter()))
+            lines.append(
+                "  "
+                + ", ".join(
+                    f"{name} {at - before:.2f}" for (_, before), (name, at) in pairwise(marks)
+                )
+            )
+    return "\n".join(lines)

@@ -263,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if options.profile:
         for browser in browsers:
+            print(_check.stages(browser))
             _profile(browser, options.output.with_name(f"profile-{browser}.txt"))
         return
     started = time.perf_counter()
