@@ -7,6 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from preflight.demo_shop import DemoShop
 from preflight.scenario import Fill, Reload, load_file
-from preflight.scenario._recorder import record
+from preflight.scenario._recorder import Recording, record
 from preflight.scenario._replay import replay_scenario
 
 pytestmark = [
@@ -47,6 +48,26 @@ def _history(page: Page, direction: str) -> None:
         page.evaluate(f"history.{direction}()")
 
 
+def _record(
+    shop: DemoShop,
+    playwright: Playwright,
+    browser_name: str,
+    out: Path,
+    name: str,
+    person: Callable[[Page], None],
+) -> Recording:
+    """Record `person` ordering from the demo shop's boutique, as `preflight record` would."""
+    return record(
+        shop.acn_url + "/acn/boutique",
+        out,
+        rules=shop.rules(),
+        browser=browser_name,
+        name=name,
+        page_hook=person,
+        playwright=playwright,
+    )
+
+
 def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
     browser_name: str,
     browser: Browser,
@@ -60,15 +81,7 @@ def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
         page.wait_for_selector("#resultat")
 
     out = tmp_path / "recorded.yaml"
-    recording = record(
-        shop.acn_url + "/acn/boutique",
-        out,
-        rules=shop.rules(),
-        browser=browser_name,
-        name="recorded-refresh",
-        page_hook=person,
-        playwright=playwright,
-    )
+    recording = _record(shop, playwright, browser_name, out, "recorded-refresh", person)
     assert recording.scenario.expect.verdict == "lost"
     [scenario] = load_file(out)
     assert scenario.expect.verdict == "lost" and scenario.expect.violations == ["reload"]
@@ -112,15 +125,7 @@ def test_bank_details_typed_while_recording_become_a_placeholder(
         page.wait_for_selector("[data-testid=order-number]")
 
     out = tmp_path / "pay.yaml"
-    recording = record(
-        shop.acn_url + "/acn/boutique",
-        out,
-        rules=shop.rules(),
-        browser=browser_name,
-        name="recorded-payment",
-        page_hook=person,
-        playwright=playwright,
-    )
+    recording = _record(shop, playwright, browser_name, out, "recorded-payment", person)
     text = out.read_text(encoding="utf-8")
     assert IBAN not in text and "FR76" not in text
     assert "${SECRET_1}" in text and "--var SECRET_1=" in text
@@ -182,15 +187,7 @@ def test_back_and_forward_while_recording_become_steps_and_replay_alike(
         page.wait_for_selector("#resultat")
 
     out = tmp_path / "history.yaml"
-    record(
-        shop.acn_url + "/acn/boutique",
-        out,
-        rules=shop.rules(),
-        browser=browser_name,
-        name="recorded-history",
-        page_hook=person,
-        playwright=playwright,
-    )
+    _record(shop, playwright, browser_name, out, "recorded-history", person)
     [scenario] = load_file(out)
     assert [step.action for step in scenario.steps][-2:] == ["back", "forward"]
     assert scenario.expect.verdict == "lost"
