@@ -289,38 +289,28 @@
   }
 
   // --- the page's own requests (fetch, XMLHttpRequest): counted, never read ------------------
-  const origFetch = window.fetch;
-  if (typeof origFetch === "function") {
-    const fetch = function fetch(...args) {
+  // `call` wrapped so that it counts as busy until the promise it returns settles, and a task
+  // more: what the page does with the answer (a pushState) comes first.
+  function counted(call) {
+    return function (...args) {
       const ended = started();
       let pending;
       try {
-        pending = origFetch.apply(this, args);
+        pending = call.apply(this, args);
       } catch (e) {
         ended();
         throw e;
       }
-      // A macrotask after the answer: what the page does with it (a pushState) comes first.
       pending.then(() => setTimeout(ended, 0), () => setTimeout(ended, 0));
       return pending;
     };
-    window.fetch = fetch;
+  }
+  if (typeof window.fetch === "function") {
+    window.fetch = counted(window.fetch);
     // Reading the answer is part of it: a shop moves on once the body is parsed.
     for (const name of ["json", "text", "arrayBuffer", "blob", "formData"]) {
       const read = Response.prototype[name];
-      if (typeof read !== "function") continue;
-      Response.prototype[name] = function (...args) {
-        const ended = started();
-        let reading;
-        try {
-          reading = read.apply(this, args);
-        } catch (e) {
-          ended();
-          throw e;
-        }
-        reading.then(() => setTimeout(ended, 0), () => setTimeout(ended, 0));
-        return reading;
-      };
+      if (typeof read === "function") Response.prototype[name] = counted(read);
     }
   }
   const origSend = XMLHttpRequest.prototype.send;
