@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from preflight.demo_shop import DemoShop
-from preflight.scenario import Fill, Reload, load_file
+from preflight.scenario import Fill, Reload, Scenario, load_file
 from preflight.scenario._recorder import Recording, record
-from preflight.scenario._replay import replay_scenario
+from preflight.scenario._replay import ScenarioResult, replay_scenario
 
 pytestmark = [
     pytest.mark.headed,
@@ -68,6 +68,29 @@ def _record(
     )
 
 
+def _replay(
+    browser: Browser,
+    browser_name: str,
+    shop: DemoShop,
+    scenario: Scenario,
+    variables: dict[str, str] | None = None,
+) -> ScenarioResult:
+    """Replay what was recorded in a fresh context, against a shop with no orders yet."""
+    shop.reset()
+    context = browser.new_context()
+    try:
+        return replay_scenario(
+            context,
+            scenario,
+            rules=shop.rules(),
+            base_url=shop.acn_url,
+            browser=browser_name,
+            variables=variables,
+        )
+    finally:
+        context.close()
+
+
 def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
     browser_name: str,
     browser: Browser,
@@ -92,14 +115,7 @@ def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
     assert isinstance(scenario.steps[-1], Reload)
     assert scenario.steps[0].arguments() == {"url": "/acn/boutique"}
 
-    shop.reset()
-    context = browser.new_context()
-    try:
-        result = replay_scenario(
-            context, scenario, rules=shop.rules(), base_url=shop.acn_url, browser=browser_name
-        )
-    finally:
-        context.close()
+    result = _replay(browser, browser_name, shop, scenario)
     assert result.passed, (result.failure, result.timeline)
     assert [order["ended_by"] for order in shop.orders()] == ["reload"]
 
@@ -134,19 +150,7 @@ def test_bank_details_typed_while_recording_become_a_placeholder(
     assert scenario.expect.verdict == "at_risk"
     assert scenario.expect.warnings == ["payment_without_order_later"]
 
-    shop.reset()
-    context = browser.new_context()
-    try:
-        result = replay_scenario(
-            context,
-            scenario,
-            rules=shop.rules(),
-            base_url=shop.acn_url,
-            browser=browser_name,
-            variables={"SECRET_1": IBAN},
-        )
-    finally:
-        context.close()
+    result = _replay(browser, browser_name, shop, scenario, {"SECRET_1": IBAN})
     assert result.passed, (result.failure, result.timeline)
     assert [order["status"] for order in shop.orders()] == ["paid"]
 
@@ -193,13 +197,6 @@ def test_back_and_forward_while_recording_become_steps_and_replay_alike(
     assert scenario.expect.verdict == "lost"
     assert scenario.expect.violations == ["back", "forward"]
 
-    shop.reset()
-    context = browser.new_context()
-    try:
-        result = replay_scenario(
-            context, scenario, rules=shop.rules(), base_url=shop.acn_url, browser=browser_name
-        )
-    finally:
-        context.close()
+    result = _replay(browser, browser_name, shop, scenario)
     assert result.passed, (result.failure, result.timeline)
     assert [order["ended_by"] for order in shop.orders()] == ["back"]
