@@ -380,14 +380,18 @@ def test_an_unreachable_shop_is_one_clear_line_exit_2_and_no_browser_left(
     with FlakyShop() as gone:
         port = gone.port  # a port that was free a moment ago, closed on leaving the block
     link = f"http://127.0.0.1:{port}/acn/go/EI-0001"
-    order = Order(link, browser_name, tmp_path / "report", shop.port, "--timeout", "30")
-    code, out, err = order.finish()
+    # Three times: stopping Playwright with the failed navigation's tasks still pending once
+    # printed asyncio's "Task was destroyed" lines after ours, on Firefox, 3 runs in 10.
+    for attempt in range(3):
+        report = tmp_path / f"report-{attempt}"
+        order = Order(link, browser_name, report, shop.port, "--timeout", "30")
+        code, out, err = order.finish()
 
-    assert code == 2, (code, out, err)
-    assert "Traceback" not in err, err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and str(port) in lines[0], err
-    order.assert_no_leftovers()
+        assert code == 2, (code, out, err)
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and str(port) in lines[0], err
+        assert json.loads((report / "report.json").read_text())["incomplete"] is True
+        order.assert_no_leftovers()
 
 
 # --- the report cannot be written -----------------------------------------------------------

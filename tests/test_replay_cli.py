@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,36 @@ def test_an_unknown_placeholder_is_bad_input_before_any_browser_starts(tmp_path:
     assert done.returncode == 2
     assert "direct-entry.yaml:" in done.stderr and "${MERCHANT}" in done.stderr
     assert "--var MERCHANT=VALUE" in done.stderr
+
+
+def test_an_unreachable_base_url_is_one_clear_line_exit_2_before_any_browser(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago, closed on leaving
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cases = {
+        f"http://127.0.0.1:{port}/": "cannot be reached",
+        "http://no-such-shop.invalid/": "unknown host no-such-shop.invalid",
+        "http://127.0.0.1:99999/": "bad port",
+        "shop.example/acn": "not a web address",
+    }
+    for url, said in cases.items():
+        done = _preflight(
+            "replay",
+            str(LIBRARY / "adsl-order.yaml"),
+            "--base-url",
+            url,
+            "--rules",
+            "demo",
+            "--browser",
+            "chromium",
+            "--artifacts",
+            str(tmp_path / "shots"),
+            cwd=tmp_path,
+            timeout=60,
+        )
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert done.returncode == 2, (url, done.stderr)
+        assert len(lines) == 1 and said in lines[0] and url in lines[0], (url, done.stderr)
+        assert not (tmp_path / "shots").exists()  # no scenario was replayed

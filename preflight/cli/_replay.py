@@ -16,7 +16,14 @@ from preflight.cli._app import app, console, err_console
 from preflight.errors import UsageError
 from preflight.scenario import load_paths
 from preflight.scenario._replay import ScenarioResult, parse_shard, shard_scenarios
-from preflight.scenario._runner import RunSettings, browser_names, demo_or_given, run
+from preflight.scenario._runner import (
+    RunSettings,
+    browser_names,
+    check_placeholders,
+    demo_or_given,
+    ensure_reachable,
+    run,
+)
 
 
 def parse_vars(raw: list[str]) -> dict[str, str]:
@@ -91,7 +98,11 @@ def replay(
     if shard is not None:
         scenarios = shard_scenarios(scenarios, parse_shard(shard))
     names = browser_names(browser)
-    with demo_or_given(base_url, rules, variables) as (url, loaded_rules, values):
+    with demo_or_given(base_url, rules, variables) as (
+        url,
+        loaded_rules,
+        values,
+    ):
         settings = RunSettings(
             rules=loaded_rules,
             base_url=url,
@@ -103,6 +114,10 @@ def replay(
             step_timeout_s=step_timeout,
             connect=connect,
         )
+        check_placeholders(scenarios, settings)  # what the files say, before the network
+        if base_url is not None and connect is None:
+            # A remote browser server may reach hosts that this machine cannot: not tried then.
+            ensure_reachable(base_url)
         total = len(scenarios) * len(names)
         with Progress(
             TextColumn("[progress.description]{task.description}"),

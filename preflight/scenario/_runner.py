@@ -10,12 +10,14 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import multiprocessing
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from loguru import logger
 
@@ -202,6 +204,46 @@ def demo_or_given(
     yield base_url, rules, {**rules.vars, **values}
 
 
+def ensure_reachable(base_url: str, timeout_s: float = 10.0) -> None:
+    """Refuse a base URL whose host does not resolve or whose port refuses connections.
+
+    For the CLI, before any browser starts: a mistyped host or port is one message, not every
+    scenario failed on its first step. Only the connection is tried: an HTTP error page is a
+    shop that answers, and a host that is merely slow is left to the scenarios' time limits.
+    """
+    where = f"--base-url {base_url}"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{where}: not a web address — expected http(s)://host[:port]/…")
+    try:
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"{where}: bad port — expected a number from 1 to 65535") from None
+    host = parts.hostname
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except socket.gaierror as error:
+        raise UsageError(
+            f"{where}: unknown host {host} ({error.strerror}) — expected a host this machine finds"
+        ) from None
+    except TimeoutError:
+        logger.warning(
+            "{}:{} did not answer within {:.0f} s; replaying anyway", host, port, timeout_s
+        )
+    except OSError as error:
+        raise UsageError(
+            f"{where}: cannot be reached ({error.strerror or error}) — "
+            f"expected a shop answering on {host}:{port}"
+        ) from None
+
+
+def check_placeholders(scenarios: Sequence[Scenario], settings: RunSettings) -> None:
+    """Unknown placeholders are bad input: refused before launching anything."""
+    for scenario in scenarios:
+        fill_placeholders(scenario, {"BASE_URL": settings.base_url, **settings.variables})
+
+
 def run(
     scenarios: Sequence[Scenario],
     browsers: Sequence[str],
@@ -211,9 +253,7 @@ def run(
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
     """Replay every scenario on every browser; results in scenario-then-browser order."""
-    # Unknown placeholders are bad input: refuse before launching anything.
-    for scenario in scenarios:
-        fill_placeholders(scenario, {"BASE_URL": settings.base_url, **settings.variables})
+    check_placeholders(scenarios, settings)
     work = [(scenario, browser) for scenario in scenarios for browser in browsers]
     results: list[ScenarioResult | None] = [None] * len(work)
     if jobs <= 1 or len(work) <= 1:

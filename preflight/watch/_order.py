@@ -116,7 +116,12 @@ def run_order(
             except Exception as error:
                 if not driven.is_connected():
                     raise
+                # Close before saying so: Playwright's tasks for the failed navigation are
+                # still pending, and stopping the driver under them prints asyncio's
+                # "Task was destroyed" lines after ours (seen on Firefox, 3 runs in 10).
+                watcher.detach()
                 writer.close()  # the report says incomplete: nothing was watched
+                driven.close()
                 first = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 raise UsageError(
                     f"LINK {link}: cannot be reached ({first}) — expected the ACN shop to answer"
@@ -126,6 +131,8 @@ def run_order(
             ended = session.loop(timeout=timeout, grace=grace)
         except KeyboardInterrupt:
             ended = "interrupted"
+        except UsageError:
+            raise  # the link cannot be reached: report and browser are already closed
         except Exception as error:
             if driven.is_connected():
                 raise

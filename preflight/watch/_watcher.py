@@ -339,8 +339,8 @@ class Watcher:
     def _on_binding(self, source: dict[str, Any], msg: Any) -> None:
         page = source.get("page")
         state = self._pages.get(page) if page is not None else None
-        if state is None or not isinstance(msg, dict):
-            return
+        if state is None or not isinstance(msg, dict) or self._context is None:
+            return  # not ours, or a call that was already on its way when we detached
         try:
             self._handle(state, msg)
         except Exception as error:  # never let a bad message break the page's promise chain
