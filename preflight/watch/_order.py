@@ -89,6 +89,19 @@ def run_order(
 
     def work(p: Playwright) -> OrderResult:
         driven = cast("Browser", launch(p, spec, headless=headless))
+        try:
+            return watch(driven)
+        finally:
+            # Whatever ends the watch — an error included — the browser goes before the
+            # driver: stopping Playwright with a navigation's tasks still pending prints
+            # asyncio's "Task was destroyed" lines after our own message (seen on Firefox).
+            if driven.is_connected():
+                try:
+                    driven.close()
+                except Exception as error:  # going away by itself as we close it
+                    logger.debug("closing the browser: {}", error)
+
+    def watch(driven: Browser) -> OrderResult:
         info = {
             "family": chosen.family,
             "version": driven.version,
@@ -116,12 +129,8 @@ def run_order(
             except Exception as error:
                 if not driven.is_connected():
                     raise
-                # Close before saying so: Playwright's tasks for the failed navigation are
-                # still pending, and stopping the driver under them prints asyncio's
-                # "Task was destroyed" lines after ours (seen on Firefox, 3 runs in 10).
-                watcher.detach()
+                watcher.detach()  # before the report is closed: closing is no event
                 writer.close()  # the report says incomplete: nothing was watched
-                driven.close()
                 first = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 raise UsageError(
                     f"LINK {link}: cannot be reached ({first}) — expected the ACN shop to answer"
@@ -132,7 +141,7 @@ def run_order(
         except KeyboardInterrupt:
             ended = "interrupted"
         except UsageError:
-            raise  # the link cannot be reached: report and browser are already closed
+            raise  # the link cannot be reached: the report is closed, `work` closes the rest
         except Exception as error:
             if driven.is_connected():
                 raise
@@ -149,8 +158,6 @@ def run_order(
         incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
         watcher.detach()  # before the report is finished: closing the browser is no event
         html = writer.finish(outcome, incomplete=incomplete)
-        if alive:
-            driven.close()
         return OrderResult(outcome, ended, incomplete, writer.folder, html)
 
     if playwright is not None:
