@@ -190,7 +190,7 @@ def test_a_browser_killed_under_the_command_leaves_an_incomplete_report_and_no_p
     order = Order(shop.link(), browser_name, tmp_path / "report", shop.port)
     order.wait_for_event("merchant_reached")
     before = len(list(load_events(tmp_path / "report")))
-    mains = [p for p in order.browsers() if p.parent() and p.parent().name() not in BROWSER_NAMES]
+    mains = [p for p in order.browsers() if (up := p.parent()) and up.name() not in BROWSER_NAMES]
     assert mains, "the order's browser was not found"
     for process in mains:
         process.kill()

@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 from loguru import logger
 from PIL import Image
-from playwright.sync_api import Page, Playwright
+from playwright.sync_api import FloatRect, Page, Playwright
 
 from preflight.demo_shop import DemoShop
 from preflight.report import MASK_COLOR, ReportWriter, load_report
@@ -105,7 +105,7 @@ def debug_log(tmp_path: Path) -> Iterator[Path]:
     logger.remove(sink)
 
 
-def covered(png: bytes, box: dict[str, float]) -> bool:
+def covered(png: bytes, box: FloatRect) -> bool:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     left, top = int(box["x"]) + 2, int(box["y"]) + 2
     right, bottom = int(box["x"] + box["width"]) - 2, int(box["y"] + box["height"]) - 2

@@ -7,7 +7,7 @@ import contextlib
 import io
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import psutil
 import pytest
@@ -18,6 +18,9 @@ from preflight.demo_shop import DemoShop
 from preflight.report import MASK_COLOR, ReportWriter, load_events, load_report
 from preflight.rules import Rules, load_rules
 from preflight.watch.events import Event, Outcome
+
+if TYPE_CHECKING:
+    from preflight.demo_shop.truth import Mode
 
 CANARY = {
     "#nom": "CanaryNomDupont",
@@ -287,7 +290,7 @@ def test_a_failed_eligibility_on_the_demo_shop_gives_a_bundle_ready_to_send(
     page: Page, shop: DemoShop, mode: str, tmp_path: Path
 ) -> None:
     address = "12 rue Canary, zone blanche, 99999 Nulle-Part"
-    page.goto(shop.link(offer="fibre", mode=mode))
+    page.goto(shop.link(offer="fibre", mode=cast("Mode", mode)))
     page.get_by_text("Tester mon éligibilité").click()
     page.fill("#adresse", address)
     page.click("#tester")

@@ -178,8 +178,7 @@ def test_judging_counts_repeated_evidence_of_one_action_once_but_keeps_order() -
             verdict="lost",
             entry_seen=True,
             violations=[
-                Violation(kind=k, url="u", at=at, event_seq=i)  # type: ignore[arg-type]
-                for i, k in enumerate(kinds)
+                Violation(kind=k, url="u", at=at, event_seq=i) for i, k in enumerate(kinds)
             ],
         )
 

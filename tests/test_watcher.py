@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from preflight.demo_shop import DemoShop
 from preflight.watch import Event, Watcher
+
+if TYPE_CHECKING:
+    from preflight.demo_shop.truth import Mode
 
 Orders = list[dict[str, Any]]
 # The shop's word for "reached without the ACN link" is `direct`; the watcher's `left_session`.
@@ -70,7 +73,7 @@ def watched(order_context: BrowserContext, shop: DemoShop) -> Watched:
 
 def start(w: Watched, mode: str) -> None:
     w.watcher.step = "offre"
-    w.page.goto(w.shop.link(offer="fibre", mode=mode))
+    w.page.goto(w.shop.link(offer="fibre", mode=cast("Mode", mode)))
     w.page.locator("#tester-eligibilite").wait_for()
 
 
@@ -309,7 +312,7 @@ def test_a_step_page_opened_again_in_a_second_tab_counts_as_a_reload(
 
 
 def _event(seq: int, kind: str, **fields: Any) -> Event:
-    return Event(seq=seq, kind=kind, url="http://localhost/sfr/x", **fields)  # type: ignore[arg-type]
+    return Event(seq=seq, kind=kind, url="http://localhost/sfr/x", **fields)
 
 
 def test_history_moves_count_only_while_the_acn_session_is_on() -> None:
@@ -499,7 +502,7 @@ class _SlowServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         # A held request whose browser went away at the end of a test is no error of the test's.
-        self.httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        self.httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
