@@ -1296,18 +1296,7 @@ def _check_fresh(
         try:
             context = driven.new_context()
             page = context.new_page()
-            # The browser's identity is asked on the first https order site's storage page
-            # (a secure context): one page load fewer.
-            secure = next((o for o in sites.origins if o.startswith("https://")), None)
-            if secure is None:
-                identity = identify_running(driven, page, spec.engine)
-            else:
-                page.route(_PROBE_GLOB, _fulfil_probe)
-                try:
-                    page.goto(secure + _PROBE_PATH)
-                    identity = identify_running(driven, page, spec.engine, at=page.url)
-                finally:
-                    page.unroute(_PROBE_GLOB, _fulfil_probe)
+            identity = identify_fresh(driven, page, spec.engine, sites)
             state = inspect_context(
                 context, sites, rules, only_order_sites=False, origins=sites.origins, page=page
             )
@@ -1317,6 +1306,21 @@ def _check_fresh(
         return identity, fresh_results(state, lang)
 
     return _with_playwright(work, playwright)  # type: ignore[no-any-return]
+
+
+def identify_fresh(driven: Browser, page: Page, engine: str, sites: OrderSites) -> BrowserIdentity:
+    """The identity of a freshly launched browser, asked on the first https order site's
+    storage page when there is one (a secure context, and one page load fewer: the storage
+    check finds the page already there)."""
+    secure = next((o for o in sites.origins if o.startswith("https://")), None)
+    if secure is None:
+        return identify_running(driven, page, engine)
+    page.route(_PROBE_GLOB, _fulfil_probe)
+    try:
+        page.goto(secure + _PROBE_PATH)
+        return identify_running(driven, page, engine, at=page.url)
+    finally:
+        page.unroute(_PROBE_GLOB, _fulfil_probe)
 
 
 def _check_profile(
