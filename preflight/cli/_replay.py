@@ -98,11 +98,7 @@ def replay(
     if shard is not None:
         scenarios = shard_scenarios(scenarios, parse_shard(shard))
     names = browser_names(browser)
-    with demo_or_given(base_url, rules, variables) as (
-        url,
-        loaded_rules,
-        values,
-    ):
+    with demo_or_given(base_url, rules, variables) as (url, loaded_rules, values):
         settings = RunSettings(
             rules=loaded_rules,
             base_url=url,
