@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,6 +57,15 @@ def demo_shop() -> Iterator[DemoShop]:
     """The demo shop on a free loopback port, one per test process (xdist-safe)."""
     with DemoShop(port=0) as shop:
         yield shop
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port that was free a moment ago: nothing listens there (connections are
+    refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ verified clean, the manual items, and results that fail when they must."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from playwright.sync_api import Browser, Playwright
 
@@ -54,12 +52,9 @@ def test_a_fresh_profile_is_ready_and_verified_clean(
 
 
 def test_an_unreachable_account_page_warns_instead_of_claiming_a_proof(
-    browser_name: str, playwright: Playwright
+    browser_name: str, playwright: Playwright, closed_port: int
 ) -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    rules = load_rules("demo", variables={"DEMO_PORT": port})
+    rules = load_rules("demo", variables={"DEMO_PORT": closed_port})
     report = run_checks(rules, browser=browser_name, lang="fr", playwright=playwright)
     status = {c.id: c.status for c in report.checks}
     assert status["cache"] == "warn" and status["sfr_session"] == "warn"

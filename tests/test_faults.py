@@ -375,11 +375,9 @@ def test_a_shop_that_stops_mid_order_ends_with_the_log_whole(
 
 
 def test_an_unreachable_shop_is_one_clear_line_exit_2_and_no_browser_left(
-    browser_name: str, shop: DemoShop, tmp_path: Path
+    browser_name: str, shop: DemoShop, tmp_path: Path, closed_port: int
 ) -> None:
-    with FlakyShop() as gone:
-        port = gone.port  # a port that was free a moment ago, closed on leaving the block
-    link = f"http://127.0.0.1:{port}/acn/go/EI-0001"
+    link = f"http://127.0.0.1:{closed_port}/acn/go/EI-0001"
     # Three times: stopping Playwright with the failed navigation's tasks still pending once
     # printed asyncio's "Task was destroyed" lines after ours, on Firefox, 3 runs in 10.
     for attempt in range(3):
@@ -389,7 +387,7 @@ def test_an_unreachable_shop_is_one_clear_line_exit_2_and_no_browser_left(
 
         assert code == 2, (code, out, err)
         lines = [line for line in err.splitlines() if line.strip()]
-        assert len(lines) == 1 and str(port) in lines[0], err
+        assert len(lines) == 1 and str(closed_port) in lines[0], err
         assert json.loads((report / "report.json").read_text())["incomplete"] is True
         order.assert_no_leftovers()
 

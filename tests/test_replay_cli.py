@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -164,13 +163,10 @@ def test_an_unknown_placeholder_is_bad_input_before_any_browser_starts(tmp_path:
 
 
 def test_an_unreachable_base_url_is_one_clear_line_exit_2_before_any_browser(
-    tmp_path: Path,
+    tmp_path: Path, closed_port: int
 ) -> None:
-    with socket.socket() as probe:  # a port that was free a moment ago, closed on leaving
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     cases = {
-        f"http://127.0.0.1:{port}/": "cannot be reached",
+        f"http://127.0.0.1:{closed_port}/": "cannot be reached",
         "http://no-such-shop.invalid/": "unknown host no-such-shop.invalid",
         "http://127.0.0.1:99999/": "bad port",
         "shop.example/acn": "not a web address",

@@ -192,14 +192,9 @@ def test_a_scenario_replays_on_a_remote_browser_to_the_verdict_the_shop_records(
 
 
 def test_connecting_to_no_server_says_which_endpoint_and_what_was_expected(
-    browser_type: BrowserType, launch_spec: LaunchSpec
+    browser_type: BrowserType, launch_spec: LaunchSpec, closed_port: int
 ) -> None:
-    import socket
-
-    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    endpoint = f"ws://127.0.0.1:{port}/"
+    endpoint = f"ws://127.0.0.1:{closed_port}/"
     with pytest.raises(BrowserError, match=r"cannot use the remote browser at ws://127\.0\.0\.1"):
         connect_browser(browser_type, endpoint, launch_spec.launch_kwargs())
 
