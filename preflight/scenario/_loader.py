@@ -151,7 +151,7 @@ _MAX_VALUES = 100_000
 
 def _construct(node: yaml.Node, file: str) -> Any:
     try:
-        return _Scalars().construct_object(node, deep=True)
+        value = _Scalars().construct_object(node, deep=True)
     # A tag SafeLoader does not know, a bad !!binary… and PyYAML's timestamp constructor raises
     # AttributeError on an explicit `!!timestamp` that is not one (PyYAML 6.0.2).
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as error:
@@ -162,6 +162,15 @@ def _construct(node: yaml.Node, file: str) -> Any:
             line=node.start_mark.line + 1,
             expected="plain text, numbers, true/false, lists and mappings (no YAML tags)",
         ) from None
+    # `!!binary` is the one tag SafeLoader reads into something no scenario key can hold.
+    if isinstance(value, bytes):
+        raise ScenarioError(
+            "binary data (!!binary)",
+            file=file,
+            line=node.start_mark.line + 1,
+            expected="plain text, numbers, true/false, lists and mappings (no YAML tags)",
+        )
+    return value
 
 
 def _plain(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> Any:
@@ -443,8 +452,8 @@ def _message(error: Any, loc: tuple[Any, ...]) -> str:
     return f"{_dotted(loc)}: {message}" if loc else message
 
 
-def _expected(error: Any) -> str | None:
-    kind = error["type"]
+def _expected(error: Any) -> str:
+    kind = str(error["type"])
     return {
         "missing": "this key to be present",
         "extra_forbidden": "only known keys (check the spelling)",
@@ -461,4 +470,4 @@ def _expected(error: Any) -> str | None:
         "string_too_short": "non-empty text",
         "string_pattern_mismatch": "letters, digits, - _ . only",
         "too_short": "at least one value",
-    }.get(kind)
+    }.get(kind, "a value of the kind this key takes (see the scenario format in the README)")
