@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup browsers demo test test-fast lint bench clean
+.PHONY: help setup browsers demo test test-fast fuzz lint bench clean
 
 help:
 	@echo "make demo   - set up, serve the demo shop, check the browser and watch an order on it"
 	@echo "make test   - set up, then run the whole test suite on Chromium and Firefox"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks (ratios measured in one run)"
+	@echo "make fuzz   - bad-input tests with fresh random cases, FUZZ_SCALE times as many"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,12 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -x --browser chromium $(PYTEST_ARGS)
+
+# `make test` replays the same generated cases every run; this draws fresh ones, many more.
+FUZZ_SCALE ?= 10
+fuzz: $(STAMP)
+	PREFLIGHT_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest -n 2 -p no:cacheprovider --timeout 0 \
+		--hypothesis-show-statistics tests/test_fuzz_inputs.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check preflight tests scripts bench
