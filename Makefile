@@ -47,7 +47,8 @@ test-fast: setup
 FUZZ_SCALE ?= 10
 fuzz: $(STAMP)
 	PREFLIGHT_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest -n 2 -p no:cacheprovider --timeout 0 \
-		--hypothesis-show-statistics tests/test_fuzz_inputs.py $(PYTEST_ARGS)
+		--hypothesis-show-statistics tests/test_fuzz_inputs.py \
+		tests/test_report.py -k 'fuzz or generated' $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check preflight tests scripts bench

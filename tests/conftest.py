@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from loguru import logger
 from playwright.sync_api import Browser, BrowserType
 
 from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.demo_shop import DemoShop
+
+# Generated cases: in `make test` the same every run (drawn from each test's own seed), so a run
+# passes or fails on the code, not on the draw; `make fuzz` (PREFLIGHT_FUZZ_SCALE) draws fresh
+# ones. No example database either way: what a run saw does not change the next one's cases.
+settings.register_profile("fixed", derandomize=True, database=None)
+settings.register_profile("fresh", derandomize=False, database=None)
+settings.load_profile("fresh" if os.environ.get("PREFLIGHT_FUZZ_SCALE") else "fixed")
 
 
 @pytest.fixture(scope="session")
