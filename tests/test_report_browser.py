@@ -255,11 +255,12 @@ def test_a_browser_killed_mid_order_leaves_the_log_and_an_incomplete_report(
     try:
         # Its main process is a new child of Playwright's driver (itself our child); the shared
         # browser's processes, even ones it starts meanwhile, descend from another parent.
-        drivers = {child.pid for child in me.children()}
+        # (psutil's `children()` skips a process that exits while it looks: helpers may.)
         roots = [
             process
-            for process in me.children(recursive=True)
-            if process.pid not in before and process.ppid() in drivers
+            for driver in me.children()
+            for process in driver.children()
+            if process.pid not in before
         ]
         assert roots, "the launched browser's process was not found"
         page = browser.new_page()
