@@ -47,7 +47,7 @@ def rss() -> int:
 
 def children() -> set[int]:
     """Our live descendants. A browser's helper process may exit between the listing and the
-    look at its state (CI, once in ~800 runs): it is not one of them then."""
+    look at its state (seen once, in a clean `make test`): it is not one of them then."""
     found = set()
     for process in ME.children(recursive=True):
         with contextlib.suppress(psutil.NoSuchProcess):
