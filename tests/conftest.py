@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import psutil
 import pytest
 from hypothesis import settings
 from loguru import logger
@@ -75,6 +76,23 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def new_browser_mains() -> Callable[[], list[psutil.Process]]:
+    """A call that finds the main processes of the browsers launched since the test began: new
+    children of Playwright's driver (itself our child). The shared browser's processes, even
+    ones it starts meanwhile, descend from another parent; and psutil's `children()` skips a
+    process that exits while it looks (a browser's helpers may, at any moment)."""
+    me = psutil.Process()
+    before = {child.pid for child in me.children(recursive=True)}
+
+    def mains() -> list[psutil.Process]:
+        found = [p for driver in me.children() for p in driver.children() if p.pid not in before]
+        assert found, "the launched browser's main process was not found"
+        return found
+
+    return mains
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -37,14 +38,6 @@ def _customer(page: Page, *, later: bool = True, failed_eligibility: bool = Fals
         page.fill("#carte", "4970101122334455")
         page.click("#payer")
     page.locator("[data-testid=order-number]").wait_for()
-
-
-def _parent(process: psutil.Process) -> int | None:
-    """Its parent's pid, or None once it has exited (a browser's helper may, at any moment)."""
-    try:
-        return process.ppid()
-    except psutil.NoSuchProcess:
-        return None
 
 
 def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
@@ -104,9 +97,12 @@ def test_a_reload_without_guard_is_lost_with_exit_code_3(
 
 
 def test_a_killed_browser_leaves_every_event_and_an_incomplete_report(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    new_browser_mains: Callable[[], list[psutil.Process]],
 ) -> None:
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
     seen: list[int] = []
 
     def drive(page: Page, watcher: Watcher) -> None:
@@ -114,12 +110,7 @@ def test_a_killed_browser_leaves_every_event_and_an_incomplete_report(
         page.locator("#adresse").wait_for()
         watcher.settle()
         seen.append(watcher.events_count)
-        launched = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-        # The browser's main process: its parent is not one of the new processes.
-        new_pids = {p.pid for p in launched}
-        mains = [p for p in launched if _parent(p) not in {*new_pids, None}]
-        assert mains, "the order's browser process was not found"
-        for process in mains:
+        for process in new_browser_mains():  # the order's browser
             process.kill()
 
     result = run_order(

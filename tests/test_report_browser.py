@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -247,22 +248,12 @@ def test_a_browser_killed_mid_order_leaves_the_log_and_an_incomplete_report(
     browser_type_launch_args: dict[str, Any],
     rules: Rules,
     tmp_path: Path,
+    new_browser_mains: Callable[[], list[psutil.Process]],
 ) -> None:
-    me = psutil.Process()
-    before = {child.pid for child in me.children(recursive=True)}
     # A browser of its own: the shared one must survive this test.
     browser = browser_type.launch(**browser_type_launch_args)
     try:
-        # Its main process is a new child of Playwright's driver (itself our child); the shared
-        # browser's processes, even ones it starts meanwhile, descend from another parent.
-        # (psutil's `children()` skips a process that exits while it looks: helpers may.)
-        roots = [
-            process
-            for driver in me.children()
-            for process in driver.children()
-            if process.pid not in before
-        ]
-        assert roots, "the launched browser's process was not found"
+        roots = new_browser_mains()
         page = browser.new_page()
         page.set_content(FORM)
         rw = ReportWriter(tmp_path / "r", rules, screenshot_timeout_ms=3000)
