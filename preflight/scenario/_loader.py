@@ -149,6 +149,9 @@ _MAX_DEPTH = 50
 _MAX_VALUES = 100_000
 
 
+_PLAIN_VALUES = "plain text, numbers, true/false, lists and mappings (no YAML tags)"
+
+
 def _construct(node: yaml.Node, file: str) -> Any:
     try:
         value = _Scalars().construct_object(node, deep=True)
@@ -160,7 +163,7 @@ def _construct(node: yaml.Node, file: str) -> Any:
             f"{problem.split(chr(10))[0]}",
             file=file,
             line=node.start_mark.line + 1,
-            expected="plain text, numbers, true/false, lists and mappings (no YAML tags)",
+            expected=_PLAIN_VALUES,
         ) from None
     # `!!binary` is the one tag SafeLoader reads into something no scenario key can hold.
     if isinstance(value, bytes):
@@ -168,7 +171,7 @@ def _construct(node: yaml.Node, file: str) -> Any:
             "binary data (!!binary)",
             file=file,
             line=node.start_mark.line + 1,
-            expected="plain text, numbers, true/false, lists and mappings (no YAML tags)",
+            expected=_PLAIN_VALUES,
         )
     return value
 
