@@ -147,8 +147,7 @@ def run_order(
                 raise
             logger.debug("the browser went away: {}", error)  # closed or killed mid-order
             ended = "closed"
-        alive = driven.is_connected()
-        if alive:
+        if driven.is_connected():
             try:
                 watcher.settle(1.0)
                 session.flush()
