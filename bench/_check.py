@@ -39,7 +39,7 @@ TARGET = 1.3
 
 
 # What a check must have proved for its time to count: R2 and R3 verified, not assumed.
-PROVED = ("cookies", "storage", "cache", "sfr_session")
+PROVED = ("cookies", "storage", "cache", "merchant_session")
 
 
 REAL_ACCOUNT = 'account_url = "https://www.sfr.fr/mon-espace-client/"\n'
@@ -124,7 +124,8 @@ def stages(browser: str, rounds: int = 3) -> str:
 
     from playwright.sync_api import sync_playwright
 
-    from preflight import checks
+    from preflight import check as checks
+    from preflight.check import _run
     from preflight.demo_shop import DemoShop
 
     spec = spec_for(choose(browser))
@@ -138,7 +139,7 @@ def stages(browser: str, rounds: int = 3) -> str:
         sites = checks.order_sites(rules)
         for _ in range(rounds):
             marks = [("", time.perf_counter())]
-            driven = checks._open_browser(playwright, spec, headless=True)
+            driven = _run._open_browser(playwright, spec, headless=True)
             marks.append(("launch", time.perf_counter()))
             context = driven.new_context()
             page = context.new_page()

@@ -18,7 +18,7 @@ from typing import Any
 from loguru import logger
 from rich.console import Console
 
-from bench import _check, _latency, _memory, _overhead, _suite
+from bench import _check, _fill, _globs, _latency, _matrix, _memory, _overhead, _suite, _tracing
 from bench._remote import browser_server
 from bench._report import markdown, render, write_json
 from bench._scenarios import bench_set, long_order
@@ -43,7 +43,9 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
         "--suite-sizes", default="10,20,40", help="suite sizes for the throughput figure"
     )
     parser.add_argument(
-        "--only", default="", help="figures to run: check,overhead,latency,memory,remote,suite"
+        "--only",
+        default="",
+        help="figures to run: check,overhead,latency,memory,remote,suite,fill,globs,tracing,matrix",
     )
     parser.add_argument(
         "--budget",
@@ -97,7 +99,7 @@ class _Run:
 
 # Shares of one browser's budget for the figures whose repeats can be cut short; the memory
 # order and the suite runs are fixed work and take the rest.
-_SHARES = {"check": 0.16, "latency": 0.07, "overhead": 0.16, "remote": 0.11}
+_SHARES = {"check": 0.16, "latency": 0.07, "overhead": 0.16, "remote": 0.11, "tracing": 0.12}
 
 
 def _budget(options: argparse.Namespace) -> Callable[[str], float]:
@@ -115,6 +117,7 @@ def _check_figures(run: _Run, browser: str, options: argparse.Namespace) -> None
 def _suite_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
     sizes = tuple(int(size) for size in options.suite_sizes.split(","))
     run.do("suite", browser, lambda: _suite.measure(browser, options.suite_repeats, sizes))
+    run.do("matrix", browser, lambda: _matrix.measure(browser))
 
 
 def _in_process_figures(run: _Run, browser: str, options: argparse.Namespace) -> None:
@@ -124,7 +127,7 @@ def _in_process_figures(run: _Run, browser: str, options: argparse.Namespace) ->
     budget = _budget(options)
     spec = spec_for(choose(browser))
     scenarios = bench_set()
-    in_process = ("latency", "overhead", "memory", "remote")
+    in_process = ("latency", "overhead", "memory", "remote", "fill", "tracing")
     if any(run.wanted(name) for name in in_process):
         with sync_playwright() as playwright, DemoShop(port=0) as shop:
             local = getattr(playwright, spec.engine).launch(**spec.launch_kwargs())
@@ -171,6 +174,18 @@ def _in_process_figures(run: _Run, browser: str, options: argparse.Namespace) ->
                             served.close()
 
                 run.do("remote", browser, remote)
+                run.do(
+                    "fill",
+                    browser,
+                    lambda: _fill.measure(local, browser, shop, options.latency_repeats),
+                )
+                run.do(
+                    "tracing",
+                    browser,
+                    lambda: _tracing.measure(
+                        local, browser, scenarios, shop, options.repeats, budget("tracing")
+                    ),
+                )
             finally:
                 local.close()
 
@@ -299,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
 
     run = _Run({name.strip() for name in options.only.split(",") if name.strip()})
     run.saved = lambda: save(run, complete=False)
+    run.do("globs", "-", lambda: _globs.measure(options.repeats))
     # Phase by phase, each on every browser: a run stopped early still has both browsers.
     for phase in (_check_figures, _in_process_figures, _suite_figures):
         for browser in browsers:

@@ -1,9 +1,15 @@
 """preflight: keeps an ACN seller's SFR order inside the ACN session.
 
-The public API is re-exported here; everything else is private to its module.
+The public API is re-exported here; everything else is private to its module. `record`,
+`Recording`, `RecordingInterrupted`, `Outcome` and `Violation` are imported on first use:
+they pull in Playwright, which `import preflight` (the pytest plugin's entry point, the CLI's
+start) does not need.
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -18,7 +24,12 @@ from preflight.errors import (
     ScenarioError,
     UsageError,
 )
+from preflight.history import go_back, go_forward
 from preflight.rules import Rules, load_rules
+
+if TYPE_CHECKING:
+    from preflight.scenario._recorder import Recording, RecordingInterrupted, record
+    from preflight.watch.events import Outcome, Violation
 
 __version__ = "0.1.0"
 
@@ -29,13 +40,34 @@ __all__ = [
     "BrowserError",
     "BrowserNotFound",
     "InputError",
+    "Outcome",
     "PreflightError",
     "ProfileError",
+    "Recording",
+    "RecordingInterrupted",
     "ReportError",
     "Rules",
     "RulesError",
     "ScenarioError",
     "UsageError",
+    "Violation",
     "__version__",
+    "go_back",
+    "go_forward",
     "load_rules",
+    "record",
 ]
+
+_LAZY = {
+    "Outcome": "preflight.watch.events",
+    "Violation": "preflight.watch.events",
+    "Recording": "preflight.scenario._recorder",
+    "RecordingInterrupted": "preflight.scenario._recorder",
+    "record": "preflight.scenario._recorder",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'preflight' has no attribute {name!r}")

@@ -8,6 +8,10 @@ A browser is driven in one of four ways (`Driver`):
 * `executable` — any other Chromium-family executable (Debian's `chromium`, Edge…).
 
 Safari cannot be driven (Playwright's WebKit is not Safari): it is listed with the reason.
+
+`PREFLIGHT_BROWSERS_ROOT=DIR` re-roots the known install places (`/usr/bin/chromium` is looked
+for as `DIR/usr/bin/chromium`): with an empty DIR, PATH and PLAYWRIGHT_BROWSERS_PATH, a machine
+with browsers is seen as one without (how `preflight setup`'s install path is tested).
 """
 
 from __future__ import annotations
@@ -64,6 +68,14 @@ FIREFOX_BFCACHE_OFF_PREFS: dict[str, Any] = {
     "browser.sessionhistory.max_total_viewers": 0,
     "fission.bfcacheInParent": False,
 }
+
+# Firefox: Playwright 1.64.1 over WebDriver BiDi cannot deliver a click or a key to an iframe
+# of another site, which Firefox runs in a process of its own (measured with Firefox ESR 153:
+# the click lands on the <iframe> element of the parent page, the frame sees nothing; `fill`,
+# done by script, works). With this pref web content is not split by site: a frame of another
+# origin stays cross-origin for every web API, only its process is shared. Used where a program
+# drives the frames (replay, tests), never on a profile of the user's.
+FIREFOX_FRAME_INPUT_PREFS: dict[str, Any] = {"fission.webContentIsolationStrategy": 0}
 
 
 class InstalledBrowser(BaseModel):
@@ -378,6 +390,8 @@ def discover(
     """
     platform = platform or current_platform()
     env = os.environ if env is None else env
+    if root is None and env.get("PREFLIGHT_BROWSERS_ROOT"):
+        root = Path(env["PREFLIGHT_BROWSERS_ROOT"])
     found = _bundled(platform, env) if include_bundled else []
     wanted = FAMILIES if families is None else tuple(f for f in FAMILIES if f in set(families))
     default = default_browser(platform=platform, env=env) if families is None else "unknown"
@@ -514,10 +528,14 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def spec_for(browser: InstalledBrowser, *, bfcache: bool = False) -> LaunchSpec:
+def spec_for(
+    browser: InstalledBrowser, *, bfcache: bool = False, frame_input: bool = False
+) -> LaunchSpec:
     """The launch options for an installed browser.
 
     `bfcache=True` keeps the back/forward cache on, as in a real user's browser.
+    `frame_input=True`: a program will click and type in iframes of other origins (see
+    `FIREFOX_FRAME_INPUT_PREFS`); no effect on Chromium.
     """
     engine = browser.engine
     if engine is None or not browser.drivable:
@@ -537,6 +555,8 @@ def spec_for(browser: InstalledBrowser, *, bfcache: bool = False) -> LaunchSpec:
             ignore_default_args=[CHROMIUM_BFCACHE_OFF_FLAG] if bfcache else [],
         )
     prefs = {} if bfcache else dict(FIREFOX_BFCACHE_OFF_PREFS)
+    if frame_input:
+        prefs.update(FIREFOX_FRAME_INPUT_PREFS)
     return LaunchSpec(
         engine="firefox",
         family="firefox",
@@ -614,11 +634,15 @@ def launch(
     *,
     headless: bool = True,
     user_data_dir: str | Path | None = None,
+    handle_sigint: bool = True,
     **context_options: Any,
 ) -> Browser | BrowserContext:
-    """Launch `spec`: a `Browser`, or a persistent context when `user_data_dir` is given."""
+    """Launch `spec`: a `Browser`, or a persistent context when `user_data_dir` is given.
+    `handle_sigint=False`: Ctrl+C does not close the browser (the caller does)."""
     browser_type = getattr(playwright, spec.engine)
     kwargs = spec.launch_kwargs(headless=headless)
+    if not handle_sigint:
+        kwargs["handle_sigint"] = False
     try:
         if user_data_dir is not None:
             return browser_type.launch_persistent_context(  # type: ignore[no-any-return]

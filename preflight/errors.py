@@ -7,15 +7,22 @@
     │   ├── ScenarioError          a scenario file (YAML) or a recording (JSON)
     │   └── ProfileError           a browser profile folder that must not be touched
     ├── BrowserError               a browser cannot be found, launched or driven
-    │   └── BrowserNotFound        no installed browser matches what was asked
+    │   ├── BrowserNotFound        no installed browser matches what was asked
+    │   └── BrowserInstallFailed   Playwright's own browser could not be downloaded
     └── ReportError                a report cannot be written (folder not writable, disk full)
 
-The CLI maps them to exit code 2 and prints `str(error)`, never a traceback.
+The CLI maps them to exit code 2 and prints `str(error)`, never a traceback. Apart from them,
+`Terminated` is the `KeyboardInterrupt` the CLI raises on SIGTERM: a stop asked by the system,
+not by the person at the screen (exit 130 like Ctrl+C, with nothing left on screen to wait for).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: ends a command as Ctrl+C does, without waiting for the seller's end page."""
 
 
 class PreflightError(Exception):
@@ -75,6 +82,14 @@ class BrowserError(PreflightError):
 
 class BrowserNotFound(BrowserError):
     """No installed browser matches the request."""
+
+
+class BrowserInstallFailed(BrowserError):
+    """`playwright install` failed; `cause` is its own one-line reason (no network…)."""
+
+    def __init__(self, message: str, *, cause: str) -> None:
+        self.cause = cause
+        super().__init__(f"{message}: {cause}")
 
 
 class ReportError(PreflightError):

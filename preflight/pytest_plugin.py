@@ -17,13 +17,16 @@ fixtures, so pytest-playwright's browser parametrization, artifacts (traces, scr
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from loguru import logger
 
 from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.errors import PreflightError
@@ -81,11 +84,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "`run-server`, a grid speaking Playwright's protocol) instead of launching them here.",
     )
     group.addoption(
+        "--preflight-allow-local-files",
+        action="store_true",
+        default=False,
+        help="Let a scenario's `goto` open file: URLs and browser pages (chrome:, about:, "
+        "data:…); by default only http(s), so that a scenario cannot read this machine's files.",
+    )
+    group.addoption(
         "--preflight-shard",
         default=None,
         metavar="K/N",
         help="Run only shard K of N of the collected tests (split by sorted test id; the N "
         "shards are disjoint and cover the suite), to spread a suite over N CI machines.",
+    )
+    group.addoption(
+        "--preflight-matrix",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="all|N|N@SEED",
+        help="Turn each clean scenario into its flow matrix: every Refresh, Back, Back then "
+        "Forward and customer-service click at every step, one item each "
+        "(clean-order-later-mpa[step-4-reload-firefox]). N: only N items drawn per scenario "
+        "and browser, with a random seed (printed) or SEED.",
     )
 
 
@@ -94,7 +115,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _launch_spec(browser_name: str, pytestconfig: pytest.Config) -> LaunchSpec:
     bfcache = bool(pytestconfig.getoption("--preflight-bfcache"))
-    return spec_for(choose(browser_name), bfcache=bfcache)
+    return spec_for(choose(browser_name), bfcache=bfcache, frame_input=True)
 
 
 def _launch_args(
@@ -108,6 +129,10 @@ def _launch_args(
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _check_options(config)
+    from preflight.matrix import _pytest as matrix
+
+    matrix.configure(config)
     # Registered here, after pytest-playwright, so that these fixtures override its defaults
     # (a fixture from a later plugin wins): without Playwright's own builds, the browsers that
     # preflight's discovery finds (Debian's chromium, stock Firefox over BiDi) are launched.
@@ -122,6 +147,47 @@ def pytest_configure(config: pytest.Config) -> None:
         _connect_options
     )
     config.pluginmanager.register(launch, "preflight-launch")
+
+
+def _check_options(config: pytest.Config) -> None:
+    """A bad `--preflight-var` or `--preflight-rules` is one usage error (exit 4) before any
+    test, not a setup error per test. The rules are loaded as the session will load them, the
+    demo shop's values (known only once it runs) stood in for by values of the same form."""
+    if hasattr(config, "workerinput") or config.getoption("help", default=False):
+        return  # xdist's controller checked them; --help must show the help whatever they are
+    variables = _variables(config)
+    source = config.getoption("--preflight-rules")
+    if source is None:
+        return
+    base_url = config.getoption("--base-url", default=None)
+    known = {"BASE_URL": str(base_url).rstrip("/")} if base_url else dict(_DEMO_STAND_INS)
+    try:
+        load_rules(source, variables={**known, **variables})
+    except PreflightError as error:
+        raise pytest.UsageError(f"--preflight-rules: {error}") from None
+
+
+_DEMO_STAND_INS = {
+    "BASE_URL": "http://127.0.0.1:1",
+    "MERCHANT": "http://localhost:1",
+    "DEMO_PORT": "1",
+}
+_NO_BASE_URL = "no --base-url given: the scenarios ran against preflight's built-in demo shop"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from preflight.matrix import _pytest as matrix
+
+    lines = (
+        []
+        if config.getoption("--base-url", default=None)
+        else [
+            "preflight: no --base-url given: scenarios run against preflight's built-in demo shop "
+            "(a local server started for the session)"
+        ]
+    )
+    sample = matrix.report_header(config)
+    return lines + ([sample] if sample else [])
 
 
 def _connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
@@ -194,7 +260,9 @@ def preflight_rules(
 
 
 @pytest.fixture
-def preflight_watch(context: BrowserContext, preflight_rules: Rules) -> Iterator[Watcher]:
+def preflight_watch(
+    context: BrowserContext, preflight_rules: Rules, pytestconfig: pytest.Config
+) -> Iterator[Watcher]:
     """A watcher attached to pytest-playwright's `context`, for hand-written tests:
 
     def test_refresh_is_caught(preflight_watch, page, preflight_base_url):
@@ -204,6 +272,7 @@ def preflight_watch(context: BrowserContext, preflight_rules: Rules) -> Iterator
     """
     from preflight.watch import Watcher
 
+    _no_video(pytestconfig)
     watcher = Watcher(preflight_rules)
     watcher.attach(context)
     yield watcher
@@ -216,18 +285,34 @@ def preflight_replay(
     preflight_rules: Rules,
     preflight_base_url: str,
     preflight_variables: dict[str, str],
+    preflight_demo_shop: DemoShop | None,
     output_path: str,
     browser_name: str,
     request: pytest.FixtureRequest,
-) -> Callable[..., ScenarioResult]:
+    new_context: Callable[..., BrowserContext],
+) -> Iterator[Callable[..., ScenarioResult]]:
     """`preflight_replay(scenario, context)` replays a scenario and fails the test, with an
     assertion-style message and the events, when its expectation does not hold."""
-    from preflight.scenario._replay import replay_scenario
+    # `new_context` is requested so that this fixture ends before pytest-playwright closes the
+    # contexts: its failure screenshot (`--screenshot`) is taken then, of the page as it is.
+    from preflight.report.privacy import allowed_params, redact
+    from preflight.scenario._loader import fill_placeholders
+    from preflight.scenario._replay import replay_scenario, typed_values
 
+    _no_video(pytestconfig)
     step_timeout = float(pytestconfig.getoption("--preflight-step-timeout"))
+    allow_local_files = bool(pytestconfig.getoption("--preflight-allow-local-files"))
+    contexts: list[BrowserContext] = []
+    _private_output(request.node, output_path)
 
     def replay(scenario: Scenario, context: BrowserContext) -> ScenarioResult:
+        contexts.append(context)
         try:
+            # Known before the first step, so that a trace is scrubbed of them however the test
+            # ends: a failure, an error, or pytest-timeout stopping it mid-scenario.
+            values = {"BASE_URL": preflight_base_url.rstrip("/"), **preflight_variables}
+            typed = typed_values(fill_placeholders(scenario, values))
+            _remember_typed(request.node, typed)
             result = replay_scenario(
                 context,
                 scenario,
@@ -237,31 +322,136 @@ def preflight_replay(
                 browser=browser_name,
                 artifacts=Path(output_path),
                 step_timeout_s=step_timeout,
+                allow_local_files=allow_local_files,
             )
         except PreflightError as error:
             pytest.fail(str(error), pytrace=False)
-        if result.sensitive_values:
-            # Scrubbed from this test's Playwright trace once pytest-playwright has written it.
-            request.node.stash[_SENSITIVE] = (
-                request.node.stash.get(_SENSITIVE, frozenset()) | result.sensitive_values
+        _remember_typed(request.node, result.sensitive_values)
+        # Which rules keys matched nothing, for the run's coverage summary (pytest_terminal_
+        # summary; user_properties travel from xdist workers to the controller).
+        request.node.user_properties.append((_COVERAGE, ",".join(g.key for g in _gaps(result))))
+        # What was reached, next to `expected`, for whoever reads only the JUnit file; masked
+        # as every message is (a step name may quote what it types).
+        known = typed | result.sensitive_values
+        for name, value in _properties(result):
+            request.node.user_properties.append(
+                (name, redact(value, allowed_params(preflight_rules), known))
             )
-            request.node.stash[_OUTPUT] = output_path
         if not result.passed:
-            pytest.fail(failure_message(scenario, result), pytrace=False)
+            demo = None
+            if preflight_demo_shop is not None and _blame_the_target(result, preflight_rules):
+                demo = preflight_demo_shop.acn_url
+            pytest.fail(failure_message(scenario, result, demo_shop=demo), pytrace=False)
         return result
 
-    return replay
+    yield replay
+    if pytestconfig.getoption("--screenshot", default="off") != "off":
+        for context in contexts:
+            mask_pages(context, preflight_rules)
 
 
-def failure_message(scenario: Scenario, result: ScenarioResult) -> str:
-    """What a failed scenario says: the expectation, what happened, where, and the events."""
+# Paints the fields to mask in the mask colour, text and value gone: what Playwright's
+# `mask=` does to preflight's own screenshots, done to the page itself for pytest-playwright's.
+_MASK_FIELDS = """([selectors, colour]) => {
+    for (const selector of selectors) {
+        let found;
+        try { found = document.querySelectorAll(selector); } catch (error) { continue; }
+        for (const el of found) {
+            if ("value" in el) { try { el.value = ""; } catch (error) {} }
+            if (el.isContentEditable) el.textContent = "";
+            for (const [name, value] of [["background", colour], ["color", "transparent"],
+                    ["-webkit-text-fill-color", "transparent"], ["caret-color", "transparent"],
+                    ["text-shadow", "none"], ["border-color", colour]]) {
+                el.style.setProperty(name, value, "important");
+            }
+        }
+    }
+}"""
+
+
+def mask_pages(context: BrowserContext, rules: Rules) -> None:
+    """Mask the bank and personal fields of every page of `context`, in every frame."""
+    from preflight.report import MASK_COLOR
+    from preflight.report.privacy import screenshot_masks
+
+    selectors = screenshot_masks(rules)
+    for page in list(context.pages):
+        for frame in page.frames:
+            try:
+                frame.evaluate(_MASK_FIELDS, [selectors, MASK_COLOR])
+            except Exception as error:  # a frame gone or navigating: nothing of it is shown
+                logger.debug("mask before pytest-playwright's screenshot: {}", error)
+
+
+def _remember_typed(item: pytest.Item, values: Iterable[str]) -> None:
+    item.stash[_SENSITIVE] = item.stash.get(_SENSITIVE, frozenset()) | frozenset(values)
+
+
+def _private_output(item: pytest.Item, output_path: str) -> None:
+    """The test's artifacts folder (and `--output` above it), made owner-only before
+    pytest-playwright writes into them: its screenshots and traces are 0644 otherwise."""
+    folder = Path(output_path)
+    item.stash[_OUTPUT] = output_path
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        for each in (folder.parent, folder):
+            if not each.is_symlink():
+                os.chmod(each, 0o700)
+
+
+def _properties(result: ScenarioResult) -> list[tuple[str, str]]:
+    violations = "; ".join(
+        f"{v.kind} (step {v.step})" if v.step else v.kind for v in result.violations
+    )
+    verdict = result.verdict or ""
+    return [("verdict", verdict), ("reason", result.reason), ("violations", violations)]
+
+
+def _blame_the_target(result: ScenarioResult, rules: Rules) -> bool:
+    """Whether a failure against the demo shop may be a forgotten `--base-url`: a step that
+    found nothing to act on, or any failure under rules that are not the demo shop's."""
+    failure = result.failure
+    return failure is not None and (failure.action != "expect" or rules.source != _DEMO_RULES)
+
+
+_DEMO_RULES = "<builtin demo rules>"
+
+
+def _at(scenario: Scenario, line: int | None) -> str:
+    return f"{scenario.file}:{line}" if line else scenario.file
+
+
+def failure_message(
+    scenario: Scenario, result: ScenarioResult, *, demo_shop: str | None = None
+) -> str:
+    """What a failed scenario says: the expectation, what happened, where, and the events.
+    `demo_shop` (its URL) says that the run fell back on the demo shop, for want of a
+    `--base-url`."""
     assert result.failure is not None
     failure = result.failure
     lines = [f"{scenario.name} ({result.browser}): {failure.message}"]
-    if failure.step is not None:
-        where = f"{scenario.file}:{failure.line}" if failure.line else scenario.file
-        lines.append(f"  failing step: {failure.step} ({failure.action}) at {where}")
+    if demo_shop:
+        lines.append(
+            f"  {_NO_BASE_URL} ({demo_shop}); give --base-url URL to run them against your shop"
+        )
+    if failure.action == "expect":
+        lines.append(f"  expectation: expect at {_at(scenario, failure.line)}")
+        if failure.step is not None and failure.step <= len(scenario.steps):
+            step = scenario.steps[failure.step - 1]
+            lines.append(
+                f"  first violation not expected: during step {failure.step} ({step.action}) "
+                f"at {_at(scenario, step.line)}"
+            )
+    elif failure.step is not None:
+        lines.append(
+            f"  failing step: {failure.step} ({failure.action}) at {_at(scenario, failure.line)}"
+        )
     lines.append(f"  scenario: {scenario.where} — {scenario.description or 'no description'}")
+    if result.verdict is not None and result.reason:
+        lines.append(f"  verdict {result.verdict}: {result.reason}")
+    if result.coverage:
+        lines.append("  rule patterns that matched nothing in this run:")
+        lines.extend(f"    {gap}" for gap in result.coverage)
     if result.violations:
         lines.append("  violations:")
         lines.extend(f"    {v.kind} at {v.url} (step {v.step})" for v in result.violations)
@@ -270,6 +460,39 @@ def failure_message(scenario: Scenario, result: ScenarioResult) -> str:
     lines.append("  last events, oldest first:" if result.timeline else "  no event was seen")
     lines.extend(f"    {line}" for line in result.timeline[-15:])
     return "\n".join(lines)
+
+
+# --- coverage: the rule patterns that matched nothing in the whole run --------------------------
+
+_COVERAGE = "preflight_coverage"
+
+
+def _gaps(result: ScenarioResult) -> list[Any]:
+    return list(result.outcome.coverage) if result.outcome is not None else []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say which rules keys no scenario of the run matched: a wrong pattern (a URL glob that
+    matches no page) judges nothing, and every verdict would pass without proof."""
+    runs: list[set[str]] = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == _COVERAGE:
+                    runs.append({key for key in str(value).split(",") if key})
+    if not runs:
+        return
+    never = sorted(set.intersection(*runs))
+    if never:
+        title = "preflight: rule patterns that matched nothing"
+        terminalreporter.write_sep("=", title, yellow=True)
+        for key in never:
+            terminalreporter.write_line(
+                f"{key}: no URL of any of the {len(runs)} scenario runs matched it — check its "
+                "patterns (preflight rules check FILE)"
+            )
 
 
 # --- collection: scenario files as test modules -------------------------------------------------
@@ -294,13 +517,19 @@ _OUTPUT = pytest.StashKey[str]()
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     yield
-    # Every phase is over: pytest-playwright has moved the trace into the test's output folder
-    # (at the teardown report). Bank details typed by the replay must not stay in it.
+    # Every phase is over — passed, failed, errored or stopped by pytest-timeout: pytest-playwright
+    # has moved the trace and screenshots into the test's output folder (at the teardown
+    # report). What the replay typed must not stay in a trace, and nothing there is for others.
     values = item.stash.get(_SENSITIVE, frozenset())
     output = item.stash.get(_OUTPUT, None)
-    if values and output and Path(output).is_dir():
+    if output and Path(output).is_dir():
         for trace in Path(output).glob("*.zip"):
-            scrub_trace(trace, values)
+            if values:
+                scrub_trace(trace, values)
+        for path in Path(output).rglob("*"):
+            if not path.is_symlink():  # chmod would follow a link to whatever it points to
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -336,8 +565,13 @@ class ScenarioFile(pytest.Module):
             name = "preflight_scenarios." + re.sub(r"\W", "_", str(self.path.with_suffix("")))
             module = types.ModuleType(name, f"scenarios of {self.path}")
             module.__file__ = str(self.path)
+            from preflight.matrix import _pytest as matrix
+
             for scenario in scenarios:
-                setattr(module, scenario.name, _scenario_test(scenario, name))
+                if matrix.wants_matrix(self.config, scenario):
+                    setattr(module, scenario.name, matrix.matrix_test(scenario, name))
+                else:
+                    setattr(module, scenario.name, _scenario_test(scenario, name))
             self._module = module
         return self._module
 
@@ -353,7 +587,59 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         scenario = getattr(getattr(item, "obj", None), "preflight_scenario", None)
         if scenario is not None:
             item.user_properties.append(("expected", scenario.expect.verdict))
+    from preflight.matrix import _pytest as matrix
+
+    matrix.keep_sample(config, items)
     _keep_shard(config, items)
+    _refuse_video(config, items)
+
+
+_WATCHED = frozenset({"preflight_replay", "preflight_watch"})
+
+
+def _refuse_video(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """pytest-playwright's `--video` films the pages as they are, typed bank and personal data
+    included, and a video cannot be masked afterwards as its screenshots are (`mask_pages`) or
+    scrubbed as its traces are. So a session that drives an order refuses it: one usage error
+    (exit 4); under xdist, where a worker cannot stop the session, each such test fails with
+    the same line before its page is opened (`_no_video`)."""
+    message = _video_refused(config)
+    if message is None or hasattr(config, "workerinput"):
+        return
+    if any(_WATCHED & set(getattr(item, "fixturenames", ())) for item in items):
+        raise pytest.UsageError(message)
+
+
+def _video_refused(config: pytest.Config) -> str | None:
+    video = config.getoption("--video", default="off")
+    if video in (None, "off"):
+        return None
+    return (
+        f"--video {video}: refused for preflight's scenarios — a video shows what is typed "
+        "in the order's fields (bank details, name, address, phone) and cannot be masked; "
+        "use --tracing (scrubbed) or --screenshot (masked) instead, or run the tests that "
+        "need a video without preflight's scenarios"
+    )
+
+
+def _no_video(config: pytest.Config) -> None:
+    message = _video_refused(config)
+    if message is not None:
+        pytest.fail(message, pytrace=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    from preflight.matrix import _pytest as matrix
+
+    matrix.generate_tests(metafunc)  # before pytest-playwright's browser parametrization
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    from preflight.matrix import _pytest as matrix
+
+    matrix.configure_node(node)  # xdist: the matrix sample's seed, the same on every worker
 
 
 def _keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -11,6 +11,7 @@ Strings may hold `${NAME}` placeholders, filled from the file's own `[vars]` tab
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -23,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from preflight.errors import RulesError
+from preflight.i18n import Lang, shop_names
 
 BUILTIN = {"default": "default_rules.toml", "demo": "demo_shop/demo_rules.toml"}
 Family = Literal["chrome", "chromium", "firefox", "edge", "safari", "opera", "other"]
@@ -32,61 +34,444 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# What kind of value a key takes, as the README's Rules section and `preflight rules show` say.
+Kind = Literal[
+    "URL glob",
+    "URL",
+    "Playwright selector",
+    "visible text",
+    "domain",
+    "name",
+    "browser family",
+    "version table",
+    "number",
+    "text",
+]
+
+
+def _key(default: Any, what: str, kind: Kind, example: Any, **kwargs: Any) -> Any:
+    """A documented key: `what` it means, the `kind` of value, an `example` (README, `rules
+    show`); a test fails when one key of the model is missing from the README."""
+    return Field(
+        default, description=what, json_schema_extra={"kind": kind, "example": example}, **kwargs
+    )
+
+
+def normalise_glob(glob: str) -> str:
+    """The URL glob a pattern means, for the two ways of writing one that would otherwise match
+    no page at all (a glob must match the whole URL):
+
+    * a bare origin or host — `http://127.0.0.1:8000`, `https://*.sfr.fr/`, `localhost:8000`,
+      `www.sfr.fr` — means every page under it: `http://127.0.0.1:8000/*`, `*://www.sfr.fr/*`;
+    * a path — `/contact/` — means that path on any site: `*://*/contact/`.
+
+    Anything else is kept as written; normalising twice changes nothing.
+    """
+    origin = _ORIGIN.fullmatch(glob)
+    if origin:
+        return f"{origin.group(1)}://{origin.group(2)}/*"
+    if glob.startswith("/") and not glob.startswith("//"):
+        return "*://*" + glob
+    host = _HOST.fullmatch(glob)
+    if host and ("." in host.group(1) or host.group(1) == "localhost"):
+        return f"*://{glob}/*"
+    return glob
+
+
+_ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*|\*)://([^/?#]+)/?")
+_HOST = re.compile(r"((?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::(?:\d+|\*))?")
+# Every key that takes URL globs, as (table, key): normalised at load time, counted by coverage.
+URL_GLOB_KEYS: tuple[tuple[str, str], ...] = (
+    ("order", "entry"),
+    ("order", "merchant"),
+    ("order", "payment"),
+    ("order", "confirmation"),
+    ("customer_service", "urls"),
+)
+
+
+def _globs(value: Any) -> Any:
+    if isinstance(value, list):
+        return [normalise_glob(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 class BrowserRules(_Model):
-    allowed: list[Family] = ["chrome", "firefox"]
-    min_major: dict[str, int] = {"chrome": 120, "firefox": 128}
+    """Which browsers may take the order (R1)."""
+
+    allowed: list[Family] = _key(
+        ["chrome", "firefox"],
+        "browser families `preflight check` accepts; any other fails the check",
+        "browser family",
+        ["chrome", "firefox"],
+    )
+    min_major: dict[str, int] = _key(
+        {"chrome": 120, "firefox": 128},
+        "oldest major version per family; older ones are flagged as outdated (a warning)",
+        "version table",
+        {"chrome": 120, "firefox": 128},
+    )
     # Firefox ESR majors still supported by Mozilla: the user agent has no ESR marker, so a
     # current ESR must not be flagged as outdated (browser-update/browser-update#561).
-    firefox_esr_majors: list[int] = [115, 128, 140, 153]
+    firefox_esr_majors: list[int] = _key(
+        [115, 128, 140, 153],
+        "Firefox ESR majors still supported: never flagged as outdated (the user agent has no "
+        "ESR marker)",
+        "number",
+        [128, 140],
+    )
 
 
 class OrderRules(_Model):
-    entry: list[str] = Field(min_length=1, description="URL globs where an order must start")
-    merchant: list[str] = Field(min_length=1, description="URL globs of the merchant's order site")
-    # Query parameter or cookie that carries the affiliate session on the merchant's side.
-    session_param: str | None = None
-    session_cookie: str | None = None
-    payment: list[str] = []
-    order_later: list[str] = Field(default=[], description="texts of the « order later » control")
-    eligibility_error: list[str] = Field(default=[], description="selectors of the error")
-    confirmation: list[str] = []
-    order_number: str | None = None
-    order_type: str | None = None
-    order_date: str | None = None
+    """Where the order starts, which pages are the merchant's, and its milestones (R4–R8, R11)."""
+
+    entry: list[str] = _key(
+        ...,
+        "where an order must start: the ACN link's pages. A run that never loads one is "
+        "at_risk (nothing proves the attribution)",
+        "URL glob",
+        ["https://www.myacn.eu/*"],
+        min_length=1,
+    )
+    merchant: list[str] = _key(
+        ...,
+        "the merchant's order site: Back, Forward and Refresh are violations only on these "
+        "pages, and an order is attributed only once one of them was seen inside the ACN "
+        "session",
+        "URL glob",
+        ["https://*.sfr.fr/*"],
+        min_length=1,
+    )
+    session_param: str | None = _key(
+        None,
+        "query parameter that carries the ACN session on the merchant's side (kept in the "
+        "report's URLs; every other query value is masked)",
+        "name",
+        "acn",
+    )
+    session_cookie: str | None = _key(
+        None,
+        "cookie that carries the ACN session: its disappearance during the order ends it",
+        "name",
+        "sfr_acn",
+    )
+    payment: list[str] = _key(
+        [],
+        "the payment page: reaching it without « Commander plus tard » is a warning (R8)",
+        "URL glob",
+        ["https://*.sfr.fr/*paiement*"],
+    )
+    order_later: list[str] = _key(
+        [],
+        "the « order later » control, by its visible text (R8)",
+        "visible text",
+        ["Commander plus tard"],
+    )
+    eligibility_error: list[str] = _key(
+        [],
+        "the failed eligibility test's message: when shown, a support bundle is written (R7)",
+        "Playwright selector",
+        ["[data-testid=eligibility-error]"],
+    )
+    confirmation: list[str] = _key(
+        [],
+        "the confirmation page: the order is placed, the session's rules stop there",
+        "URL glob",
+        ["https://*.sfr.fr/*confirmation*"],
+    )
+    order_number: str | None = _key(
+        None,
+        "on the confirmation page, the element holding the order number (R11)",
+        "Playwright selector",
+        "[data-testid=order-number]",
+    )
+    order_type: str | None = _key(
+        None,
+        "on the confirmation page, the element holding the offer (Fibre, ADSL, mobile)",
+        "Playwright selector",
+        "[data-testid=order-type]",
+    )
+    order_date: str | None = _key(
+        None,
+        "on the confirmation page, the element holding the order date",
+        "Playwright selector",
+        "[data-testid=order-date]",
+    )
+
+    _url_globs = field_validator("entry", "merchant", "payment", "confirmation", mode="before")(
+        _globs
+    )
 
 
 class MerchantSessionRules(_Model):
-    domains: list[str] = Field(min_length=1)
-    account_url: str
-    login_cookies: list[str] = []
-    logged_in: str | None = Field(None, description="selector present only when logged in")
-    logged_out: str | None = Field(None, description="selector present only when logged out")
+    """Where the merchant keeps login state, to find and close an open session (R3)."""
+
+    domains: list[str] = _key(
+        ...,
+        "domains whose cookies and storage hold the merchant's login",
+        "domain",
+        ["sfr.fr"],
+        min_length=1,
+    )
+    account_url: str = _key(
+        ...,
+        "the customer-account page `preflight check` opens to see whether someone is logged in",
+        "URL",
+        "https://www.sfr.fr/mon-espace-client/",
+    )
+    login_cookies: list[str] = _key(
+        [], "cookies present only when logged in", "name", ["sfr_login"]
+    )
+    logged_in: str | None = _key(
+        None,
+        "on the account page, an element present only when logged in",
+        "Playwright selector",
+        "[data-testid=account-logged-in]",
+    )
+    logged_out: str | None = _key(
+        None,
+        "on the account page, an element present only when logged out",
+        "Playwright selector",
+        "[data-testid=account-logged-out]",
+    )
 
 
 class CustomerServiceRules(_Model):
-    selectors: list[str] = []
-    texts: list[str] = []
-    urls: list[str] = []
+    """What customer service looks like: a click on any of these during the order ends the
+    session (R6)."""
+
+    selectors: list[str] = _key(
+        [], "customer-service buttons and links", "Playwright selector", ["#chat"]
+    )
+    texts: list[str] = _key(
+        [],
+        "visible texts of customer-service buttons and links (a clicked element whose text "
+        "is one of these)",
+        "visible text",
+        ["Service client"],
+    )
+    urls: list[str] = _key(
+        [],
+        "customer-service pages and links (`tel:` links too): following a link to one, or "
+        "loading one, during the order ends the session",
+        "URL glob",
+        ["*/assistance/*", "tel:*"],
+    )
+
+    _url_globs = field_validator("urls", mode="before")(_globs)
 
 
 class PrivacyRules(_Model):
+    """Fields whose values must never be recorded."""
+
     # Bank details: never recorded, masked in every screenshot.
-    sensitive: list[str] = []
+    sensitive: list[str] = _key(
+        [],
+        "bank-detail fields: never recorded, masked in every screenshot, scrubbed from traces",
+        "Playwright selector",
+        ["input[autocomplete^=cc-]"],
+    )
     # Name, address, phone, email: only in the support bundle.
-    personal: list[str] = []
-    address: str | None = None
-    phone: str | None = None
+    personal: list[str] = _key(
+        [],
+        "personal fields (name, address, phone, email): masked everywhere but the support bundle",
+        "Playwright selector",
+        ["input[type=email]"],
+    )
+    address: str | None = _key(
+        None, "the address field the support bundle quotes (R7)", "Playwright selector", "#adresse"
+    )
+    phone: str | None = _key(
+        None, "the phone field the support bundle quotes (R7)", "Playwright selector", "#telephone"
+    )
+
+
+class Texts(_Model):
+    """A text in both of preflight's languages."""
+
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def __call__(self, lang: Lang) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+def _texts(fr: str, en: str) -> Texts:
+    return Texts(fr=fr, en=en)
+
+
+class ChecklistItem(_Model):
+    """One item of the seller's manual checklist (`[[shop.checklist]]`)."""
+
+    id: str = _key(
+        ...,
+        "the item's id in `preflight check`'s results (letters, digits, _)",
+        "name",
+        "offers_explained",
+        pattern=r"^[a-z][a-z0-9_]*$",
+    )
+    question: Texts = _key(
+        ...,
+        "the question `preflight check` asks the seller, in French and English",
+        "text",
+        {"fr": "Avez-vous présenté les offres ?", "en": "Have you told about the offers?"},
+    )
+    done: Texts = _key(
+        ...,
+        "the check's message when the seller answered yes",
+        "text",
+        {"fr": "Offres présentées.", "en": "Offers told."},
+    )
+    todo: Texts = _key(
+        ...,
+        "the check's message when the answer was no or not asked (a warning)",
+        "text",
+        {"fr": "À faire : présenter les offres.", "en": "To do: tell about the offers."},
+    )
+    answer: Literal["yes_no", "french_phone"] = _key(
+        "yes_no",
+        "what answers the item: yes or no, or a French phone number, checked and never kept "
+        "(only that a valid one was given)",
+        "name",
+        "french_phone",
+    )
+
+
+# The seed's manual items (« aide-mémoire »), asked before each SFR order.
+SEED_CHECKLIST: tuple[ChecklistItem, ...] = (
+    ChecklistItem(
+        id="offers_explained",
+        question=_texts(
+            "Avez-vous présenté au client les offres, leur contenu et les conditions de vente ?",
+            "Have you told the customer about the offers, their content and terms of sale?",
+        ),
+        done=_texts(
+            "Offres, contenu et conditions de vente expliqués au client.",
+            "Offers, their content and the terms of sale explained to the customer.",
+        ),
+        todo=_texts(
+            "À faire : informer le client des offres, de leur contenu et des conditions de vente.",
+            "To do: tell the customer about the offers, their content and the terms of sale.",
+        ),
+    ),
+    ChecklistItem(
+        id="installation_explained",
+        question=_texts(
+            "Avez-vous expliqué la procédure d'installation (Fibre : accès au local technique) ?",
+            "Have you explained the installation procedure (Fibre: technical room access)?",
+        ),
+        done=_texts(
+            "Procédure d'installation expliquée (accès au local technique pour la Fibre).",
+            "Installation procedure explained (access to the technical room for Fibre).",
+        ),
+        todo=_texts(
+            "À faire : expliquer la procédure d'installation (Fibre en immeuble : accès au local "
+            "technique, clé souvent chez le concierge).",
+            "To do: explain the installation procedure (Fibre in a building: access to the "
+            "technical room, key usually with the caretaker).",
+        ),
+    ),
+    ChecklistItem(
+        id="daytime_phone_given",
+        question=_texts(
+            "Numéro joignable en journée du client (vide pour passer ; il n'est pas conservé)",
+            "Customer's daytime phone number (empty to skip; it is not stored)",
+        ),
+        done=_texts(
+            "Numéro de téléphone joignable en journée fourni (numéro français valide).",
+            "A daytime phone number was given (a valid French number).",
+        ),
+        todo=_texts(
+            "À faire : demander au client un numéro de téléphone joignable en journée.",
+            "To do: ask the customer for a phone number reachable during the day.",
+        ),
+        answer="french_phone",
+    ),
+    ChecklistItem(
+        id="customer_computer",
+        question=_texts(
+            "La commande se fait-elle sur l'ordinateur du client (pas le vôtre) ?",
+            "Is the order placed on the customer's own computer (not yours)?",
+        ),
+        done=_texts(
+            "La commande est passée sur l'ordinateur du client.",
+            "The order is placed on the customer's own computer.",
+        ),
+        todo=_texts(
+            "Attention : le client doit confirmer et payer lui-même, sur son propre ordinateur.",
+            "Careful: the customer must confirm and pay themselves, on their own computer.",
+        ),
+    ),
+)
+
+
+class ShopRules(_Model):
+    """Who the order is for, as the seller's messages and reports name them, and the seller's
+    manual checklist. Without this table: the seed's (SFR, ACN, its four items)."""
+
+    merchant_name: str = _key(
+        "SFR",
+        "the merchant's name, as messages and reports say it (« No SFR session »)",
+        "text",
+        "SFR",
+        min_length=1,
+    )
+    affiliate_name: str = _key(
+        "ACN",
+        "the affiliate's name, whose session the order must stay in (« the ACN session »)",
+        "text",
+        "ACN",
+        min_length=1,
+    )
+    validation_business_days: dict[Literal["fibre", "adsl"], int] = _key(
+        {"fibre": 3, "adsl": 25},
+        "business days the merchant takes to validate an order, by kind of order (`fibre`, "
+        "`adsl`, read from the confirmation page's order type; R11); `{}`: the report gives no "
+        "validation date",
+        "number",
+        {"fibre": 3, "adsl": 25},
+    )
+    # Last: written as `[[shop.checklist]]` blocks after the table's other keys.
+    checklist: list[ChecklistItem] = _key(
+        list(SEED_CHECKLIST),
+        "the items `preflight check` asks the seller before the order, in this order "
+        "(`[[shop.checklist]]` tables; `[]` for none)",
+        "text",
+        [],
+    )
+
+    @field_validator("checklist")
+    @classmethod
+    def _unique_ids(cls, items: list[ChecklistItem]) -> list[ChecklistItem]:
+        ids = [item.id for item in items]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"checklist ids must be unique: {', '.join(twice)} given twice")
+        return items
 
 
 class Rules(_Model):
-    name: str = "rules"
-    vars: dict[str, str] = {}
+    """A rules file: top-level keys, then one table per concern."""
+
+    name: str = _key(
+        "rules", "the rules' name, shown in reports (default: the file's name)", "text", "acn-sfr"
+    )
+    vars: dict[str, str] = _key(
+        {},
+        "values for `${NAME}` placeholders in this file's strings; `PREFLIGHT_NAME` variables "
+        "and `--var NAME=VALUE` override them, and `BASE_URL` is the run's base URL",
+        "text",
+        {"PORT": "8000"},
+    )
     browser: BrowserRules = BrowserRules()
     order: OrderRules
     merchant_session: MerchantSessionRules
     customer_service: CustomerServiceRules = CustomerServiceRules()
     privacy: PrivacyRules = PrivacyRules()
+    shop: ShopRules = ShopRules()
     source: str = Field("", exclude=True)
+    # How patterns were read (a bare origin as everything under it…), for `preflight rules check`.
+    notes: tuple[str, ...] = Field((), exclude=True)
 
     @field_validator("vars", mode="before")
     @classmethod
@@ -94,6 +479,11 @@ class Rules(_Model):
         if isinstance(value, Mapping):
             return {str(k): str(v) for k, v in value.items()}
         return value
+
+    def names(self, lang: Lang) -> dict[str, str]:
+        """`{merchant}`, `{affiliate}` and `{order_later}` for messages (`i18n.shop_names`)."""
+        shop = self.shop
+        return shop_names(shop.merchant_name, shop.affiliate_name, self.order.order_later, lang)
 
     def is_entry(self, url: str) -> bool:
         return url_matches(url, self.order.entry)
@@ -104,16 +494,70 @@ class Rules(_Model):
     def is_customer_service_url(self, url: str) -> bool:
         return url_matches(url, self.customer_service.urls)
 
+    def globs(self, table: str, key: str) -> list[str]:
+        """The URL globs of `table.key` (one of `URL_GLOB_KEYS`)."""
+        value: list[str] = getattr(getattr(self, table), key)
+        return value
+
+
+TABLES: dict[str, type[_Model]] = {
+    "browser": BrowserRules,
+    "order": OrderRules,
+    "merchant_session": MerchantSessionRules,
+    "customer_service": CustomerServiceRules,
+    "privacy": PrivacyRules,
+    "shop": ShopRules,
+}
+# Tables inside a table (`[[shop.checklist]]`): their keys, for the docs and the error messages.
+SUBTABLES: dict[tuple[str, str], type[_Model]] = {("shop", "checklist"): ChecklistItem}
+
+
+def within_page(before: str, after: str) -> bool:
+    """Whether a move from `before` to `after` only changes an in-page anchor: the same URL
+    but for its fragment, and neither fragment a route (`#/step`, `#!/step`: a hash-routed
+    app shows another step there)."""
+    if not before or before == after or before.split("#", 1)[0] != after.split("#", 1)[0]:
+        return False
+    return not any(u.partition("#")[2].startswith(("/", "!/")) for u in (before, after))
+
 
 def url_matches(url: str, globs: Iterable[str]) -> bool:
     """True when `url` matches one glob; `*` matches any run of characters, `?` one."""
-    return any(_glob_regex(glob).fullmatch(url) for glob in globs)
+    return any(_glob_match(url, _glob_segments(glob)) for glob in globs)
 
 
 @lru_cache(maxsize=512)
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-    return re.compile("".join(parts))
+def _glob_segments(glob: str) -> tuple[tuple[re.Pattern[str], int], ...]:
+    """The glob's `*`-separated segments, each a fixed-length pattern (literal characters and
+    `?`) with its length. A regex of `.*` per star backtracks: one match against a long URL
+    took minutes (issue 13); segments found left to right take one pass."""
+    return tuple(
+        (re.compile("".join("." if c == "?" else re.escape(c) for c in part), re.DOTALL), len(part))
+        for part in glob.split("*")
+    )
+
+
+def _glob_match(url: str, segments: tuple[tuple[re.Pattern[str], int], ...]) -> bool:
+    # Every segment has a fixed length, so taking each middle segment at its leftmost place
+    # leaves the most room to the ones after it: greedy is exact for `*` globs. Each search
+    # holds no quantifier, so it cannot backtrack either.
+    first, first_len = segments[0]
+    if len(segments) == 1:
+        return first.fullmatch(url) is not None
+    last, last_len = segments[-1]
+    middle = segments[1:-1]
+    end = len(url) - last_len
+    if end < first_len or first.match(url) is None or last.fullmatch(url, end) is None:
+        return False
+    position = first_len
+    for segment, length in middle:
+        if not length:
+            continue
+        found = segment.search(url, position, end)
+        if found is None:
+            return False
+        position = found.end()
+    return True
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -152,14 +596,53 @@ def load_rules(
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
+        what, expected = first["msg"].rstrip("."), _expected(first)
+        if first["type"] == "extra_forbidden":
+            what, expected = _unknown_key(first["loc"])
         raise RulesError(
-            first["msg"].rstrip("."),
+            what,
             file=label,
             line=_key_line(text, first["loc"]),
             where=f"key {where}",
-            expected=_expected(first),
+            expected=expected,
         ) from None
-    return rules.model_copy(update={"source": label})
+    return rules.model_copy(update={"source": label, "notes": _glob_notes(data)})
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> tuple[str, str]:
+    """What an unknown key is, and the keys its table knows (the closest one first)."""
+    *table, key = [str(part) for part in loc if isinstance(part, str)]
+    model: type[BaseModel] = Rules
+    for part in table:  # down the tables, through `[[shop.checklist]]`'s items
+        model = _table_model(model.model_fields[part].annotation) or model
+    known = [name for name, info in model.model_fields.items() if not info.exclude]
+    close = difflib.get_close_matches(key, known, n=1)
+    # No `[table]` in the text: the CLI's console would read it as markup.
+    where = f"in table {'.'.join(table)}" if table else "at the top level"
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {key!r} {where}{hint}", f"one of {', '.join(known)}"
+
+
+def _table_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a key that is a table, or a list of tables; None for a plain value."""
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _glob_notes(data: Mapping[str, Any]) -> tuple[str, ...]:
+    notes: list[str] = []
+    for table, key in URL_GLOB_KEYS:
+        values = data.get(table, {}).get(key, []) if isinstance(data.get(table), dict) else []
+        for index, glob in enumerate(values if isinstance(values, list) else []):
+            if isinstance(glob, str) and normalise_glob(glob) != glob:
+                meaning = "this path on any site" if glob.startswith("/") else "every page under it"
+                notes.append(
+                    f"{table}.{key}[{index}]: {glob!r} is read as {normalise_glob(glob)!r} "
+                    f"({meaning})"
+                )
+    return tuple(notes)
 
 
 def _read(source: str | Path) -> tuple[str, str]:
@@ -193,7 +676,7 @@ def _substitute(value: Any, variables: Mapping[str, str], label: str, where: str
                     f"unknown placeholder ${{{name}}}",
                     file=label,
                     where=f"key {where.lstrip('.')}",
-                    expected=f"one of {sorted(variables) or 'no [vars]'}",
+                    expected=placeholder_expected(name, variables),
                 )
             return variables[name]
 
@@ -203,6 +686,13 @@ def _substitute(value: Any, variables: Mapping[str, str], label: str, where: str
     if isinstance(value, list):
         return [_substitute(v, variables, label, f"{where}[{i}]") for i, v in enumerate(value)]
     return value
+
+
+def placeholder_expected(name: str, defined: Iterable[str]) -> str:
+    """What an unknown `${name}` should have been: the names defined, or how to define one."""
+    names = sorted(defined)
+    known = f"one of {', '.join(names)}" if names else "a defined name, but none are defined"
+    return f"{known} (give it with --var {name}=VALUE, or in a vars table)"
 
 
 def _toml_error_line(error: tomllib.TOMLDecodeError, text: str) -> int | None:

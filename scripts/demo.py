@@ -32,7 +32,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from preflight.browsers import choose, spec_for
 from preflight.demo_shop import DemoShop
 from preflight.errors import PreflightError
-from preflight.watch import Watcher, run_order
+from preflight.order import run_order
+from preflight.watch import Watcher
 
 ADDRESS = "12 rue de la Paix, 75002 Paris"
 # A made-up customer: the demo never prints what is typed, only the shop's truth.

@@ -14,7 +14,7 @@ from hypothesis import settings
 from loguru import logger
 from playwright.sync_api import Browser, BrowserType
 
-from preflight.browsers import LaunchSpec, choose, spec_for
+from preflight.browsers import FIREFOX_FRAME_INPUT_PREFS, LaunchSpec, choose, spec_for
 from preflight.demo_shop import DemoShop
 
 # Generated cases: in `make test` the same every run (drawn from each test's own seed), so a run
@@ -37,10 +37,11 @@ def bfcache_browser(
     browser_type: BrowserType, browser_name: str, browser_type_launch_args: dict[str, Any]
 ) -> Iterator[Browser]:
     """The same browser with the back/forward cache on, as a real user's browser has it."""
-    spec = spec_for(choose(browser_name), bfcache=True)
+    spec = spec_for(choose(browser_name), bfcache=True, frame_input=True)
     kwargs = {**browser_type_launch_args, **spec.launch_kwargs()}
     if spec.engine == "firefox":
-        kwargs["firefox_user_prefs"] = {}  # none of the prefs that turn Firefox's bfcache off
+        # None of the prefs that turn Firefox's bfcache off (the plugin's launch args have them).
+        kwargs["firefox_user_prefs"] = dict(FIREFOX_FRAME_INPUT_PREFS)
     browser = browser_type.launch(**kwargs)
     yield browser
     browser.close()

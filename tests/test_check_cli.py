@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from preflight.browsers import discover
-from preflight.checks import CheckReport
+from preflight.check import CheckReport
 from preflight.cli import _check
 from preflight.demo_shop import DemoShop
 
@@ -24,7 +24,7 @@ CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
 )
-REQUIRED_IDS = {"browser_family", "browser_version", "cache", "cookies", "sfr_session"}
+REQUIRED_IDS = {"browser_family", "browser_version", "cache", "cookies", "merchant_session"}
 
 
 def preflight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -143,9 +143,12 @@ def test_the_checklist_validates_the_phone_number_and_does_not_keep_it(
 ) -> None:
     answers += ["y", "y", "12 34", "06 12 34 56 78", "n"]
     manual = _check._ask("en")
-    assert manual.offers_explained and manual.installation_explained
-    assert manual.daytime_phone_given is True
-    assert manual.customer_computer is False
+    assert manual.answers == {
+        "offers_explained": True,
+        "installation_explained": True,
+        "daytime_phone_given": True,
+        "customer_computer": False,
+    }
     assert "Not a valid French number" in capsys.readouterr().out
     assert "12 34 56 78" not in manual.model_dump_json()
 
@@ -153,15 +156,19 @@ def test_the_checklist_validates_the_phone_number_and_does_not_keep_it(
 def test_an_empty_phone_answer_records_that_none_was_given(answers: list[str]) -> None:
     answers += ["non", "o", "", "oui"]  # in French: o/n, oui/non
     manual = _check._ask("fr")
-    assert manual.daytime_phone_given is False and manual.offers_explained is False
-    assert manual.installation_explained is True and manual.customer_computer is True
+    assert manual.answers == {
+        "offers_explained": False,
+        "installation_explained": True,
+        "daytime_phone_given": False,
+        "customer_computer": True,
+    }
 
 
 def test_a_french_question_insists_on_o_or_n(
     answers: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers += ["peut-être", "o", "o", "", "o"]
-    assert _check._ask("fr").offers_explained is True
+    assert _check._ask("fr").answers["offers_explained"] is True
     assert "Répondez o (oui) ou n (non)" in capsys.readouterr().out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from preflight.checks import (
+from preflight.check import (
     CheckReport,
     ManualAnswers,
     OrderSites,
@@ -47,8 +47,8 @@ def test_a_fresh_profile_is_ready_and_verified_clean(
     assert "0 cookies counted" in status["cookies"].message
     # The cache is proven empty by fetching the order site's resources from the network.
     assert "fetched again from the network" in status["cache"].message
-    assert status["sfr_session"].status == "pass"
-    assert "logged-out state" in status["sfr_session"].message
+    assert status["merchant_session"].status == "pass"
+    assert "logged-out state" in status["merchant_session"].message
 
 
 def test_an_unreachable_account_page_warns_instead_of_claiming_a_proof(
@@ -57,7 +57,7 @@ def test_an_unreachable_account_page_warns_instead_of_claiming_a_proof(
     rules = load_rules("demo", variables={"DEMO_PORT": closed_port})
     report = run_checks(rules, browser=browser_name, lang="fr", playwright=playwright)
     status = {c.id: c.status for c in report.checks}
-    assert status["cache"] == "warn" and status["sfr_session"] == "warn"
+    assert status["cache"] == "warn" and status["merchant_session"] == "warn"
     assert status["cookies"] == "pass"
     assert report.verdict == "ready"
 
@@ -73,7 +73,12 @@ def test_fresh_results_fail_when_the_profile_is_not_clean() -> None:
         ),
     )
     results = {r.id: r.status for r in fresh_results(dirty, "en")}
-    assert results == {"cache": "fail", "cookies": "fail", "storage": "fail", "sfr_session": "fail"}
+    assert results == {
+        "cache": "fail",
+        "cookies": "fail",
+        "storage": "fail",
+        "merchant_session": "fail",
+    }
 
 
 def test_the_order_sites_come_from_the_rules() -> None:
@@ -109,10 +114,12 @@ def test_a_daytime_phone_must_be_a_french_number_a_person_answers(number: str, v
 def test_manual_items_pass_when_confirmed_and_warn_when_not_asked() -> None:
     asked = manual_checks(
         ManualAnswers(
-            offers_explained=True,
-            installation_explained=True,
-            daytime_phone_given=True,
-            customer_computer=False,
+            answers={
+                "offers_explained": True,
+                "installation_explained": True,
+                "daytime_phone_given": True,
+                "customer_computer": False,
+            }
         ),
         "en",
     )
@@ -122,7 +129,8 @@ def test_manual_items_pass_when_confirmed_and_warn_when_not_asked() -> None:
 
 
 def test_the_manual_answers_hold_only_yes_or_no_never_the_phone_number() -> None:
-    assert all(f.annotation == bool | None for f in ManualAnswers.model_fields.values())
+    assert ManualAnswers.model_fields["answers"].annotation == dict[str, bool]
+    assert list(ManualAnswers.model_fields) == ["answers"]
 
 
 def test_a_user_agent_check_says_cache_and_cookies_are_to_clear_by_hand() -> None:

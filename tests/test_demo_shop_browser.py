@@ -1,4 +1,4 @@
-"""The demo shop in real browsers (both engines, both shop modes): what the truth records for
+"""The demo shop in real browsers (both engines, all three shop modes): what the truth records for
 an order that goes through, and for each action that ends the ACN session.
 
 Back is a trusted click (a script `history.back()` without user activation is ignored by both
@@ -18,7 +18,29 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from preflight.demo_shop import DemoShop
 
 ADDRESS = "12 rue de la Paix, 75002 Paris"
-MODES = ["mpa", "spa"]
+MODES = ["mpa", "spa", "react"]
+PREFIXES = {"mpa": "sfr", "spa": "app", "react": "react"}
+
+
+def fill(page: Page, selector: str, value: str, mode: str) -> None:
+    """Type `value` in a field as a person does. React's controlled inputs need real key input
+    on stock Firefox (over WebDriver BiDi, Playwright's fill() is invisible to React: see
+    preflight.scenario._replay.fill_control); the other modes take Playwright's fill()."""
+    field = page.locator(selector)
+    field.fill("")
+    if mode == "react" and value:
+        field.press_sequentially(value)
+    else:
+        field.fill(value)
+
+
+def give_details(page: Page, mode: str, phone: str = "06 12 34 56 78") -> None:
+    fill(page, "#nom", "Jeanne Martin", mode)
+    fill(page, "#telephone", phone, mode)
+    fill(page, "#email", "jeanne.martin@example.org", mode)
+    if mode == "react":  # its form also asks for these, and refuses to go on without them
+        page.select_option("#civilite", "mme")
+        page.check("#cgv")
 
 
 def only(orders: list[dict[str, Any]]) -> dict[str, Any]:
@@ -41,7 +63,7 @@ def from_the_boutique(page: Page, shop: DemoShop, mode: str) -> None:
     expect(page).to_have_title("Boutique en ligne ACN")
     page.get_by_role("link", name="Commander la Fibre").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Box Fibre SFR")
-    prefix = "app" if mode == "spa" else "sfr"
+    prefix = PREFIXES[mode]
     assert page.url.startswith(f"{shop.sfr_url}/{prefix}/offre/fibre?acn=acn-")
 
 
@@ -53,7 +75,7 @@ def to_eligibility(page: Page, shop: DemoShop, mode: str) -> None:
 
 def to_details(page: Page, shop: DemoShop, mode: str) -> None:
     to_eligibility(page, shop, mode)
-    page.fill("#adresse", ADDRESS)
+    fill(page, "#adresse", ADDRESS, mode)
     page.click("#tester")
     expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
     page.click("#continuer")
@@ -70,9 +92,7 @@ def bfcache_context(bfcache_browser: Browser) -> Iterator[BrowserContext]:
 @pytest.mark.parametrize("mode", MODES)
 def test_acn_link_to_confirmation_is_attributed(page: Page, shop: DemoShop, mode: str) -> None:
     to_details(page, shop, mode)
-    page.fill("#nom", "Jeanne Martin")
-    page.fill("#telephone", "06 12 34 56 78")
-    page.fill("#email", "jeanne.martin@example.org")
+    give_details(page, mode)
     page.click("#valider")
     expect(page.get_by_role("heading", level=1)).to_have_text("Récapitulatif")
     page.click("#commander-plus-tard")
@@ -96,24 +116,25 @@ def test_payment_path_with_a_bad_iban_then_a_good_one_is_paid_and_attributed(
     page: Page, shop: DemoShop, mode: str
 ) -> None:
     to_details(page, shop, mode)
-    page.fill("#nom", "Jeanne Martin")
-    page.fill("#telephone", "+33 6 12 34 56 78")
-    page.fill("#email", "jeanne.martin@example.org")
+    give_details(page, mode, phone="+33 6 12 34 56 78")
     page.click("#valider")
     page.click("#payer-maintenant")
     expect(page.get_by_role("heading", level=1)).to_have_text("Paiement")
-    page.fill("#iban", "FR76 1234 5678 9012 3456 7890 123")
-    page.click("#payer")
-    expect(page.locator(".field-error")).to_have_text("IBAN invalide")
-    expect(page.locator("#iban")).to_have_value("")  # bank details are not sent back
+    # The bank details are typed in the payment provider's frame, from the third origin.
+    payment = page.frame_locator("iframe#paiement")
+    payment.locator("#iban").fill("FR76 1234 5678 9012 3456 7890 123")
+    payment.locator("#payer").click()
+    expect(payment.locator("#iban-error")).to_have_text("IBAN invalide")
+    expect(payment.locator("#iban")).to_have_value("")  # nothing typed is kept
+    assert shop.orders()[0]["status"] == "in_progress"
 
-    page.fill("#iban", "FR76 3000 6000 0112 3456 7890 189")
-    page.click("#payer")
+    payment.locator("#iban").fill("FR76 3000 6000 0112 3456 7890 189")
+    payment.locator("#payer").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Commande confirmée")
     order = only(shop.wait_for_orders(lambda o: o and o[0]["status"] == "paid"))
     assert order["attributed"] is True and order["ended_by"] is None
-    prefix = "app" if mode == "spa" else "sfr"
+    prefix = PREFIXES[mode]
     assert page.url.startswith(f"{shop.sfr_url}/{prefix}/confirmation?t=")
 
 
@@ -124,13 +145,13 @@ def test_validation_errors_in_the_browser_keep_the_session(
     to_eligibility(page, shop, mode)
     page.click("#tester")
     expect(page.locator(".field-error")).to_have_text("Veuillez saisir une adresse")
-    page.fill("#adresse", "Zone blanche, 12000 Rodez")
+    fill(page, "#adresse", "Zone blanche, 12000 Rodez", mode)
     page.click("#tester")
     expect(page.get_by_test_id("eligibility-error")).to_have_text(
         "Votre adresse n'est pas éligible à cette offre."
     )
     expect(page.locator("#adresse")).to_have_value("Zone blanche, 12000 Rodez")
-    page.fill("#adresse", ADDRESS)
+    fill(page, "#adresse", ADDRESS, mode)
     page.click("#tester")
     expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
 
@@ -252,6 +273,31 @@ def test_the_app_keeps_foreign_keys_in_history_state(page: Page, shop: DemoShop)
     assert only(shop.orders())["attributed"] is True
 
 
+def test_the_react_router_owns_history_state_and_keeps_foreign_keys(
+    page: Page, shop: DemoShop
+) -> None:
+    to_eligibility(page, shop, "react")
+    state = page.evaluate("history.state")
+    # react-router's own entry ({usr, key, idx}); the app's {step, t} is the router's state.
+    assert {"usr", "key", "idx"} <= set(state), state
+    assert state["usr"]["step"] == "eligibilite" and page.url.endswith(state["usr"]["t"])
+    page.evaluate("history.replaceState({...history.state, watcher: {seq: 7}}, '')")
+
+    page.click("#tester")  # empty address: refused by React itself, nothing sent
+    expect(page.locator(".field-error")).to_have_text("Veuillez saisir une adresse")
+    assert page.evaluate("history.state")["watcher"] == {"seq": 7}
+    fill(page, "#adresse", "Zone blanche, 12000 Rodez", "react")
+    page.click("#tester")  # answered in place by the server: the entry's token replaced
+    expect(page.get_by_test_id("eligibility-error")).to_be_visible()
+    state = page.evaluate("history.state")
+    assert state["usr"]["step"] == "eligibilite" and page.url.endswith(state["usr"]["t"])
+    fill(page, "#adresse", ADDRESS, "react")
+    page.click("#tester")
+    expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
+    order = only(shop.orders())
+    assert order["attributed"] is True and order["mode"] == "react"
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_the_chat_bubble_opens_a_popup_and_ends_the_session(
     page: Page, shop: DemoShop, mode: str
@@ -276,7 +322,7 @@ def test_conditions_anchor_and_legal_notice_tab_keep_the_session(
     with page.expect_popup() as legal:
         page.get_by_role("link", name="Mentions légales").click()
     expect(legal.value.get_by_role("heading", level=1)).to_have_text("Mentions légales")
-    page.fill("#adresse", ADDRESS)
+    fill(page, "#adresse", ADDRESS, mode)
     page.click("#tester")
     expect(page.locator("#resultat")).to_have_text("Éligible à la Fibre")
 

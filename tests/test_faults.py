@@ -32,8 +32,9 @@ from playwright.sync_api import Page, Playwright
 
 from preflight.demo_shop import DemoShop
 from preflight.errors import PreflightError
+from preflight.order import run_order
 from preflight.report import load_events, load_report
-from preflight.watch import Watcher, run_order
+from preflight.watch import Watcher
 
 BROWSER_NAMES = ("chrome", "chromium", "firefox", "firefox-esr", "headless_shell")
 EXIT_INTERRUPTED = 130

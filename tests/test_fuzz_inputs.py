@@ -22,7 +22,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from preflight.checks import check_user_agent
+from preflight.check import check_user_agent
 from preflight.errors import InputError, PreflightError, UsageError
 from preflight.rules import load_rules
 from preflight.scenario import STEP_TYPES, Scenario, load_file, loads

@@ -199,3 +199,44 @@ def test_back_in_the_single_page_shop_is_cancelled_by_the_guard(
     assert "/app/eligibilite" in g.page.evaluate("location.href")
     assert g.watcher.violations == [] and order["attributed"] is True
     assert_agrees_with_truth(g, order)
+
+
+# --- in a frame: the assistance widget, from the demo shop's third origin (issue #11) ---------
+
+
+@pytest.mark.parametrize("mode", ["mpa", "spa", "react"])
+def test_a_customer_service_click_in_a_cross_origin_widget_is_asked_and_cancel_keeps_it(
+    guarded: Guarded, mode: str
+) -> None:
+    g = guarded
+    start(g, mode)
+    to_eligibility(g)
+    widget = g.page.frame_locator("iframe#assistance")
+    widget.locator("#widget-rappel").click()
+    g.watcher.settle()
+
+    assert [d.type for d in g.dialogs] == ["confirm"]  # asked by the guard inside the frame
+    assert "met fin à la session ACN" in g.dialogs[0].message
+    assert [e["answer"] for e in g.guard_events()] == ["cancel"]
+    assert g.watcher.outcome().verdict == "attributed"
+    order = last_order(g.shop, lambda o: True)
+    assert order["attributed"] is True, order  # the widget's call-back never reached the shop
+    assert_agrees_with_truth(g, order)
+
+
+@pytest.mark.parametrize("mode", ["mpa", "react"])
+def test_a_customer_service_click_in_a_widget_confirmed_ends_the_session(
+    guarded: Guarded, mode: str
+) -> None:
+    g = guarded
+    g.answer = "accept"
+    start(g, mode)
+    to_eligibility(g)
+    g.page.frame_locator("iframe#assistance").locator("#widget-rappel").click()
+    order = last_order(g.shop, lambda o: o["ended_by"] is not None)
+    g.watcher.settle()
+
+    assert [d.type for d in g.dialogs] == ["confirm"]
+    assert order["ended_by"] == "customer_service"
+    assert [v.kind for v in g.watcher.violations] == ["customer_service"]
+    assert_agrees_with_truth(g, order)

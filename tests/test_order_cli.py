@@ -15,8 +15,9 @@ import pytest
 from playwright.sync_api import Page, Playwright
 
 from preflight.demo_shop import DemoShop
+from preflight.order import run_order
 from preflight.report import load_events
-from preflight.watch import Watcher, run_order
+from preflight.watch import Watcher
 
 
 def _customer(page: Page, *, later: bool = True, failed_eligibility: bool = False) -> None:
@@ -34,9 +35,10 @@ def _customer(page: Page, *, later: bool = True, failed_eligibility: bool = Fals
     page.click("#valider")
     page.click("#commander-plus-tard" if later else "#payer-maintenant")
     if not later:
-        page.fill("#iban", "FR7630006000011234567890189")
-        page.fill("#carte", "4970101122334455")
-        page.click("#payer")
+        payment = page.frame_locator("iframe#paiement")  # the payment provider's frame
+        payment.locator("#iban").fill("FR7630006000011234567890189")
+        payment.locator("#carte").fill("4970101122334455")
+        payment.locator("#payer").click()
     page.locator("[data-testid=order-number]").wait_for()
 
 

@@ -18,14 +18,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Playwright
 
 from preflight.browsers import InstalledBrowser, choose, launch, spec_for
-from preflight.checks import (
+from preflight.check import (
     CheckReport,
     ProfileDir,
-    _profile_guard,
     open_profile,
     profile_engine,
     run_checks,
 )
+from preflight.check._profiles import _profile_guard
 from preflight.demo_shop import DemoShop
 from preflight.errors import ProfileError
 
@@ -137,10 +137,10 @@ def test_a_seeded_profile_is_found_dirty_cleaned_and_verified_clean(
     )
 
     status = {c.id: c for c in report.checks}
-    for check in ("cache", "cookies", "storage", "sfr_session"):
+    for check in ("cache", "cookies", "storage", "merchant_session"):
         assert status[check].status == "fixed", status[check]
-    assert "sfr_login" in status["sfr_session"].message
-    assert "logged-out state" in status["sfr_session"].message
+    assert "sfr_login" in status["merchant_session"].message
+    assert "logged-out state" in status["merchant_session"].message
     assert "fetched again from the network" in status["cache"].message
     for stored in ("localStorage", "IndexedDB sfr", "Cache Storage sfr-v1"):
         assert stored in status["storage"].message
@@ -158,7 +158,9 @@ def test_a_seeded_profile_is_found_dirty_cleaned_and_verified_clean(
         playwright=playwright,
         installed=[installed(browser_name)],
     )
-    assert {statuses(again)[c] for c in ("cache", "cookies", "storage", "sfr_session")} == {"pass"}
+    assert {statuses(again)[c] for c in ("cache", "cookies", "storage", "merchant_session")} == {
+        "pass"
+    }
     assert "0 counted" in next(c.message for c in again.checks if c.id == "cookies")
 
 
@@ -176,7 +178,7 @@ def test_only_order_sites_keeps_the_other_sites_cookies(
         installed=[installed(browser_name)],
     )
     assert statuses(report)["cookies"] == "fixed"
-    assert statuses(report)["sfr_session"] == "fixed"
+    assert statuses(report)["merchant_session"] == "fixed"
     assert "des sites de commande" in next(c.message for c in report.checks if c.id == "cookies")
     assert cookies_of(playwright, browser_name, named) == ["example.com:elsewhere"]
     storage = next(c.message for c in report.checks if c.id == "storage")
@@ -299,7 +301,7 @@ def test_a_chromium_profile_other_than_default_is_cleaned_and_default_left_alone
     )
 
     assert statuses(report)["cookies"] == "fixed"
-    assert statuses(report)["sfr_session"] == "fixed"
+    assert statuses(report)["merchant_session"] == "fixed"
     assert report.browser.family == "chromium"
     assert digest(user_data / "Default") == default
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.checks import ProfileDir, clean_offline, open_profile, order_sites
+from preflight.check import ProfileDir, clean_offline, open_profile, order_sites
 from preflight.errors import ProfileError
 from preflight.rules import load_rules
 

@@ -48,7 +48,7 @@ def test_library_scenarios_pass_on_both_browsers_with_the_issue_json(tmp_path: P
     )
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads(done.stdout)
-    assert document["passed"] == 8 and document["failed"] == 0
+    assert document["passed"] == 12 and document["failed"] == 0
     row = document["results"][0]
     assert set(row) >= {
         "scenario",
@@ -109,8 +109,13 @@ def test_report_writes_one_order_report_per_scenario_and_browser(tmp_path: Path)
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    folders = sorted(p.name for p in reports.iterdir())
-    assert folders == ["direct-entry-mpa-firefox", "direct-entry-spa-firefox"]
+    folders = sorted(p.name for p in reports.iterdir() if p.is_dir())
+    assert (reports / "index.html").is_file()  # the run's index (tests/test_replay_run.py)
+    assert folders == [
+        "direct-entry-mpa-firefox",
+        "direct-entry-react-firefox",
+        "direct-entry-spa-firefox",
+    ]
     summary = json.loads((reports / folders[0] / "report.json").read_text(encoding="utf-8"))
     assert "lost" in json.dumps(summary)
     assert (reports / folders[0] / "events.jsonl").stat().st_size > 0
@@ -142,9 +147,9 @@ def test_another_shop_is_a_base_url_a_rules_file_and_variables(
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads(done.stdout)["passed"] == 4
+    assert json.loads(done.stdout)["passed"] == 6
     ended = sorted(str(order["ended_by"]) for order in shop.orders())
-    assert ended == ["direct", "direct", "reload", "reload"]
+    assert ended == ["direct"] * 3 + ["reload"] * 3
 
 
 def test_an_unknown_placeholder_is_bad_input_before_any_browser_starts(tmp_path: Path) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,11 @@ def test_the_demo_recording_maps_to_our_steps_with_relative_urls() -> None:
     imported = import_recording(read_recording(RECORDING), base_url=ACN, merchant=SFR)
     steps = imported.scenario.steps
     assert isinstance(steps[0], Goto) and steps[0].url == "/acn/boutique"
-    # aria/Name without a role is weaker than the recorded text/ alternative.
-    assert isinstance(steps[1], Click) and steps[1].selector == "text=Commander la Fibre"
+    # aria/Name without a role: the CSS alternative (`… a`) says it is a link; role and name
+    # are preferred to the recorded text/ alternative (issue 14).
+    assert isinstance(steps[1], Click)
+    assert steps[1].selector == 'role=link[name="Commander la Fibre"s]'
+
     # The navigation Chrome asserted becomes a URL wait that survives per-visit tokens.
     assert isinstance(steps[2], WaitFor) and steps[2].url == "*/sfr/offre/fibre*"
     assert isinstance(steps[3], Click) and steps[3].selector == "#tester-eligibilite"
@@ -62,13 +69,39 @@ def test_selector_preference_is_test_id_then_role_then_text_then_css_then_xpath(
 
     assert chosen(["xpath///a"], ["[data-testid=payer]"], ["text/Payer"]) == "[data-testid=payer]"
     assert chosen(["xpath///a"], ['aria/Payer[role="button"]'], ["text/Payer"]) == (
-        'role=button[name="Payer"]'
+        'role=button[name="Payer"s]'
     )
+    # No role recorded: the one the CSS alternative implies, else text.
+    assert chosen(["aria/Payer"], ["form > button.primary"], ["text/Payer"]) == (
+        'role=button[name="Payer"s]'
+    )
+    assert chosen(["aria/Oui"], ["input[type='radio']"]) == 'role=radio[name="Oui"s]'
+    assert chosen(["aria/Payer"], ["main > div"], ["text/Payer"]) == "text=Payer"
+    assert chosen(["aria/Payer"], ["main a"], ["form button"], ["text/Payer"]) == "text=Payer"
     assert chosen(["xpath///a"], ["main > button"], ["text/Payer"]) == "text=Payer"
     assert chosen(["xpath///a"], ["main > button"]) == "main > button"
     assert chosen(["xpath///a"]) == "xpath=//a"
-    # A chain through a shadow root: Playwright's CSS pierces it, the last part is enough.
-    assert chosen(["pierce/#host", "#inner"]) == "#inner"
+    # A chain through a shadow root keeps its host (`#inner` alone may be another element).
+    assert chosen(["pierce/#host", "#inner"]) == "#host >> #inner"
+    assert chosen(["#host", "#inner"], ["pierce/#inner"]) == "#host >> #inner"
+    assert chosen(["my-app", 'aria/Envoyer[role="button"]']) == (
+        'my-app >> role=button[name="Envoyer"s]'
+    )
+
+
+def test_hostile_names_and_texts_are_quoted_so_they_stay_one_selector() -> None:
+    def chosen(*alternatives: list[str]) -> str:
+        step = {"type": "click", "selectors": list(alternatives)}
+        [click] = import_recording(_steps(step)).scenario.steps
+        assert isinstance(click, Click)
+        return click.selector
+
+    assert chosen(['aria/Say "hi" \\ >> #x[role="button"]']) == (
+        'role=button[name="Say \\"hi\\" \\\\ >> #x"s]'
+    )
+    assert chosen(['text/"Quoted" >> here']) == 'internal:text="\\"Quoted\\" >> here"i'
+    assert chosen(["text//not a regex/"]) == 'internal:text="/not a regex/"i'
+    assert chosen(["text/ padded "]) == 'internal:text=" padded "i'
 
 
 def test_double_and_right_clicks_keep_their_meaning() -> None:
@@ -190,3 +223,111 @@ def test_a_recorded_change_on_a_select_replays_as_a_choice(
         context.close()
     assert result.passed, (result.failure, result.timeline)
     assert chosen == "adsl"
+
+
+def test_an_order_recorded_on_the_react_shop_imports_and_replays(
+    browser: Browser, shop: DemoShop, tmp_path: Path
+) -> None:
+    # Chrome's recorder writes every field as a `change` (the <select>'s too) and a checkbox or
+    # a radio as a click on it: React's controlled form must get each one, or its own
+    # validation stops the order at « Vos coordonnées ».
+    out = tmp_path / "react.yaml"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "preflight", "import-recording"),
+            *(str(DATA / "chrome-recorder-demo-react.json"), "-o", str(out)),
+            *("--base-url", ACN, "--merchant", SFR),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [scenario] = load_file(out)
+    fills = {s.selector: s.value for s in scenario.steps if isinstance(s, Fill)}
+    assert fills["#civilite"] == "mme" and fills["#instructions"] == "Digicode 4B, 2e étage"
+    context = browser.new_context()
+    try:
+        result = replay_scenario(
+            context,
+            scenario,
+            rules=shop.rules(),
+            base_url=shop.acn_url,
+            browser=browser.browser_type.name,
+        )
+    finally:
+        context.close()
+    assert result.passed, (result.failure, result.timeline)
+    [order] = shop.orders()
+    assert (order["mode"], order["attributed"], order["status"]) == (
+        "react",
+        True,
+        "saved_for_later",
+    )
+
+
+SHADOW_PAGE = """<!doctype html><meta charset="utf-8"><title>shadow</title>
+<div id="decoy"><button id="inside">Decoy</button></div>
+<div id="host"></div>
+<button id="pay">Pay "now" \\ later >> ok</button>
+<button id="quoted">"Quoted" >> here</button>
+<p id="out"></p>
+<script>
+  const out = document.getElementById("out");
+  const said = (what) => () => { out.textContent += what + ";"; };
+  const root = document.getElementById("host").attachShadow({mode: "open"});
+  root.innerHTML = '<button id="inside">Inside</button>';
+  root.getElementById("inside").addEventListener("click", said("inside"));
+  document.querySelector("#decoy #inside").addEventListener("click", said("decoy"));
+  document.getElementById("pay").addEventListener("click", said("pay"));
+  document.getElementById("quoted").addEventListener("click", said("quoted"));
+</script>
+"""
+
+
+@pytest.fixture
+def shadow_site(tmp_path: Path) -> Iterator[str]:
+    """A page with a shadow root and hostile button names, served from a temporary folder
+    (the demo shop has no shadow DOM: a test page, rather than a change to the shop)."""
+    (tmp_path / "index.html").write_text(SHADOW_PAGE, encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_imported_shadow_chain_and_hostile_names_replay_on_the_right_elements(
+    browser: Browser, shop: DemoShop, shadow_site: str
+) -> None:
+    recording = _steps(
+        {"type": "navigate", "url": f"{shadow_site}/index.html"},
+        # Chrome's chain through the shadow root, then its whole-page pierce/ alternative.
+        {"type": "click", "selectors": [["#host", "#inside"], ["pierce/#inside"]]},
+        {
+            "type": "click",
+            "selectors": [['aria/Pay "now" \\ later >> ok[role="button"]'], ["text/Pay"]],
+        },
+        {"type": "click", "selectors": [['text/"Quoted" >> here']]},
+    )
+    imported = import_recording(recording, base_url=shadow_site, verdict="at_risk")
+    selectors = [s.selector for s in imported.scenario.steps if isinstance(s, Click)]
+    assert selectors[0] == "#host >> #inside"
+    context = browser.new_context()
+    try:
+        result = replay_scenario(
+            context,
+            imported.scenario,
+            rules=shop.rules(),
+            base_url=shadow_site,
+            browser=browser.browser_type.name,
+        )
+        clicked = context.pages[0].inner_text("#out")
+    finally:
+        context.close()
+    assert result.failure is None or result.failure.step is None, result.failure
+    # Each click reached its own element: the button inside the shadow root, not the decoy
+    # with the same id, and the hostile names as one selector each.
+    assert clicked == "inside;pay;quoted;"

@@ -69,19 +69,13 @@ def _replay(context: BrowserContext, shop: DemoShop, text: str, **kwargs: Any) -
     )
 
 
-def _truth(shop: DemoShop) -> dict[str, Any]:
-    orders = shop.orders()
-    assert len(orders) == 1, orders
-    return dict(orders[0])
-
-
 def test_a_clean_order_replays_to_attributed_as_the_shop_records_it(
     fresh: BrowserContext, shop: DemoShop
 ) -> None:
     result = _replay(fresh, shop, CLEAN)
     assert result.passed, result.failure
     assert result.verdict == "attributed" and result.violations == []
-    truth = _truth(shop)
+    truth = shop.only_order()
     assert truth["attributed"] is True and truth["status"] == "saved_for_later"
 
 
@@ -98,7 +92,7 @@ def test_history_steps_end_the_session_on_both_engines_with_or_without_bfcache(
     assert result.passed, (result.failure, result.timeline)
     first = "back" if move == "forward" else move
     assert result.violations[0].kind == first
-    truth = _truth(shop)
+    truth = shop.only_order()
     assert truth["attributed"] is False and truth["ended_by"] == first
 
 
@@ -112,7 +106,12 @@ def test_a_wrong_expectation_fails_with_what_was_expected_and_what_happened(
     assert not result.passed and result.verdict == "lost"
     assert result.failure is not None
     assert result.failure.message == "expected attributed, got lost by [reload]"
-    assert result.failure.step is None  # every step ran: the expectation is what failed
+    # Every step ran: the expectation is what failed, at the line of `expect:`; the step named
+    # is the one during which the reload it did not expect was seen.
+    [scenario] = loads(text, file="inline.yaml")
+    reload_step = next(i for i, s in enumerate(scenario.steps, 1) if s.action == "reload")
+    assert result.failure.action == "expect" and result.failure.step == reload_step
+    assert result.failure.line == scenario.expect_line == text.count("\n")
     assert any("reload" in line for line in result.timeline)
 
 
@@ -142,7 +141,7 @@ def test_a_customer_service_click_is_seen_as_the_shop_records_it(
     )
     result = _replay(fresh, shop, text)
     assert result.passed, (result.failure, result.timeline)
-    assert _truth(shop)["ended_by"] == "customer_service"
+    assert shop.only_order()["ended_by"] == "customer_service"
 
 
 def test_a_placeholder_takes_the_merchant_site_for_a_direct_visit(
@@ -155,7 +154,7 @@ def test_a_placeholder_takes_the_merchant_site_for_a_direct_visit(
     )
     result = _replay(fresh, shop, text)
     assert result.passed, (result.failure, result.timeline)
-    assert _truth(shop)["ended_by"] == "direct"
+    assert shop.only_order()["ended_by"] == "direct"
 
 
 def test_an_unknown_placeholder_is_a_scenario_error_before_anything_runs(

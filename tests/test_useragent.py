@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from preflight.checks import check_browser_family, check_browser_version
+from preflight.check import check_browser_family, check_browser_version
 from preflight.rules import load_rules
 from preflight.useragent import family_from_brands, identify_user_agent
 

@@ -25,9 +25,10 @@ Orders = list[dict[str, Any]]
 TRUTH_KIND = {"left_session": "direct"}
 
 
-@pytest.fixture(params=["mpa", "spa"])
+@pytest.fixture(params=["mpa", "spa", "react"])
 def mode(request: pytest.FixtureRequest) -> str:
-    """The shop's multi-page flow (/sfr/), or its single-page app (/app/, pushState)."""
+    """The shop's multi-page flow (/sfr/), its single-page Preact app (/app/, pushState), or its
+    React app (/react/, react-router)."""
     return str(request.param)
 
 
@@ -55,6 +56,15 @@ class Watched:
         self.watcher.attach(context)
         self.page = context.new_page()
         self.shop = shop
+        self.mode = "mpa"
+
+    def type(self, selector: str, value: str) -> None:
+        """Type in a field as a person does: React's controlled inputs need real keys on stock
+        Firefox (Playwright's fill() over BiDi is invisible to React; see fill_control)."""
+        if self.mode == "react":
+            self.page.locator(selector).press_sequentially(value)
+        else:
+            self.page.fill(selector, value)
 
     def kinds(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]
@@ -73,6 +83,7 @@ def watched(order_context: BrowserContext, shop: DemoShop) -> Watched:
 
 def start(w: Watched, mode: str) -> None:
     w.watcher.step = "offre"
+    w.mode = mode
     w.page.goto(w.shop.link(offer="fibre", mode=cast("Mode", mode)))
     w.page.locator("#tester-eligibilite").wait_for()
 
@@ -84,7 +95,7 @@ def to_eligibility(w: Watched) -> None:
 
 
 def to_details(w: Watched, address: str = "12 rue de la Paix, 75002 Paris") -> None:
-    w.page.fill("#adresse", address)
+    w.type("#adresse", address)
     w.page.click("#tester")
     w.page.locator("#continuer").wait_for()
     w.page.click("#continuer")
@@ -93,9 +104,12 @@ def to_details(w: Watched, address: str = "12 rue de la Paix, 75002 Paris") -> N
 
 
 def to_summary(w: Watched) -> None:
-    w.page.fill("#nom", "Camille Martin")
-    w.page.fill("#telephone", "0612345678")
-    w.page.fill("#email", "camille@example.fr")
+    w.type("#nom", "Camille Martin")
+    w.type("#telephone", "0612345678")
+    w.type("#email", "camille@example.fr")
+    if w.mode == "react":  # its own validation asks for these too
+        w.page.select_option("#civilite", "m")
+        w.page.check("#cgv")
     w.page.click("#valider")
     w.page.locator("#commander-plus-tard").wait_for()
     w.watcher.step = "recapitulatif"
@@ -109,11 +123,12 @@ def to_confirmation_later(w: Watched) -> None:
 
 def to_confirmation_paid(w: Watched) -> None:
     w.page.click("#payer-maintenant")
-    w.page.locator("#iban").wait_for()
+    payment = w.page.frame_locator("iframe#paiement")  # the payment provider's frame
+    payment.locator("#iban").wait_for()
     w.watcher.step = "paiement"
-    w.page.fill("#iban", "FR7630006000011234567890189")
-    w.page.fill("#carte", "4970101122334455")
-    w.page.click("#payer")
+    payment.locator("#iban").fill("FR7630006000011234567890189")
+    payment.locator("#carte").fill("4970101122334455")
+    payment.locator("#payer").click()
     w.page.locator("[data-testid=order-number]").wait_for()
     w.watcher.step = "confirmation"
 
@@ -213,6 +228,34 @@ def test_back_after_a_trusted_click_is_lost(watched: Watched, mode: str) -> None
     assert_agrees_with_truth(w, order)
 
 
+def test_back_that_only_undoes_an_in_page_anchor_is_seen_and_no_violation(
+    watched: Watched, mode: str
+) -> None:
+    # « Voir les conditions » is an in-page anchor: a new history entry, no load. Back undoes
+    # it within the same page: nothing is replayed, and the shop keeps the order (the flow
+    # matrix found the watcher calling it lost: no-false-alarm, step 8). Back once more, to
+    # the previous page, ends the session as ever.
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    w.page.click("#voir-conditions")
+    w.watcher.settle()
+    toolbar(w, "back")
+    w.watcher.settle()
+    back = [e for e in w.kinds("navigation") if e.nav == "back"]
+    assert [e.detail.get("within_page") for e in back] == ["true"], back
+    assert w.watcher.violations == []
+    order = last_order(w.shop, lambda o: True)
+    assert order["attributed"] is True and order["ended_by"] is None, order
+    assert_agrees_with_truth(w, order)
+
+    toolbar(w, "back")
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+    assert [v.kind for v in w.watcher.violations] == ["back"]
+    assert_agrees_with_truth(w, order)
+
+
 def test_forward_is_seen_after_a_back(watched: Watched, mode: str) -> None:
     w = watched
     start(w, mode)
@@ -242,7 +285,7 @@ def test_reload_is_lost(watched: Watched, mode: str) -> None:
     assert_agrees_with_truth(w, order)
 
 
-# Each control once per engine; between them both shop modes and both cache settings (a click
+# Each control once per engine; between them all three shop modes and both cache settings (a click
 # is seen by the probe before any navigation, so the cache does not change how it is seen).
 @pytest.mark.parametrize(
     ("control", "mode", "bfcache"),
@@ -251,6 +294,8 @@ def test_reload_is_lost(watched: Watched, mode: str) -> None:
         ("#etre-rappele", "spa", True),
         ("#chat", "mpa", True),
         ("#appel-1023", "spa", False),
+        ("#etre-rappele", "react", False),
+        ("#service-client", "react", True),
     ],
     indirect=["mode", "bfcache"],
 )
@@ -277,7 +322,8 @@ def test_each_customer_service_control_is_lost(watched: Watched, mode: str, cont
 @pytest.mark.parametrize("bfcache", [False], indirect=True)
 def test_merchant_reached_without_the_acn_link_is_left_session(watched: Watched, mode: str) -> None:
     w = watched
-    w.page.goto(f"{w.shop.sfr_url}/{'app' if mode == 'spa' else 'sfr'}/offre/fibre")
+    prefix = {"mpa": "sfr", "spa": "app", "react": "react"}[mode]
+    w.page.goto(f"{w.shop.sfr_url}/{prefix}/offre/fibre")
     w.page.locator("#tester-eligibilite").wait_for()
     order = last_order(w.shop, lambda o: True)
     w.watcher.settle()
@@ -547,3 +593,54 @@ def test_settle_does_not_wait_for_a_request_that_stays_open(
     # A long poll (a chat, live updates) is no step the watcher must wait for: settle() returned
     # while it was still open, long before its own timeout (the poll is held for 60 s).
     assert slow_server.polls_answered == 0
+
+
+# --- frames: the assistance widget, an iframe of the demo shop's third origin (issue #11) ----
+
+
+def test_a_customer_service_click_inside_a_cross_origin_widget_is_caught(
+    watched: Watched, mode: str
+) -> None:
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    widget = w.page.frame_locator("iframe#assistance")
+    widget.locator("#widget-rappel").click()
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+
+    assert order["ended_by"] == "customer_service"
+    assert order["events"][-1]["what"] == "widget-rappel"
+    [click] = w.kinds("customer_service")
+    assert click.detail["frame"] == "true" and click.url.startswith(w.shop.widget_url)
+    assert [v.kind for v in w.watcher.violations] == ["customer_service"]
+    assert_agrees_with_truth(w, order)
+
+
+def test_a_widget_that_navigates_reloads_and_uses_its_own_history_is_no_history_move(
+    watched: Watched, mode: str
+) -> None:
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    widget = w.page.frame_locator("iframe#assistance")
+    widget.locator("#widget-aide").click()  # the frame navigates: a new entry in the tab
+    widget.locator("#widget-faq").wait_for()
+    widget.locator("#widget-recharger").click()  # the frame reloads itself
+    widget.locator("#widget-faq").wait_for()
+    widget.locator("#widget-section").click()  # the frame's own pushState
+    widget.locator("#widget-ancre").click()  # and a fragment
+    for _ in range(3):  # back through all of it, in the frame's own history
+        widget.locator("#widget-retour").click()
+        w.watcher.settle()
+    widget.locator("#widget-aide").wait_for()
+    w.watcher.settle()
+    to_details(w)
+    to_summary(w)
+    to_confirmation_later(w)
+    w.watcher.settle()
+
+    order = last_order(w.shop, lambda o: o["status"] != "in_progress")
+    assert order["attributed"] is True, order
+    assert not [n for n in w.navs() if n in ("back", "forward", "reload")], w.events
+    assert w.watcher.outcome().verdict == "attributed"

@@ -14,16 +14,21 @@ import threading
 from types import FrameType
 
 from preflight.cli._app import app, err_console
-from preflight.errors import PreflightError
+from preflight.cli._out import styled
+from preflight.errors import PreflightError, Terminated
+from preflight.report.privacy import redact
 
 # Each module registers its commands on `app` when imported.
 from preflight.cli import (  # noqa: F401  isort: skip
     _browsers,
     _check,
+    _matrix,
     _order,
     _record,
     _replay,
+    _rules,
     _serve,
+    _setup,
 )
 
 __all__ = ["app", "main"]
@@ -41,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="preflight")
     except PreflightError as error:
-        err_console.print(f"[bold red]preflight:[/] {error}", highlight=False, soft_wrap=True)
+        # An error may quote a page's URL: redacted like every line that leaves the process.
+        err_console.print(styled("preflight:", "bold red"), redact(str(error)), soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("preflight: interrupted")
@@ -65,7 +71,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     # them as asyncio tasks) leaves that task's KeyboardInterrupt unretrieved, and asyncio logs
     # it as a traceback: it is this same interrupt, handled by the command.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-    raise KeyboardInterrupt
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def _in_playwright_dispatch(frame: FrameType | None) -> bool:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 from loguru import logger
-from rich.console import Console
+
+from preflight.cli._out import SafeConsole, plain
+from preflight.errors import UsageError
+from preflight.report.privacy import redact
+
+if TYPE_CHECKING:
+    from preflight.rules import Rules
 
 app = typer.Typer(
     name="preflight",
@@ -21,8 +30,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err_console = Console(stderr=True)
+# Every line the CLI prints goes through these: text only, never markup (see _out.py).
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"preflight {package_version()}")
+        raise typer.Exit(0)
+
+
+def package_version() -> str:
+    """The installed distribution's version (its metadata), else the source tree's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("preflight")
+    except PackageNotFoundError:
+        from preflight import __version__
+
+        return __version__
 
 
 @app.callback()
@@ -30,11 +58,24 @@ def _root(
     verbose: int = typer.Option(
         0, "--verbose", "-v", count=True, help="Log what preflight does (-vv for more)."
     ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print preflight's version and exit.",
+    ),
 ) -> None:
     if verbose:
         logger.enable("preflight")
         logger.remove()
-        logger.add(sys.stderr, level="DEBUG" if verbose > 1 else "INFO")
+        logger.add(sys.stderr, level="DEBUG" if verbose > 1 else "INFO", filter=_safe_record)
+
+
+def _safe_record(record: Any) -> bool:
+    """Log lines reach the terminal too: URLs redacted, control characters neutralised."""
+    record["message"] = plain(redact(record["message"]))
+    return True
 
 
 # Options that several commands share, written once so their names and help stay the same.
@@ -51,3 +92,38 @@ ExecutableOption = Annotated[
 RulesOption = Annotated[
     str, typer.Option(help="Rules file (TOML), or a builtin one: default, demo.")
 ]
+VarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="NAME=VALUE for ${NAME} in the rules (and scenarios); repeatable. BASE_URL is "
+        "the base URL wherever one is given."
+    ),
+]
+
+
+def parse_vars(raw: list[str] | None) -> dict[str, str]:
+    """`NAME=VALUE` pairs from the command line."""
+    variables: dict[str, str] = {}
+    for item in raw or []:
+        name, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise UsageError(f"--var {item!r}: expected NAME=VALUE, e.g. --var MERCHANT=https://…")
+        variables[name] = value
+    return variables
+
+
+def origin(url: str) -> str | None:
+    """`scheme://host[:port]` of `url`, or None when it has none."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def rules_for(source: str, variables: Mapping[str, str], base_url: str | None = None) -> Rules:
+    """The rules of a command: `--var` values, and BASE_URL = the base URL when there is one
+    (a `--var BASE_URL=…` wins, as everywhere)."""
+    from preflight.rules import load_rules
+
+    values = dict(variables)
+    if base_url:
+        values = {"BASE_URL": base_url.rstrip("/"), **values}
+    return load_rules(source, variables=values)

@@ -1,8 +1,9 @@
-"""`preflight check`: is this browser ready for an SFR order? (R1–R3 and the manual items)"""
+"""`preflight check`: is this browser ready for the order? (R1–R3 and the manual checklist)"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -10,93 +11,91 @@ import typer
 from rich.prompt import Confirm, InvalidResponse, Prompt
 from rich.table import Table
 
-from preflight.checks import CheckReport, ManualAnswers, is_french_phone, run_checks
-from preflight.cli._app import BrowserOption, ExecutableOption, RulesOption, app, console
+from preflight.check import CheckReport, ManualAnswers, is_french_phone, run_checks
+from preflight.cli._app import (
+    BrowserOption,
+    ExecutableOption,
+    RulesOption,
+    VarOption,
+    app,
+    console,
+    parse_vars,
+    rules_for,
+)
+from preflight.cli._out import styled
 from preflight.i18n import Catalogue, Lang, default_lang, say
-from preflight.rules import load_rules
+from preflight.rules import SEED_CHECKLIST, ChecklistItem
 
 _STYLE = {"pass": "green", "fixed": "cyan", "warn": "yellow", "fail": "bold red"}
 
 _T: Catalogue = {
     "title": {"fr": "Contrôle avant commande — {browser}", "en": "Pre-order check — {browser}"},
     "ready": {
-        "fr": "Prêt : ce navigateur peut servir à la commande. Cliquez sur le lien ACN.",
-        "en": "Ready: this browser can be used for the order. Click the ACN link.",
+        "fr": "Prêt : ce navigateur peut servir à la commande. Cliquez sur le lien {affiliate}.",
+        "en": "Ready: this browser can be used for the order. Click the {affiliate} link.",
     },
     "not_ready": {
-        "fr": "Pas prêt : corrigez les points en échec avant de cliquer sur le lien ACN.",
-        "en": "Not ready: fix the failed items before clicking the ACN link.",
-    },
-    "q.offers": {
-        "fr": "Avez-vous présenté au client les offres, leur contenu et les conditions de vente ?",
-        "en": "Have you told the customer about the offers, their content and terms of sale?",
-    },
-    "q.installation": {
-        "fr": "Avez-vous expliqué la procédure d'installation (Fibre : accès au local technique) ?",
-        "en": "Have you explained the installation procedure (Fibre: technical room access)?",
-    },
-    "q.phone": {
-        "fr": "Numéro joignable en journée du client (vide pour passer ; il n'est pas conservé)",
-        "en": "Customer's daytime phone number (empty to skip; it is not stored)",
+        "fr": "Pas prêt : corrigez les points en échec avant de cliquer sur le lien {affiliate}.",
+        "en": "Not ready: fix the failed items before clicking the {affiliate} link.",
     },
     "q.phone.bad": {
         "fr": "Ce n'est pas un numéro français valide (ex. 06 12 34 56 78 ou +33 6 12 34 56 78).",
         "en": "Not a valid French number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78).",
     },
-    "q.computer": {
-        "fr": "La commande se fait-elle sur l'ordinateur du client (pas le vôtre) ?",
-        "en": "Is the order placed on the customer's own computer (not yours)?",
-    },
 }
 
 
-class _OuiNon(Confirm):
-    """Rich's yes/no question, answered o/n (oui/non) in French."""
+class _YesNo(Confirm):
+    """Rich's yes/no question; its error line given as styled text (the consoles read no markup)."""
 
-    choices = ["o", "n"]  # noqa: RUF012  (overrides rich.prompt.Confirm.choices as it declares it)
-    validate_error_message = "[prompt.invalid]Répondez o (oui) ou n (non)"
+    answers: tuple[tuple[str, ...], tuple[str, ...]] = (("y", "yes"), ("n", "no"))
+    error = "Please enter Y or N"
 
     def process_response(self, value: str) -> bool:
         answer = value.strip().lower()
-        if answer in ("o", "oui", "y", "yes"):
+        if answer in self.answers[0]:
             return True
-        if answer in ("n", "non", "no"):
+        if answer in self.answers[1]:
             return False
-        raise InvalidResponse(self.validate_error_message)
+        raise InvalidResponse(styled(self.error, "prompt.invalid"))
+
+
+class _OuiNon(_YesNo):
+    """Rich's yes/no question, answered o/n (oui/non) in French."""
+
+    choices = ["o", "n"]  # noqa: RUF012  (overrides rich.prompt.Confirm.choices as it declares it)
+    answers = (("o", "oui", "y", "yes"), ("n", "non", "no"))
+    error = "Répondez o (oui) ou n (non)"
 
 
 def _confirm(question: str, lang: Lang) -> bool:
-    asker = _OuiNon if lang == "fr" else Confirm
+    asker = _OuiNon if lang == "fr" else _YesNo
     return asker.ask(question, console=console)
 
 
-def _ask(lang: Lang) -> ManualAnswers:
-    """The seed's manual items, asked on the terminal. The phone number is checked, then
-    forgotten: only the fact that a valid one was given is kept."""
-    offers = _confirm(say(_T, "q.offers", lang), lang)
-    installation = _confirm(say(_T, "q.installation", lang), lang)
-    phone_given = False
+def _ask(lang: Lang, checklist: Sequence[ChecklistItem] = SEED_CHECKLIST) -> ManualAnswers:
+    """The rules' checklist, asked on the terminal. A phone number is checked, then forgotten:
+    only the fact that a valid one was given is kept."""
+    answers: dict[str, bool] = {}
+    for item in checklist:
+        if item.answer == "french_phone":
+            answers[item.id] = _ask_phone(item.question(lang), lang)
+        else:
+            answers[item.id] = _confirm(item.question(lang), lang)
+    return ManualAnswers(answers=answers)
+
+
+def _ask_phone(question: str, lang: Lang) -> bool:
     while True:
-        number = Prompt.ask(
-            say(_T, "q.phone", lang), default="", show_default=False, console=console
-        )
+        number = Prompt.ask(question, default="", show_default=False, console=console)
         if not number.strip():
-            break
+            return False
         if is_french_phone(number):
-            phone_given = True
-            break
+            return True
         console.print(say(_T, "q.phone.bad", lang), style="yellow")
-    del number
-    computer = _confirm(say(_T, "q.computer", lang), lang)
-    return ManualAnswers(
-        offers_explained=offers,
-        installation_explained=installation,
-        daytime_phone_given=phone_given,
-        customer_computer=computer,
-    )
 
 
-def render(report: CheckReport, lang: Lang) -> None:
+def render(report: CheckReport, lang: Lang, affiliate: str = "ACN") -> None:
     """A table, one row per check, then the verdict in a sentence."""
     b = report.browser
     name = f"{b.family} {b.version or ''}".strip() + (f" ({b.driver})" if b.driver else "")
@@ -105,10 +104,10 @@ def render(report: CheckReport, lang: Lang) -> None:
     table.add_column("status")
     table.add_column("message", overflow="fold")
     for check in report.checks:
-        table.add_row(check.id, f"[{_STYLE[check.status]}]{check.status}[/]", check.message)
+        table.add_row(check.id, styled(check.status, _STYLE[check.status]), check.message)
     console.print(table)
     style = "bold green" if report.ready else "bold red"
-    console.print(say(_T, report.verdict, lang), style=style)
+    console.print(say(_T, report.verdict, lang, affiliate=affiliate), style=style)
 
 
 @app.command()
@@ -145,17 +144,19 @@ def check(
             "--yes", "-y", help="Do not ask the manual checklist (it is recorded as not asked)."
         ),
     ] = False,
+    var: VarOption = None,
 ) -> None:
-    """Check that this browser is ready for an SFR order: Chrome or Firefox, up to date, no
-    cache, cookies or SFR session left. Exit 0 ready, 1 not ready, 2 usage error.
+    """Check that this browser is ready for the order: Chrome or Firefox, up to date, no
+    cache, cookies or merchant session left (SFR with the default rules), then the rules'
+    manual checklist. Exit 0 ready, 1 not ready, 2 usage error.
 
     Example: preflight check --browser firefox --profile ~/.mozilla/firefox/abcd.default
     """
     chosen_lang: Lang = lang or default_lang()
-    loaded = load_rules(rules)
+    loaded = rules_for(rules, parse_vars(var))
     manual = None
     if sys.stdin.isatty() and not yes and not as_json:
-        manual = _ask(chosen_lang)
+        manual = _ask(chosen_lang, loaded.shop.checklist)
     report = run_checks(
         loaded,
         browser=browser,
@@ -169,5 +170,5 @@ def check(
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        render(report, chosen_lang)
+        render(report, chosen_lang, loaded.shop.affiliate_name)
     raise typer.Exit(0 if report.ready else 1)

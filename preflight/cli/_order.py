@@ -3,24 +3,40 @@ attributed to the ACN session (R4–R8, R11)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from preflight.checks import run_checks
-from preflight.cli._app import BrowserOption, ExecutableOption, RulesOption, app, console
+from preflight.check import CheckReport, run_checks
+from preflight.cli._app import (
+    BrowserOption,
+    ExecutableOption,
+    RulesOption,
+    VarOption,
+    app,
+    console,
+    origin,
+    parse_vars,
+    rules_for,
+)
 from preflight.cli._check import render as render_check
-from preflight.i18n import Catalogue, Lang, say
+from preflight.errors import UsageError
+from preflight.i18n import Catalogue, Lang, default_lang, say
+from preflight.order import OrderResult, SellerPages, run_order
+from preflight.order._texts import START
+from preflight.report.privacy import redact
 from preflight.rules import load_rules
-from preflight.watch import Event, OrderResult, Watcher, run_order
+from preflight.watch import Event, Outcome, Watcher
 
 _T: Catalogue = {
     "start": {
-        "fr": "Commande surveillée{guard} : suivez le lien ACN dans la fenêtre ouverte. "
+        "fr": "Commande surveillée{guard} : suivez le lien {affiliate} dans la fenêtre ouverte. "
         "N'utilisez ni Précédent, ni Suivant, ni Actualiser, ni le service client.",
-        "en": "Watched order{guard}: follow the ACN link in the window opened. Do not use Back, "
-        "Forward, Refresh or customer service.",
+        "en": "Watched order{guard}: follow the {affiliate} link in the window opened. Do not "
+        "use Back, Forward, Refresh or customer service.",
     },
     "guard_on": {"fr": " (garde activée)", "en": " (guard on)"},
     "not_ready": {
@@ -28,14 +44,17 @@ _T: Catalogue = {
         "en": "This browser is not ready: the order was not opened.",
     },
     "acn_entry": {
-        "fr": "Lien ACN suivi : la session ACN commence.",
-        "en": "ACN link followed: the ACN session starts.",
+        "fr": "Lien {affiliate} suivi : la session {affiliate} commence.",
+        "en": "{affiliate} link followed: the {affiliate} session starts.",
     },
-    "merchant_reached": {"fr": "Site de commande SFR atteint.", "en": "SFR order site reached."},
+    "merchant_reached": {
+        "fr": "Site de commande {merchant} atteint.",
+        "en": "{merchant} order site reached.",
+    },
     "step": {"fr": "Page : {path}", "en": "Page: {path}"},
     "order_later": {
-        "fr": "« Commander plus tard » utilisé.",
-        "en": "« Commander plus tard » used.",
+        "fr": "{order_later} utilisé.",
+        "en": "{order_later} used.",
     },
     "payment_reached": {"fr": "Page de paiement atteinte.", "en": "Payment page reached."},
     "eligibility_error": {
@@ -57,17 +76,16 @@ _T: Catalogue = {
     "v.reload": {"fr": "Actualisation de la page", "en": "Page reload"},
     "v.customer_service": {"fr": "Service client contacté", "en": "Customer service contacted"},
     "v.left_session": {
-        "fr": "Site SFR atteint hors de la session ACN",
-        "en": "SFR reached outside the ACN session",
+        "fr": "Site {merchant} atteint hors de la session {affiliate}",
+        "en": "{merchant} reached outside the {affiliate} session",
     },
     "violation": {
-        "fr": "SESSION ACN PERDUE : {what} ({url}).",
-        "en": "ACN SESSION LOST: {what} ({url}).",
+        "fr": "SESSION {affiliate} PERDUE : {what} ({url}).",
+        "en": "{affiliate} SESSION LOST: {what} ({url}).",
     },
     "w.payment_without_order_later": {
-        "fr": "Paiement sans « Commander plus tard » : le client doit payer depuis son ordinateur.",
-        "en": "Payment without « Commander plus tard »: the customer should pay from their own "
-        "computer.",
+        "fr": "Paiement sans {order_later} : le client doit payer depuis son ordinateur.",
+        "en": "Payment without {order_later}: the customer should pay from their own computer.",
     },
     "w.second_merchant_tab": {
         "fr": "La commande continue dans un second onglet.",
@@ -76,20 +94,38 @@ _T: Catalogue = {
     "w.eligibility_error": {"fr": "Test d'éligibilité en échec.", "en": "Eligibility failed."},
     "warning": {"fr": "Attention : {what}", "en": "Warning: {what}"},
     "verdict.attributed": {
-        "fr": "Verdict : commande ATTRIBUÉE à la session ACN.",
-        "en": "Verdict: order ATTRIBUTED to the ACN session.",
+        "fr": "Verdict : commande ATTRIBUÉE à la session {affiliate}.",
+        "en": "Verdict: order ATTRIBUTED to the {affiliate} session.",
     },
     "verdict.at_risk": {
-        "fr": "Verdict : commande À RISQUE (voir les avertissements).",
-        "en": "Verdict: order AT RISK (see the warnings).",
+        "fr": "Verdict : commande À RISQUE.",
+        "en": "Verdict: order AT RISK.",
+    },
+    "reason": {"fr": "Raison : {reason}", "en": "Reason: {reason}"},
+    "reason.clean": {
+        "fr": "la commande est partie du lien {affiliate}, a atteint le site {merchant}, et rien "
+        "n'a interrompu la session {affiliate}",
+        "en": "the order started from the {affiliate} link, reached the {merchant} site, and "
+        "nothing ended the {affiliate} session",
+    },
+    "reason.no_merchant": {
+        "fr": "aucune page du site {merchant} n'a été vue pendant la session {affiliate} (les "
+        "règles order.merchant ne reconnaissent aucune page) : rien de la commande n'a été "
+        "surveillé",
+        "en": "no {merchant} page was seen inside the {affiliate} session (the rules' "
+        "order.merchant matched no page): nothing of the order was watched",
+    },
+    "coverage": {
+        "fr": "Règles qui n'ont rien reconnu pendant cette commande :",
+        "en": "Rules that matched nothing during this order:",
     },
     "verdict.lost": {
-        "fr": "Verdict : session ACN PERDUE — la commande ne sera pas attribuée.",
-        "en": "Verdict: ACN session LOST — the order will not be attributed.",
+        "fr": "Verdict : session {affiliate} PERDUE — la commande ne sera pas attribuée.",
+        "en": "Verdict: {affiliate} session LOST — the order will not be attributed.",
     },
     "no_entry": {
-        "fr": "Le lien ACN n'a pas été vu : rien ne prouve l'attribution.",
-        "en": "The ACN link was not seen: nothing proves the attribution.",
+        "fr": "Le lien {affiliate} n'a pas été vu : rien ne prouve l'attribution.",
+        "en": "The {affiliate} link was not seen: nothing proves the attribution.",
     },
     "incomplete": {
         "fr": "Le navigateur a été fermé avant la confirmation : rapport incomplet.",
@@ -113,23 +149,27 @@ _T: Catalogue = {
 class LiveAlerts:
     """Prints one line per event worth telling the EI, as it happens."""
 
-    def __init__(self, lang: Lang) -> None:
+    def __init__(self, lang: Lang, names: Mapping[str, str] | None = None) -> None:
         self.lang: Lang = lang
+        # Without names: the default rules' (SFR, ACN).
+        self.names = dict(names) if names is not None else load_rules("default").names(lang)
 
     def __call__(self, event: Event, watcher: Watcher) -> None:
-        lang = self.lang
+        lang, names = self.lang, self.names
         violation = next((v for v in watcher.violations if v.event_seq == event.seq), None)
         warning = next((w for w in watcher.warnings if w.event_seq == event.seq), None)
         if violation is not None:
-            what = say(_T, f"v.{violation.kind}", lang)
-            text = say(_T, "violation", lang, what=what, url=_short(event.url))
+            what = say(_T, f"v.{violation.kind}", lang, **names)
+            text = say(_T, "violation", lang, **names, what=what, url=_short(event.url))
             console.print(f"✗ {text}", style="bold red", highlight=False)
         elif event.kind == "guard":
             action = event.detail.get("action", "")
             action = action if f"guard.{action}" in _T else "other"
-            what = say(_T, f"guard.{action}", lang, shortcut=event.detail.get("key", "?"))
+            what = say(_T, f"guard.{action}", lang, **names, shortcut=event.detail.get("key", "?"))
             line = "guard_ok" if event.detail.get("answer") == "ok" else "guard"
-            console.print(f"🛡 {say(_T, line, lang, what=what)}", style="cyan", highlight=False)
+            console.print(
+                f"🛡 {say(_T, line, lang, **names, what=what)}", style="cyan", highlight=False
+            )
         elif event.kind == "confirmation":
             detail = event.detail
             text = say(
@@ -142,45 +182,78 @@ class LiveAlerts:
             )
             console.print(f"✓ {text}", style="green", highlight=False)
         elif event.kind in ("acn_entry", "merchant_reached", "order_later", "payment_reached"):
-            console.print(f"• {say(_T, event.kind, lang)}", highlight=False)
+            console.print(f"• {say(_T, event.kind, lang, **names)}", highlight=False)
         elif event.kind in ("eligibility_error", "new_tab"):
-            console.print(f"• {say(_T, event.kind, lang)}", style="yellow", highlight=False)
+            console.print(
+                f"• {say(_T, event.kind, lang, **names)}", style="yellow", highlight=False
+            )
         elif event.kind == "navigation" and event.nav in ("navigate", "spa_push"):
             path = _short(event.url)
-            console.print(f"  {say(_T, 'step', lang, path=path)}", style="dim", highlight=False)
+            console.print(
+                f"  {say(_T, 'step', lang, **names, path=path)}", style="dim", highlight=False
+            )
         if warning is not None:
-            what = say(_T, f"w.{warning.kind}", lang)
-            console.print(f"⚠ {say(_T, 'warning', lang, what=what)}", style="yellow")
+            what = say(_T, f"w.{warning.kind}", lang, **names)
+            console.print(f"⚠ {say(_T, 'warning', lang, **names, what=what)}", style="yellow")
 
 
 def _short(url: str) -> str:
-    """The path only: enough to place the event, nothing of the query."""
-    rest = url.split("://", 1)[-1]
-    return "/" + rest.split("/", 1)[1].split("?", 1)[0] if "/" in rest else rest
+    """The path (and a route fragment), redacted: enough to place the event, no typed value."""
+    safe = redact(url)
+    rest = safe.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else rest
+    where, _, fragment = path.partition("#")
+    return where.split("?", 1)[0] + (f"#{fragment}" if fragment else "")
 
 
-def render(result: OrderResult, lang: Lang) -> None:
+def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
     outcome = result.outcome
     style = {"attributed": "bold green", "at_risk": "bold yellow", "lost": "bold red"}
-    console.print(say(_T, f"verdict.{outcome.verdict}", lang), style=style[outcome.verdict])
+    console.print(
+        say(_T, f"verdict.{outcome.verdict}", lang, **names), style=style[outcome.verdict]
+    )
     for v in outcome.violations:
         at = v.at.astimezone().strftime("%H:%M:%S")
         step = f" [{v.step}]" if v.step else ""
-        console.print(f"  ✗ {at}{step} {say(_T, f'v.{v.kind}', lang)} — {_short(v.url)}")
+        console.print(f"  ✗ {at}{step} {say(_T, f'v.{v.kind}', lang, **names)} — {_short(v.url)}")
     for w in outcome.warnings:
-        console.print(f"  ⚠ {say(_T, f'w.{w.kind}', lang)}")
-    if not outcome.entry_seen:
-        console.print(say(_T, "no_entry", lang), style="yellow")
+        console.print(f"  ⚠ {say(_T, f'w.{w.kind}', lang, **names)}")
+    console.print(
+        say(_T, "reason", lang, **names, reason=_reason(outcome, lang, names)), highlight=False
+    )
+    if outcome.coverage:
+        console.print(say(_T, "coverage", lang, **names), style="yellow")
+        for gap in outcome.coverage:
+            console.print(f"  {gap.message}", markup=False, highlight=False)
     if result.ended == "interrupted":
-        console.print(say(_T, "interrupted", lang), style="yellow")
+        console.print(say(_T, "interrupted", lang, **names), style="yellow")
     elif result.incomplete:
-        console.print(say(_T, "incomplete", lang), style="yellow")
-    console.print(say(_T, "report", lang, path=result.html or result.folder), highlight=False)
+        console.print(say(_T, "incomplete", lang, **names), style="yellow")
+    console.print(
+        say(_T, "report", lang, **names, path=result.html or result.folder), highlight=False
+    )
+
+
+def _reason(outcome: Outcome, lang: Lang, names: Mapping[str, str]) -> str:
+    """The verdict's reason in the seller's language."""
+    if outcome.reason_kind == "violation" and outcome.violations:
+        return say(_T, f"v.{outcome.violations[0].kind}", lang, **names)
+    if outcome.reason_kind == "warning" and outcome.warnings:
+        return say(_T, f"w.{outcome.warnings[0].kind}", lang, **names).rstrip(".")
+    if outcome.reason_kind == "no_entry":
+        return say(_T, "no_entry", lang, **names).rstrip(".")
+    return say(_T, f"reason.{outcome.reason_kind}", lang, **names)
 
 
 @app.command()
 def order(
-    link: Annotated[str, typer.Argument(help="The EI's ACN order link (the myacn.eu shop).")],
+    link: Annotated[
+        str | None,
+        typer.Argument(
+            help="The EI's ACN order link (the myacn.eu shop); without it, the start page in "
+            "the watched browser asks for it."
+        ),
+    ] = None,
     browser: BrowserOption = "auto",
     executable: ExecutableOption = None,
     guard: Annotated[
@@ -198,7 +271,9 @@ def order(
         typer.Option(help="Folder for the report (default: a new one in ./preflight-reports/)."),
     ] = None,
     rules: RulesOption = "default",
-    lang: Annotated[Lang, typer.Option(help="Language of the messages.")] = "fr",
+    lang: Annotated[
+        Lang | None, typer.Option(help="Language of the messages (default: from the locale).")
+    ] = None,
     timeout: Annotated[
         float | None,
         typer.Option(min=0, help="End the watch after this many seconds (default: no limit)."),
@@ -206,32 +281,71 @@ def order(
     check: Annotated[
         bool, typer.Option("--check/--no-check", hidden=True, help="Run the browser check first.")
     ] = True,
+    var: VarOption = None,
 ) -> None:
-    """Watch an order from the ACN link to the confirmation, and say whether it stays
+    """Watch an order from the affiliate's link (ACN) to the confirmation, and say whether it stays
     attributed. Exit 0 attributed, 1 at risk, 3 lost, 2 error.
 
     Example: preflight order "https://www.myacn.eu/…" --browser firefox
     """
-    loaded = load_rules(rules)
+    if link is None and headless:
+        raise UsageError(
+            "LINK: missing — expected the ACN link (https://…); without --headless the start "
+            "page asks for it"
+        )
+    # BASE_URL: where the order starts, the link's origin (the ACN shop).
+    loaded = rules_for(rules, parse_vars(var), origin(link) if link else None)
+    lang = lang or default_lang()
+    names = loaded.names(lang)
+    checked = None
+
+    def run_check() -> CheckReport:
+        done = run_checks(loaded, browser=browser, executable=executable, lang=lang)
+        render_check(done, lang, loaded.shop.affiliate_name)
+        return done
+
     if check:
-        checked = run_checks(loaded, browser=browser, executable=executable, lang=lang)
-        render_check(checked, lang)
-        if not checked.ready:
-            console.print(say(_T, "not_ready", lang), style="bold red")
+        checked = run_check()
+        if not checked.ready and headless:
+            console.print(say(_T, "not_ready", lang, **names), style="bold red")
             raise typer.Exit(2)
-    guard_text = say(_T, "guard_on", lang) if guard else ""
-    console.print(say(_T, "start", lang, guard=guard_text))
-    result = run_order(
-        link,
-        loaded,
-        browser=browser,
-        executable=executable,
-        guard=guard,
-        headless=headless,
-        report_dir=report,
-        lang=lang,
-        timeout=timeout,
-        on_event=LiveAlerts(lang),
-    )
-    render(result, lang)
+        if not checked.ready:  # someone at the screen: the start page shows what to fix
+            console.print(say(START, "start.not_ready.cli", lang), style="bold red")
+    guard_text = say(_T, "guard_on", lang, **names) if guard else ""
+    console.print(say(_T, "start", lang, **names, guard=guard_text))
+    # A window to look at: the seller's pages (start page, live panel, end page) in it.
+    pages = None
+    if not headless:
+        recheck = run_check if check else None
+        pages = SellerPages(loaded, lang, link=link, check=checked, recheck=recheck)
+
+    def never_ready() -> bool:
+        # The check still not ready when the browser closed: the order was never opened.
+        seen = pages.check if pages is not None else None
+        return seen is not None and not seen.ready and pages is not None and pages.link is None
+
+    def said(result: OrderResult) -> None:
+        if never_ready():
+            console.print(say(_T, "not_ready", lang, **names), style="bold red")
+        else:
+            render(result, lang, names)
+
+    with pages or contextlib.nullcontext():
+        result = run_order(
+            link,
+            loaded,
+            browser=browser,
+            executable=executable,
+            guard=guard,
+            headless=headless,
+            report_dir=report,
+            lang=lang,
+            timeout=timeout,
+            on_event=LiveAlerts(lang, names),
+            pages=pages,
+            # Said before the end page is shown: the terminal tells the verdict meanwhile.
+            on_result=said,
+        )
+    if never_ready():
+        raise typer.Exit(2)  # as when the check stopped the order before the browser opened
     raise typer.Exit(result.exit_code)

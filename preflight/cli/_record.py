@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 
 import typer
 
-from preflight.cli._app import app, console, err_console
-from preflight.rules import load_rules
+from preflight.cli._app import VarOption, app, console, err_console, origin, parse_vars, rules_for
+from preflight.cli._out import styled
 from preflight.scenario._chrome import import_recording as import_chrome
 from preflight.scenario._chrome import read_recording
-from preflight.scenario._writer import dump
+from preflight.scenario._recorder import count as plural
+from preflight.scenario._writer import dump, write_scenario_file
 
 VerdictOption = Literal["attributed", "at_risk", "lost"]
 
@@ -21,13 +22,7 @@ def _write(text: str, out: Path) -> None:
     if str(out) == "-":
         typer.echo(text, nl=False)
         return
-    from preflight.errors import UsageError
-
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"-o {out}: cannot be written ({error.strerror})") from None
+    write_scenario_file(out, text)
 
 
 @app.command("import-recording")
@@ -52,13 +47,14 @@ def import_recording(
     rules: Annotated[
         str, typer.Option(help="Rules whose sensitive fields become placeholders.")
     ] = "default",
+    var: VarOption = None,
 ) -> None:
     """Turn a Chrome DevTools Recorder recording into a scenario; steps that cannot be mapped
     are listed here and kept as comments in the file.
 
     Example: preflight import-recording flow.json -o scenarios/flow.yaml --base-url http://127.0.0.1:8765
     """
-    sensitive = load_rules(rules).privacy.sensitive
+    sensitive = rules_for(rules, parse_vars(var), base_url).privacy.sensitive
     imported = import_chrome(
         read_recording(recording),
         file=str(recording),
@@ -77,10 +73,10 @@ def import_recording(
     )
     _write(text, out)
     for line in imported.unmapped:
-        err_console.print(f"[yellow]not imported:[/] {line}", highlight=False, soft_wrap=True)
+        err_console.print(styled("not imported:", "yellow"), line, soft_wrap=True)
     if str(out) != "-":
         console.print(
-            f"{count} steps written to {out}"
+            f"{plural(count, 'step')} written to {out}"
             + (
                 f"; {len(imported.unmapped)} not imported (listed above)"
                 if imported.unmapped
@@ -104,30 +100,57 @@ def record(
         typer.Option(help="The start URL is written relative to it (default: its origin)."),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(help="End the recording after this many seconds.")
+        float | None,
+        typer.Option(help="End the recording after this many seconds (keeps the file)."),
     ] = None,
+    var: VarOption = None,
 ) -> None:
     """Record a scenario: a browser window opens; click, type, use Back/Forward/Refresh as
-    you need; close the window to finish. The verdict the watcher reached becomes `expect`.
+    you need; close the window (or press Ctrl+C) to finish. The file is rewritten after every
+    step, so nothing recorded is lost. The verdict the watcher reached becomes `expect`.
     Values typed in bank-detail fields are written as ${SECRET_n} placeholders.
 
     Example: preflight record http://127.0.0.1:8765/acn/boutique -o scenarios/mine.yaml --rules demo
     """
+    from preflight.scenario._recorder import RecordingInterrupted, check_display, count
     from preflight.scenario._recorder import record as run_record
 
-    loaded = load_rules(rules)
-    err_console.print("Recording: close the browser window to finish.", highlight=False)
-    recording = run_record(
-        url, out, rules=loaded, browser=browser, name=name, base_url=base_url, timeout_s=timeout
+    loaded = rules_for(rules, parse_vars(var), base_url or origin(url))
+    if url.startswith(("http://", "https://")):  # else record() says what is wrong with it
+        check_display()
+    err_console.print(
+        "Recording: close the browser window to finish (Ctrl+C also ends it and keeps what "
+        "was recorded).",
+        highlight=False,
     )
+    try:
+        recording = run_record(
+            url, out, rules=loaded, browser=browser, name=name, base_url=base_url, timeout_s=timeout
+        )
+    except RecordingInterrupted as stop:
+        recording = stop.recording
+        err_console.print(
+            f"Recording interrupted: {count(len(recording.scenario.steps), 'step')} kept in {out}.",
+            highlight=False,
+            markup=False,
+        )
+        _secrets(recording.secrets)
+        raise typer.Exit(130) from None
+    if recording.ended == "timeout":
+        err_console.print(
+            f"Recording ended: the --timeout of {timeout:g} s was reached.", highlight=False
+        )
     expect = recording.scenario.expect
     kinds = ", ".join(expect.violations or []) or "no violation"
     console.print(
-        f"{len(recording.scenario.steps)} steps written to {out}; verdict {expect.verdict} "
-        f"({kinds})",
+        f"{count(len(recording.scenario.steps), 'step')} written to {out}; verdict "
+        f"{expect.verdict} ({kinds})",
         highlight=False,
+        markup=False,
     )
-    if recording.secrets:
-        console.print(
-            "Replay with " + " ".join(f"--var {s}=…" for s in recording.secrets), highlight=False
-        )
+    _secrets(recording.secrets)
+
+
+def _secrets(names: list[str]) -> None:
+    if names:
+        console.print("Replay with " + " ".join(f"--var {s}=…" for s in names), highlight=False)

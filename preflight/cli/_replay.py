@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
-import re
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from preflight.cli._app import app, console, err_console
-from preflight.errors import UsageError
+from preflight.cli._app import app, console, err_console, parse_vars
+from preflight.cli._out import styled
+from preflight.errors import RulesError
+from preflight.i18n import Lang, default_lang
+from preflight.report.index import write_index
 from preflight.scenario import load_paths
-from preflight.scenario._replay import ScenarioResult, parse_shard, shard_scenarios
+from preflight.scenario._check import check_paths
+from preflight.scenario._replay import (
+    ScenarioResult,
+    never_matched,
+    parse_shard,
+    shard_scenarios,
+)
 from preflight.scenario._runner import (
     RunSettings,
     browser_names,
@@ -24,17 +32,7 @@ from preflight.scenario._runner import (
     ensure_reachable,
     run,
 )
-
-
-def parse_vars(raw: list[str]) -> dict[str, str]:
-    """`NAME=VALUE` pairs from the command line."""
-    variables: dict[str, str] = {}
-    for item in raw:
-        name, sep, value = item.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise UsageError(f"--var {item!r}: expected NAME=VALUE, e.g. --var MERCHANT=https://…")
-        variables[name] = value
-    return variables
+from preflight.scenario._select import select
 
 
 @app.command()
@@ -86,6 +84,34 @@ def replay(
             "one shard each, replay the whole suite once.",
         ),
     ] = None,
+    allow_local_files: Annotated[
+        bool,
+        typer.Option(
+            help="Let `goto` open file: URLs and browser pages (chrome:, about:, data:…): only "
+            "for scenarios you trust as much as your own code."
+        ),
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only validate every file, placeholder and selector, without a browser: one "
+            "line per file, exit 0 if all are valid, 2 otherwise.",
+        ),
+    ] = False,
+    keyword: Annotated[
+        str | None,
+        typer.Option(
+            "-k",
+            metavar="EXPR",
+            help="Replay only the scenarios whose name or file name matches EXPR, as pytest -k "
+            "does: substrings joined by and, or, not, parentheses.",
+        ),
+    ] = None,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(help="Language of the reports (default: from the locale, else French)."),
+    ] = None,
 ) -> None:
     """Replay scenarios on each browser and check the verdict each one expects.
 
@@ -94,7 +120,11 @@ def replay(
     Example: preflight replay scenarios/ --browser chromium,firefox --json
     """
     variables = parse_vars(var or [])
+    if check:
+        raise typer.Exit(_check(paths, base_url, rules, variables, allow_local_files))
     scenarios = load_paths(paths)  # bad input stops here: exit 2
+    if keyword is not None:
+        scenarios = select(scenarios, keyword)
     if shard is not None:
         scenarios = shard_scenarios(scenarios, parse_shard(shard))
     names = browser_names(browser)
@@ -109,6 +139,8 @@ def replay(
             bfcache=bfcache,
             step_timeout_s=step_timeout,
             connect=connect,
+            allow_local_files=allow_local_files,
+            lang=lang or default_lang(),
         )
         check_placeholders(scenarios, settings)  # what the files say, before the network
         if base_url is not None and connect is None:
@@ -126,31 +158,36 @@ def replay(
             task = progress.add_task("replaying", total=total)
 
             def done(result: ScenarioResult) -> None:
-                mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
+                mark = styled("✓", "green") if result.passed else styled("✗", "red")
+                why = "" if result.passed or not result.failure else f" — {result.failure.message}"
+                verdict = result.verdict or "no verdict"
+                reason = f": {result.reason}" if result.reason else ""
                 progress.console.print(
-                    f"{mark} {escape(result.scenario)} ({result.browser}) "
-                    f"{result.verdict or 'no verdict'}"
-                    + (
-                        ""
-                        if result.passed or not result.failure
-                        else f" — {escape(result.failure.message)}"
-                    ),
-                    highlight=False,
+                    mark, f"{result.scenario} ({result.browser}) {verdict}{reason}{why}"
                 )
                 progress.advance(task)
 
             results = run(scenarios, names, settings, jobs=jobs, on_result=done)
+        if report is not None:
+            # In the run's language, as its order reports are.
+            write_index(results, report, lang=settings.lang, at=datetime.now().astimezone())
     passed = sum(1 for r in results if r.passed)
     failed = len(results) - passed
+    never = never_matched(results)
     if as_json:
         document = {
             "results": [r.public() for r in results],
             "passed": passed,
             "failed": failed,
+            "coverage": never,
         }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         _table(results)
+        if never:
+            console.print("Rule patterns that matched nothing in this run:", style="yellow")
+            for key in never:
+                console.print(f"  {key}: no scenario run matched it", markup=False)
         console.print(f"{passed} passed, {failed} failed", highlight=False)
     raise typer.Exit(0 if failed == 0 else 1)
 
@@ -167,16 +204,51 @@ def _table(results: list[ScenarioResult]) -> None:
             r.expected,
             ", ".join(v.kind for v in r.violations),
             f"{r.duration_s:.1f}",
-            "[green]passed[/]" if r.passed else "[red]failed[/]",
+            styled("passed", "green") if r.passed else styled("failed", "red"),
         )
     console.print(table)
     for r in results:
         if r.failure is not None:
-            where = f" (step {r.failure.step}, {r.file}:{r.failure.line})" if r.failure.step else ""
+            # A wrong verdict's `line` is its `expect:`'s, not the step's (see Failure).
+            failed_step = r.failure.step and r.failure.action != "expect"
+            where = f" (step {r.failure.step}, {r.file}:{r.failure.line})" if failed_step else ""
             console.print(
-                f"[red]✗[/] {escape(r.scenario)} ({r.browser}){escape(where)}: "
-                f"{escape(r.failure.message)}",
-                highlight=False,
+                styled("✗", "red"), f"{r.scenario} ({r.browser}){where}: {r.failure.message}"
             )
             if r.failure.screenshot:
-                console.print(f"  screenshot: {r.failure.screenshot}", highlight=False)
+                console.print(f"  screenshot: {r.failure.screenshot}")
+
+
+def _check(
+    paths: list[Path],
+    base_url: str | None,
+    rules: str | None,
+    variables: dict[str, str],
+    allow_local_files: bool,
+) -> int:
+    """`--check`: one line per file (and one for the rules), no browser; the exit code."""
+    ok = True
+    try:
+        with demo_or_given(base_url, rules, variables) as (url, loaded_rules, values):
+            console.print(styled("ok", "green"), f"rules {loaded_rules.source}", highlight=False)
+            checks = check_paths(
+                paths, base_url=url, variables=values, allow_local_files=allow_local_files
+            )
+    except RulesError as error:
+        # Without its rules a file's placeholders cannot be judged: the rest is still checked.
+        ok = False
+        console.print(styled("error", "red"), str(error), soft_wrap=True)
+        checks = check_paths(
+            paths,
+            base_url=base_url or "http://127.0.0.1/",
+            variables=None,
+            allow_local_files=allow_local_files,
+        )
+    for item in checks:
+        if item.ok:
+            count = f"{item.scenarios} scenario" + ("s" if item.scenarios != 1 else "")
+            console.print(styled("ok", "green"), f"{item.file} ({count})")
+        else:
+            ok = False
+            console.print(styled("error", "red"), item.error, soft_wrap=True)
+    return 0 if ok else 2

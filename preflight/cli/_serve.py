@@ -15,6 +15,7 @@ from preflight.cli._app import app, console
 class ShopMode(StrEnum):
     mpa = "mpa"
     spa = "spa"
+    react = "react"
 
 
 @app.command("serve-demo")
@@ -26,7 +27,8 @@ def serve_demo(
         ShopMode,
         typer.Option(
             "--mode",
-            help="Where the ACN links lead: mpa (multi-page SFR site) or spa (single-page app).",
+            help="Where the ACN links lead: mpa (multi-page SFR site), spa (single-page Preact"
+            " app) or react (single-page React app).",
         ),
     ] = ShopMode.mpa,
 ) -> None:

@@ -14,11 +14,13 @@ from preflight.demo_shop.sfr import page, static, truth_of
 from preflight.demo_shop.truth import Mode
 
 DEFAULT_EI = "EI-0001"
+# Where each mode's SFR pages live on localhost.
+PREFIXES: dict[Mode, str] = {"mpa": "sfr", "spa": "app", "react": "react"}
 
 
 def _mode(request: Request, default: Mode) -> Mode:
     asked = request.query_params.get("mode")
-    return "spa" if asked == "spa" else "mpa" if asked == "mpa" else default
+    return next((mode for mode in PREFIXES if mode == asked), default)
 
 
 def _sfr_origin(request: Request) -> str:
@@ -32,7 +34,7 @@ def routes(default_mode: Mode) -> list[BaseRoute]:
         ei = request.query_params.get("ei", DEFAULT_EI)
         cards = []
         for key, offer in flow.OFFERS.items():
-            query = {"ei": ei, **({"mode": "spa"} if mode == "spa" else {})}
+            query = {"ei": ei, **({"mode": mode} if mode != "mpa" else {})}
             cards.append(
                 {
                     "offer": offer,
@@ -53,7 +55,7 @@ def routes(default_mode: Mode) -> list[BaseRoute]:
         mode = _mode(request, default_mode)
         ei = request.query_params.get("ei", DEFAULT_EI)
         session = truth_of(request).open_acn_session(ei=ei, offer=offer, mode=mode)
-        prefix = "app" if mode == "spa" else "sfr"
+        prefix = PREFIXES[mode]
         target = f"{_sfr_origin(request)}/{prefix}/offre/{offer}?{urlencode({'acn': session})}"
         response = RedirectResponse(target, status_code=302)
         response.set_cookie("acn_ei", ei, path="/", samesite="lax")

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import uvicorn
 
-from preflight.demo_shop.app import create_app
+from preflight.demo_shop.app import TOKEN_HEADER, create_app
 from preflight.demo_shop.truth import Mode, Truth
 from preflight.errors import UsageError
 from preflight.rules import Rules, load_rules
@@ -35,6 +35,7 @@ class DemoShop:
         self.app = create_app(default_mode=mode)
         self._wanted_port = port
         self._port: int | None = None
+        self._widget_port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sockets: list[socket.socket] = []
@@ -46,6 +47,12 @@ class DemoShop:
             return self
         self._sockets = _bind(self._wanted_port)
         self._port = int(self._sockets[0].getsockname()[1])
+        self._widget_port = _widget_port(self._sockets)
+        state = self.app.state
+        state.sfr_origin = self.sfr_url
+        state.widget_origin = self.widget_url
+        # On the fallback port, the port tells a widget request apart (its Host is 127.0.0.1).
+        state.widget_port = self._widget_port if self._widget_port != self._port else None
         config = uvicorn.Config(
             self.app,
             lifespan="off",
@@ -110,6 +117,14 @@ class DemoShop:
     def sfr_url(self) -> str:
         return f"http://localhost:{self.port}"
 
+    @property
+    def widget_url(self) -> str:
+        """The third origin, where the chat widget and the payment form are served from:
+        `http://[::1]:PORT`, or `http://127.0.0.1:PORT2` where IPv6 loopback is unavailable."""
+        if self._widget_port is None or self._widget_port == self.port:
+            return f"http://[::1]:{self.port}"
+        return f"http://127.0.0.1:{self._widget_port}"
+
     def link(self, offer: str = "fibre", mode: Mode | None = None, ei: str = "EI-0001") -> str:
         """The EI's ACN order link for `offer`, leading to the multi- or single-page flow."""
         query = urlencode({"ei": ei, "mode": mode or self.mode})
@@ -125,10 +140,23 @@ class DemoShop:
         truth: Truth = self.app.state.truth
         return truth
 
+    @property
+    def truth_headers(self) -> dict[str, str]:
+        """The headers a test sends to `POST /__truth/reset` over HTTP (a per-shop token: no
+        page of another origin can reset the truth)."""
+        return {TOKEN_HEADER: self.app.state.truth_token}
+
     def orders(self) -> Orders:
         """What `GET /__truth/orders` answers (read directly, same JSON)."""
         result: Orders = json.loads(json.dumps(self.truth.orders()))
         return result
+
+    def only_order(self) -> dict[str, Any]:
+        """The one order the truth holds: what most tests compare a verdict with. An
+        AssertionError listing them when there are none or several."""
+        orders = self.orders()
+        assert len(orders) == 1, orders
+        return dict(orders[0])
 
     def reset(self) -> None:
         """What `POST /__truth/reset` does."""
@@ -149,9 +177,15 @@ class DemoShop:
             time.sleep(0.02)
 
 
+def _widget_port(sockets: list[socket.socket]) -> int:
+    """The widgets' port: the shop's own on ::1, else the fallback IPv4 socket's (see _bind)."""
+    return int(sockets[-1].getsockname()[1])
+
+
 def _bind(port: int) -> list[socket.socket]:
     """Listen on 127.0.0.1, and on ::1 at the same port when possible: browsers may try
-    `localhost` over IPv6 first."""
+    `localhost` over IPv6 first, and `[::1]` is the widgets' origin (demo_shop/widgets.py).
+    Without IPv6 loopback, a second IPv4 socket on a free port serves the widgets instead."""
     main = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     main.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -176,6 +210,11 @@ def _bind(port: int) -> list[socket.socket]:
             sockets.append(extra)
         except OSError:
             extra.close()  # no IPv6 loopback here, or that port taken on it: IPv4 serves
+    if len(sockets) == 1:
+        fallback = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        fallback.bind(("127.0.0.1", 0))
+        fallback.listen(128)
+        sockets.append(fallback)
     for sock in sockets:
         sock.setblocking(False)
     return sockets

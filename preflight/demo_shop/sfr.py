@@ -15,12 +15,12 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
-from preflight.demo_shop import flow
+from preflight.demo_shop import flow, widgets
 from preflight.demo_shop.truth import Shown, Truth, UnknownToken
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates = Jinja2Templates(directory=str(HERE / "templates"), context_processors=[widgets.context])
 
 # Pages must stay eligible for the back/forward cache, as real shops' pages are: no-store would
 # keep them out of it and hide the very behaviour the watcher must catch.
@@ -131,6 +131,8 @@ async def step_submit(request: Request) -> Response:
         shown = truth.for_submit(fields.get("t", ""), step=step)
     except UnknownToken:
         return expired(request)
+    if step == "paiement":
+        fields = widgets.paid_fields(request, fields, shown.order.id)
     outcome = flow.submit(step, flow.OFFERS[shown.order.offer], fields)
     if outcome.via_redirect:
         # Through /sfr/suite, as a payment provider's return URL redirects to the shop.

@@ -1,4 +1,5 @@
-"""The SFR order site, single-page mode (`/app/…`): one shell page boots a Preact app that
+"""The SFR order site, single-page modes (`/app/…` Preact, `/react/…` React): one shell page
+boots an app that
 routes on `location.pathname`, moves between steps with `history.pushState`, and fetches each
 step as JSON with its token. Same flow, element ids, texts and truth semantics as the
 multi-page mode: fetching a step's data is the showing of its token, so a reload (the URL's
@@ -13,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from preflight.demo_shop import flow
+from preflight.demo_shop import flow, widgets
 from preflight.demo_shop.sfr import page, set_order_cookies, title_of, truth_of
-from preflight.demo_shop.truth import Shown, Truth, UnknownToken
+from preflight.demo_shop.truth import Mode, Shown, Truth, UnknownToken
 
 # Step data must reach the server every time: it *is* the showing the truth counts.
 API_CACHING = {"Cache-Control": "no-store"}
@@ -38,7 +39,8 @@ def step_data(truth: Truth, shown: Shown) -> dict[str, Any]:
         "t": token.value,
         "title": offer.title if token.step == "offre" else title_of(shown),
         "offer": {"key": offer.key, "type": offer.type, "title": offer.title, "price": offer.price},
-        "order": {"number": order.number, "status": order.status},
+        # `session`: what the page gives the widgets it embeds (their URLs carry it).
+        "order": {"number": order.number, "status": order.status, "session": order.id},
         "view": token.view,
     }
     if token.step == "offre":
@@ -62,15 +64,21 @@ async def shell(request: Request) -> Response:
     return page(request, "sfr/app.html", {"title": "Commande en ligne"})
 
 
+async def react_shell(request: Request) -> Response:
+    """The React variant's shell (`/react/…`): same API, its own bundle."""
+    return page(request, "sfr/react.html", {"title": "Commande en ligne"})
+
+
 async def entree(request: Request) -> Response:
     """The landing: with the ACN id from the URL (or the landing token kept in history)."""
     body = await _body(request)
     if body is None or body.get("offer") not in flow.OFFERS:
         return _json({"error": "expected JSON {offer: fibre|adsl|mobile, acn: id|null}"}, 400)
     acn = body.get("acn")
+    mode: Mode = "react" if body.get("mode") == "react" else "spa"
     truth = truth_of(request)
     shown = truth.enter(
-        offer=str(body["offer"]), mode="spa", acn=str(acn) if acn else None, how="fetch"
+        offer=str(body["offer"]), mode=mode, acn=str(acn) if acn else None, how="fetch"
     )
     response = _json(step_data(truth, shown))
     set_order_cookies(response, shown)
@@ -101,6 +109,8 @@ async def etape_submit(request: Request) -> Response:
         shown = truth.for_submit(fields.get("t", ""), step=step)
     except UnknownToken:
         return _expired()
+    if step == "paiement":
+        fields = widgets.paid_fields(request, fields, shown.order.id)
     outcome = flow.submit(step, flow.OFFERS[shown.order.offer], fields)
     value = truth.advance(
         shown.order.id,
@@ -122,6 +132,7 @@ async def etape_submit(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/app/{rest:path}", shell),
+        Route("/react/{rest:path}", react_shell),
         Route("/api/entree", entree, methods=["POST"]),
         Route("/api/etape/{step}", etape, methods=["GET"]),
         Route("/api/etape/{step}", etape_submit, methods=["POST"]),

@@ -8,11 +8,12 @@ How a session ends, the rule the whole demo exists for: every step page carries 
 sequence number in its order. A token is *shown* when its page is served (GET), when its page
 reports itself (the `pageshow` beacon: a page restored from the back/forward cache or the HTTP
 cache makes no request), or when the single-page app fetches its step. One physical showing
-counts once: a GET leaves the token "awaiting its beacon", and that beacon only clears it. Any
-further showing is a *replay*: the customer pressed Refresh (same sequence number as the current
-one), Back (lower) or Forward (higher), and the ACN session ends silently — the page is served
-as usual, the order goes on as a direct SFR order. Only the first ending is the order's cause;
-every ending is appended to its events.
+counts once: a served page reports its own load once more (its beacon, which may come late or,
+when the page is left before its `pageshow`, never); a restore from the back/forward cache is
+always a further showing. Any further showing is a *replay*: the customer pressed Refresh (same
+sequence number as the current one), Back (lower) or Forward (higher), and the ACN session ends
+silently — the page is served as usual, the order goes on as a direct SFR order. Only the first
+ending is the order's cause; every ending is appended to its events.
 
 After the order is placed (saved for later or paid), a replay or a customer-service contact is
 still recorded as an event (`after_order: true`) but no longer changes the attribution: the
@@ -44,11 +45,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-Mode = Literal["mpa", "spa"]
+Mode = Literal["mpa", "spa", "react"]
 Showing = Literal["get", "beacon", "fetch"]
 EndCause = Literal["reload", "back", "forward", "customer_service", "direct"]
 Status = Literal["in_progress", "saved_for_later", "paid"]
-TokenState = Literal["fresh", "awaiting_beacon", "seen"]
 
 
 class UnknownToken(LookupError):
@@ -61,7 +61,11 @@ class Token:
     order_id: str
     seq: int
     step: str
-    state: TokenState = "fresh"
+    # How often the page was served (GET, or the app's fetch) and how often a fresh load of it
+    # reported itself (a `pageshow` beacon, not persisted): counts, not a state, so that a
+    # beacon arriving late, or never (the page left before its `pageshow`), changes nothing.
+    served: int = 0
+    loads_reported: int = 0
     # What the page shows besides the offer: a result, an error, the values to re-display.
     view: dict[str, Any] = field(default_factory=dict)
     # The next step's token its page links to, issued once, on first render.
@@ -223,15 +227,18 @@ class Truth:
 
     def _show(self, token: Token, how: Showing, *, via: str | None = None) -> Shown:
         order = self._orders[token.order_id]
-        if how == "get":
-            replay = token.state != "fresh"
-            token.state = "awaiting_beacon"
+        shown_before = token.served > 0 or token.loads_reported > 0
+        if how == "beacon" and via == "bfcache":
+            # Restored from the back/forward cache: the page was shown before, by definition.
+            replay = True
         elif how == "beacon":
-            replay = token.state == "seen"
-            token.state = "seen"
+            # A fresh load reported itself: one per serving is the serving itself; one more is
+            # a showing from the HTTP cache, which the server never saw.
+            token.loads_reported += 1
+            replay = token.loads_reported > max(token.served, 1)
         else:
-            replay = token.state != "fresh"
-            token.state = "seen"
+            replay = shown_before
+            token.served += 1
         cause: EndCause | None = None
         if replay:
             if token.seq == order.current_seq:
@@ -239,8 +246,11 @@ class Truth:
             else:
                 cause = "back" if token.seq < order.current_seq else "forward"
             self._end(order, cause, token.step, via=via or how)
-        order.current_seq = token.seq
-        order.step = token.step
+        if replay or how != "beacon":
+            # A load's own report changes nothing: its serving already moved the order there,
+            # and the order may have gone on since (the beacon came late).
+            order.current_seq = token.seq
+            order.step = token.step
         return Shown(copy.deepcopy(order), copy.deepcopy(token), cause)
 
     def _end(self, order: Order, cause: EndCause, step: str, *, via: str | None = None) -> None:
@@ -297,7 +307,7 @@ class Truth:
                 order.placed_on = placed_on
             token = self._issue(order_id, step, view)
             if shown:
-                token.state = "seen"
+                token.served += 1
                 order.current_seq, order.step = token.seq, step
             return token.value
 

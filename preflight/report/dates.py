@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -22,7 +23,7 @@ import holidays
 from pydantic import BaseModel
 
 OrderKind = Literal["fibre", "adsl", "mobile"]
-VALIDATION_BUSINESS_DAYS: dict[OrderKind, int] = {"fibre": 3, "adsl": 25}
+VALIDATION_BUSINESS_DAYS: dict[str, int] = {"fibre": 3, "adsl": 25}  # SFR's (the seed)
 
 _MONTHS = {
     "janvier": 1,
@@ -118,11 +119,16 @@ def add_business_days(start: date, days: int) -> date:
     return current
 
 
-def expected_validation(order_type: str | None, order_date: date | None) -> Validation:
-    """SFR's validation deadline for an order of `order_type` passed on `order_date`."""
+def expected_validation(
+    order_type: str | None,
+    order_date: date | None,
+    business_days: Mapping[str, int] = VALIDATION_BUSINESS_DAYS,
+) -> Validation:
+    """The merchant's validation deadline for an order of `order_type` passed on `order_date`,
+    `business_days` by kind of order (the rules' `shop.validation_business_days`; SFR's)."""
     kind = order_kind(order_type)
-    if kind is None or kind not in VALIDATION_BUSINESS_DAYS:
+    if kind is None or kind not in business_days:
         return Validation(kind=kind)
-    days = VALIDATION_BUSINESS_DAYS[kind]
+    days = business_days[kind]
     expected = add_business_days(order_date, days) if order_date else None
     return Validation(kind=kind, business_days=days, expected_date=expected)

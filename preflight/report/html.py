@@ -8,12 +8,17 @@ screenshots only; the support bundle's picture, which shows the customer's addre
 Everything that comes from a page (URLs, titles, step names) is untrusted: Jinja2 autoescapes
 it, URLs are shown as text and never as links (a click would reach SFR outside the ACN
 session), and a Content-Security-Policy forbids scripts and remote loads.
+
+The sentences the seller reads are public, for the end page to say exactly what the report
+says: `verdict_headline`, `violation_text`, `warning_text`, `attribution_lines`, `long_date`;
+each takes `t`, the report's `MESSAGES` said in one language with the report's shop names.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +28,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from preflight.i18n import Catalogue, Lang, say
-from preflight.report.dates import VALIDATION_BUSINESS_DAYS, order_kind
+from preflight.report.dates import order_kind
 from preflight.report.models import Report, ScreenshotRecord
 from preflight.watch.events import Event, Violation, Warning
 
@@ -45,20 +50,42 @@ _MONTHS = {
 MESSAGES: Catalogue = {
     "title": {"fr": "Rapport de commande", "en": "Order report"},
     "verdict.attributed": {
-        "fr": "Commande attribuée à votre session ACN.",
-        "en": "Order attributed to your ACN session.",
+        "fr": "Commande attribuée à votre session {affiliate}.",
+        "en": "Order attributed to your {affiliate} session.",
     },
     "verdict.attributed.more": {
-        "fr": "Rien n'a interrompu la session ACN pendant la commande.",
-        "en": "Nothing ended the ACN session during the order.",
+        "fr": "Rien n'a interrompu la session {affiliate} pendant la commande.",
+        "en": "Nothing ended the {affiliate} session during the order.",
     },
     "verdict.at_risk": {"fr": "Commande à risque : {reason}", "en": "Order at risk: {reason}"},
     "verdict.lost": {"fr": "Commande perdue : {reason}", "en": "Order lost: {reason}"},
     "verdict.lost.more": {
-        "fr": "Votre session ACN a expiré : la commande sera passée directement auprès de SFR "
-        "et ne sera pas comptabilisée pour votre rémunération.",
-        "en": "Your ACN session expired: the order goes to SFR directly and will not count "
-        "towards your pay.",
+        "fr": "Votre session {affiliate} a expiré : la commande sera passée directement auprès de "
+        "{merchant} et ne sera pas comptabilisée pour votre rémunération.",
+        "en": "Your {affiliate} session expired: the order goes to {merchant} directly and will "
+        "not count towards your pay.",
+    },
+    "reason.no_entry": {
+        "fr": "la page d'entrée {affiliate} n'a jamais été vue (aucune adresse ne correspond à "
+        "order.entry) : rien ne prouve que la commande est partie du lien {affiliate}",
+        "en": "the {affiliate} entry page was never seen (no address matched order.entry): nothing "
+        "proves the order started from the {affiliate} link",
+    },
+    "reason.no_merchant": {
+        "fr": "aucune page du site marchand n'a été vue pendant la session {affiliate} (aucune "
+        "adresse ne correspond à order.merchant) : rien de la commande n'a été surveillé",
+        "en": "no merchant page was seen inside the {affiliate} session (no address matched "
+        "order.merchant): nothing of the order was watched",
+    },
+    "coverage": {
+        "fr": "Règles qui n'ont rien reconnu pendant cette commande",
+        "en": "Rules that matched nothing during this order",
+    },
+    "coverage.text": {
+        "fr": "Un motif qui ne reconnaît aucune page ne surveille rien : vérifiez-le avec "
+        "« preflight rules check ».",
+        "en": "A pattern that matches no page watches nothing: check it with "
+        "« preflight rules check ».",
     },
     "verdict.none": {
         "fr": "Verdict inconnu : la surveillance s'est arrêtée avant la fin de la commande.",
@@ -72,12 +99,22 @@ MESSAGES: Catalogue = {
         "program interrupted or an error). The events below are all those seen until then.",
     },
     "more_points": {"fr": "(et {n} autre(s) point(s) ci-dessous)", "en": "(and {n} more below)"},
-    "violations": {"fr": "Ce qui a mis fin à la session ACN", "en": "What ended the ACN session"},
-    "warnings": {"fr": "Points de vigilance", "en": "Points to watch"},
-    "on_page_at": {
-        "fr": "{what} sur la page {page} à {time}",
-        "en": "{what} on page {page} at {time}",
+    "violations": {
+        "fr": "Ce qui a mis fin à la session {affiliate}",
+        "en": "What ended the {affiliate} session",
     },
+    "warnings": {"fr": "Points de vigilance", "en": "Points to watch"},
+    # A violation in one sentence: what, at which step of the scenario, on which page, when.
+    "at.step_action": {"fr": "à l'étape {n} ({action})", "en": "at step {n} ({action})"},
+    "at.step_named": {"fr": "à l'étape « {name} »", "en": "at step « {name} »"},
+    "on.page_titled": {
+        "fr": "sur la page « {title} » ({url})",
+        "en": "on the page « {title} » ({url})",
+    },
+    "on.page": {"fr": "sur la page {url}", "en": "on the page {url}"},
+    "at.time": {"fr": "à {time}", "en": "at {time}"},
+    "step": {"fr": "étape {n} ({action})", "en": "step {n} ({action})"},
+    "step_named": {"fr": "étape « {name} »", "en": "step « {name} »"},
     "violation.back": {"fr": "Retour arrière du navigateur", "en": "Browser Back"},
     "violation.forward": {"fr": "Bouton Avancer du navigateur", "en": "Browser Forward"},
     "violation.reload": {"fr": "Actualisation de la page", "en": "Page refresh"},
@@ -86,18 +123,18 @@ MESSAGES: Catalogue = {
         "en": "Click on a customer-service button",
     },
     "violation.left_session": {
-        "fr": "Site SFR atteint hors de la session ACN",
-        "en": "SFR site reached outside the ACN session",
+        "fr": "Site {merchant} atteint hors de la session {affiliate}",
+        "en": "{merchant} site reached outside the {affiliate} session",
     },
     "warning.payment_without_order_later": {
-        "fr": "paiement atteint sans passer par « Commander plus tard » (le client doit saisir "
+        "fr": "paiement atteint sans passer par {order_later} (le client doit saisir "
         "ses coordonnées bancaires et finaliser la commande sur son propre ordinateur)",
-        "en": "payment reached without « Commander plus tard » (the customer should type "
+        "en": "payment reached without {order_later} (the customer should type "
         "their bank details and finish the order on their own computer)",
     },
     "warning.second_merchant_tab": {
-        "fr": "un second onglet SFR a été ouvert pendant la commande",
-        "en": "a second SFR tab was opened during the order",
+        "fr": "un second onglet {merchant} a été ouvert pendant la commande",
+        "en": "a second {merchant} tab was opened during the order",
     },
     "warning.eligibility_error": {
         "fr": "le test d'éligibilité a échoué",
@@ -109,17 +146,18 @@ MESSAGES: Catalogue = {
     "order.date": {"fr": "Date de la commande", "en": "Order date"},
     "unknown": {"fr": "non lu sur la page", "en": "not read from the page"},
     "validation.date": {
-        "fr": "Validation par SFR attendue au plus tard le {date} ({days} jours ouvrés après "
-        "la commande, hors week-ends et jours fériés). L'envoi n'est effectué qu'après cette "
+        "fr": "Validation par {merchant} attendue au plus tard le {date} ({days} jours ouvrés "
+        "après la commande, hors week-ends et jours fériés). L'envoi n'est effectué qu'après "
+        "cette validation.",
+        "en": "{merchant} should validate the order by {date} ({days} French business days after "
+        "the order, weekends and public holidays excluded). Shipping happens only after "
         "validation.",
-        "en": "SFR should validate the order by {date} ({days} French business days after the "
-        "order, weekends and public holidays excluded). Shipping happens only after validation.",
     },
     "validation.no_date": {
-        "fr": "Les commandes {kind} sont validées par SFR dans les {days} jours ouvrables après "
-        "la commande ; la date de commande n'a pas pu être lue, la date exacte n'est donc pas "
-        "calculée.",
-        "en": "{kind} orders are validated by SFR within {days} business days of the order; "
+        "fr": "Les commandes {kind} sont validées par {merchant} dans les {days} jours ouvrables "
+        "après la commande ; la date de commande n'a pas pu être lue, la date exacte n'est donc "
+        "pas calculée.",
+        "en": "{kind} orders are validated by {merchant} within {days} business days of the order; "
         "the order date could not be read, so no exact date is computed.",
     },
     "validation.mobile": {
@@ -130,22 +168,25 @@ MESSAGES: Catalogue = {
         "cards, start the next order only once the first SIM card is activated.",
     },
     "validation.unknown_type": {
-        "fr": "Type de commande non reconnu : délai de validation non calculé (Fibre : 3 jours "
-        "ouvrables, ADSL : 25 jours ouvrables).",
-        "en": "Order type not recognised: no validation date computed (Fibre: 3 business days, "
-        "ADSL: 25 business days).",
+        "fr": "Type de commande non reconnu : délai de validation non calculé ({delays}).",
+        "en": "Order type not recognised: no validation date computed ({delays}).",
+    },
+    "validation.delay": {
+        "fr": "{kind} : {days} jours ouvrables",
+        "en": "{kind}: {days} business days",
     },
     "reminder.title": {
         "fr": "À faire maintenant : attribuer la commande à votre Numéro d'entreprise",
         "en": "To do now: attribute the order to your business number",
     },
     "reminder.text": {
-        "fr": "Remplissez le formulaire « Confirmation SFR » (bouton de confirmation SFR de la "
-        "Boutique en ligne ACN, ou lien de l'e-mail de confirmation envoyé au client par ACN) "
-        "avec le numéro de commande, le type et la date de la commande :",
-        "en": "Fill in the « Confirmation SFR » form (SFR confirmation button of the ACN online "
-        "shop, or the link in the confirmation e-mail ACN sent the customer) with the order "
-        "number, type and date:",
+        "fr": "Remplissez le formulaire « Confirmation {merchant} » (bouton de confirmation "
+        "{merchant} de la Boutique en ligne {affiliate}, ou lien de l'e-mail de confirmation "
+        "envoyé au client par {affiliate}) avec le numéro de commande, le type et la date de la "
+        "commande :",
+        "en": "Fill in the « Confirmation {merchant} » form ({merchant} confirmation button of "
+        "the {affiliate} online shop, or the link in the confirmation e-mail {affiliate} sent the "
+        "customer) with the order number, type and date:",
     },
     "support.title": {
         "fr": "Test d'éligibilité en échec : dossier pour le Service d'assistance aux EI",
@@ -206,18 +247,21 @@ MESSAGES: Catalogue = {
     "event.new_tab": {"fr": "Nouvel onglet ouvert", "en": "New tab opened"},
     "event.page_closed": {"fr": "Onglet fermé", "en": "Tab closed"},
     "event.acn_entry": {
-        "fr": "Entrée par le lien ACN : la session ACN commence",
-        "en": "Entered through the ACN link: the ACN session starts",
+        "fr": "Entrée par le lien {affiliate} : la session {affiliate} commence",
+        "en": "Entered through the {affiliate} link: the {affiliate} session starts",
     },
-    "event.merchant_reached": {"fr": "Arrivée sur le site SFR", "en": "SFR site reached"},
+    "event.merchant_reached": {
+        "fr": "Arrivée sur le site {merchant}",
+        "en": "{merchant} site reached",
+    },
     "event.left_session": {
-        "fr": "Site SFR atteint hors de la session ACN",
-        "en": "SFR site reached outside the ACN session",
+        "fr": "Site {merchant} atteint hors de la session {affiliate}",
+        "en": "{merchant} site reached outside the {affiliate} session",
     },
     "event.payment_reached": {"fr": "Page de paiement atteinte", "en": "Payment page reached"},
     "event.order_later": {
-        "fr": "« Commander plus tard » utilisé",
-        "en": "« Commander plus tard » used",
+        "fr": "{order_later} utilisé",
+        "en": "{order_later} used",
     },
     "event.eligibility_error": {
         "fr": "Le test d'éligibilité a échoué",
@@ -250,23 +294,26 @@ class Row:
     css: str
     pictures: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    step: str = ""
 
 
 def render(report: Report, events: list[Event], folder: Path, lang: Lang) -> str:
     """The HTML page for `report`, whose events are `events` and files are in `folder`."""
 
+    names = report.rules.names(lang)
+
     def t(key: str, **values: object) -> str:
-        return say(MESSAGES, key, lang, **values)
+        return say(MESSAGES, key, lang, **names, **values)
 
     by_seq = {event.seq: event for event in events}
-    violations = [_violation_text(v, by_seq, t) for v in report.violations]
-    warnings = [_warning_text(w, t) for w in report.warnings]
+    violations = [violation_text(v, by_seq, t) for v in report.violations]
+    warnings = [warning_text(w, t) for w in report.warnings]
     return _ENV.get_template("report.html").render(
         lang=lang,
         t=t,
         report=report,
         verdict_class=report.verdict or "unknown",
-        headline=_headline(report, violations, warnings, t),
+        headline=verdict_headline(report, violations, warnings, t),
         more=t("verdict.lost.more")
         if report.verdict == "lost"
         else t("verdict.attributed.more")
@@ -274,14 +321,15 @@ def render(report: Report, events: list[Event], folder: Path, lang: Lang) -> str
         else "",
         violations=violations,
         warnings=warnings,
-        order=_order_lines(report, lang, t),
+        order=attribution_lines(report, lang, t),
         rows=_rows(report, events, folder, t),
         started=_stamp(report.started_at),
         ended=_stamp(report.ended_at) if report.ended_at else "—",
     )
 
 
-def _headline(report: Report, violations: list[str], warnings: list[str], t: _T) -> str:
+def verdict_headline(report: Report, violations: list[str], warnings: list[str], t: _T) -> str:
+    """The verdict in one sentence, with its first reason (a violation, a warning, or why)."""
     if report.verdict == "attributed":
         return t("verdict.attributed")
     if report.verdict == "lost" and violations:
@@ -291,47 +339,84 @@ def _headline(report: Report, violations: list[str], warnings: list[str], t: _T)
         extra = f" {t('more_points', n=len(warnings) - 1)}" if len(warnings) > 1 else ""
         return t("verdict.at_risk", reason=warnings[0]) + "." + extra
     if report.verdict in ("lost", "at_risk"):
-        return t(f"verdict.{report.verdict}", reason="—")
+        key = f"reason.{report.reason_kind}"
+        if key in MESSAGES:
+            return t(f"verdict.{report.verdict}", reason=t(key)) + "."
+        if not report.entry_seen:  # a report written before reasons were kept
+            return t(f"verdict.{report.verdict}", reason=t("reason.no_entry")) + "."
+        return t(f"verdict.{report.verdict}", reason=report.reason or "?")
     return t("verdict.none")
 
 
-def _violation_text(violation: Violation, by_seq: dict[int, Event], t: _T) -> str:
+def violation_text(violation: Violation, by_seq: dict[int, Event], t: _T) -> str:
+    """A violation in words, with its step, page and time when known (« Actualisation… »)."""
     event = by_seq.get(violation.event_seq)
-    page = violation.step or (event and _page_label(event)) or _short_url(violation.url)
     key = f"violation.{violation.kind}"
-    what = t(key) if key in MESSAGES else violation.message or violation.kind
-    return t("on_page_at", what=what, page=page or "?", time=_time(violation.at))
+    parts = [t(key) if key in MESSAGES else violation.message or violation.kind]
+    step = violation.step or (event.step if event else None)
+    if step:
+        parts.append(_step_text(step, t, "at."))
+    title = event.detail.get("title") if event else None
+    url = _short_url(violation.url or (event.url if event else ""))
+    if title and url:
+        parts.append(t("on.page_titled", title=title, url=url))
+    elif title or url:
+        parts.append(t("on.page", url=title or url))
+    return " ".join(parts) + ", " + t("at.time", time=_time(violation.at))
 
 
-def _warning_text(warning: Warning, t: _T) -> str:
+# How the replayer labels an unnamed step: its number and its action (`6 click`).
+_NUMBERED_STEP = re.compile(r"(\d+) ([a-z_]+)")
+
+
+def _step_text(step: str, t: _T, prefix: str = "") -> str:
+    """A scenario step in words: « (à l')étape 6 (click) », or « étape « payer » » by its name."""
+    numbered = _NUMBERED_STEP.fullmatch(step)
+    if numbered:
+        return t(f"{prefix}step_action" if prefix else "step", n=numbered[1], action=numbered[2])
+    return t(f"{prefix}step_named" if prefix else "step_named", name=step)
+
+
+def warning_text(warning: Warning, t: _T) -> str:
+    """A warning in words (« paiement sans Commander plus tard… »)."""
     key = f"warning.{warning.kind}"
     return t(key) if key in MESSAGES else warning.message or warning.kind
 
 
-def _order_lines(report: Report, lang: Lang, t: _T) -> dict[str, object] | None:
+def attribution_lines(report: Report, lang: Lang, t: _T) -> dict[str, object] | None:
+    """The number, type, date and validation sentence for SFR's form; None: no order seen."""
     order = report.order
     if order is None or not (order.number or order.type or order.date):
         return None
     kind = order_kind(order.type)
+    delays = report.rules.validation_business_days
     if order.expected_validation_date and order.validation_business_days:
         validation = t(
             "validation.date",
-            date=_long_date(order.expected_validation_date, lang),
+            date=long_date(order.expected_validation_date, lang),
             days=order.validation_business_days,
         )
-    elif kind in VALIDATION_BUSINESS_DAYS:
-        label = {"fibre": "Fibre", "adsl": "ADSL"}[kind]
-        validation = t("validation.no_date", kind=label, days=VALIDATION_BUSINESS_DAYS[kind])
+    elif kind is not None and kind in delays:
+        validation = t("validation.no_date", kind=_KIND_LABELS.get(kind, kind), days=delays[kind])
     elif kind == "mobile":
         validation = t("validation.mobile")
-    else:
-        validation = t("validation.unknown_type")
+    elif delays:
+        told = ", ".join(
+            t("validation.delay", kind=_KIND_LABELS.get(k, k), days=days)
+            for k, days in delays.items()
+        )
+        validation = t("validation.unknown_type", delays=told)
+    else:  # the rules give no delays: nothing to say about validation
+        validation = ""
     return {
         "number": order.number or t("unknown"),
         "type": order.type or t("unknown"),
         "date": order.date or t("unknown"),
         "validation": validation,
     }
+
+
+_KIND_LABELS = {"fibre": "Fibre", "adsl": "ADSL"}
 
 
 def _rows(report: Report, events: list[Event], folder: Path, t: _T) -> list[Row]:
@@ -347,6 +432,7 @@ def _rows(report: Report, events: list[Event], folder: Path, t: _T) -> list[Row]
             text=_event_text(event, t),
             page=_page_label(event) or "",
             url=event.url,
+            step=_step_text(event.step, t) if event.step else "",
             css=flagged.get(event.seq, "ok" if event.kind in _GOOD else "info"),
         )
         for record in shots.get(event.seq, []):
@@ -375,7 +461,9 @@ def _event_text(event: Event, t: _T) -> str:
 
 
 def _page_label(event: Event) -> str | None:
-    return event.step or event.detail.get("title") or _short_url(event.url) or None
+    """The page, as a person recognises it: its title, else its host and path (never the step:
+    a step is not a page)."""
+    return event.detail.get("title") or _short_url(event.url) or None
 
 
 def _short_url(url: str) -> str:
@@ -404,7 +492,8 @@ def _stamp(at: datetime) -> str:
     return at.astimezone().strftime("%d/%m/%Y %H:%M:%S")
 
 
-def _long_date(day: date, lang: Lang) -> str:
+def long_date(day: date, lang: Lang) -> str:
+    """« mardi 3 mars 2026 », « Tuesday 3 March 2026 »."""
     weekday = _WEEKDAYS[lang][day.weekday()]
     month = _MONTHS[lang][day.month - 1]
     return f"{weekday} {day.day} {month} {day.year}"

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from preflight.errors import ReportError
-from preflight.watch.events import Verdict, Violation, Warning
+from preflight.i18n import Lang, shop_names
+from preflight.watch.events import CoverageGap, ReasonKind, Verdict, Violation, Warning
 
 
 class _Model(BaseModel):
@@ -20,10 +21,18 @@ class _Model(BaseModel):
 
 
 class RulesRef(_Model):
-    """Which rules judged the order."""
+    """Which rules judged the order, and the names its report gives the shop (`[shop]`); a
+    report written before they were kept is an ACN × SFR one."""
 
     name: str
     source: str = ""
+    merchant_name: str = "SFR"
+    affiliate_name: str = "ACN"
+    order_later: list[str] = ["Commander plus tard"]
+    validation_business_days: dict[str, int] = {"fibre": 3, "adsl": 25}
+
+    def names(self, lang: Lang) -> dict[str, str]:
+        return shop_names(self.merchant_name, self.affiliate_name, self.order_later, lang)
 
 
 class OrderReport(_Model):
@@ -54,6 +63,13 @@ class Report(_Model):
     browser: dict[str, str] = {}
     rules: RulesRef
     entry_seen: bool = False
+    # The verdict in words (English), what kind of reason it is, whether the order got to its
+    # end, and the rules keys whose URL globs matched nothing during the run.
+    reason: str | None = None
+    reason_kind: ReasonKind | None = None
+    merchant_seen: bool = False
+    completed: bool = False
+    coverage: list[CoverageGap] = []
     violations: list[Violation] = []
     warnings: list[Warning] = []
     order: OrderReport | None = None

@@ -71,24 +71,26 @@ def _when(at: datetime) -> str:
     return f"{local:%d/%m/%Y} à {local:%H:%M:%S}"
 
 
-def message(bundle: SupportBundle) -> str:
-    """The French message for the EI help desk, ready to send, from every attempt so far."""
+def message(bundle: SupportBundle, merchant: str = "SFR", affiliate: str = "ACN") -> str:
+    """The French message for the EI help desk, ready to send, from every attempt so far; the
+    shop named as the rules name it (`[shop]`)."""
     last = bundle.attempts[-1]
     pictures = [a.screenshot for a in bundle.attempts if a.screenshot]
     lines = [
         "À FAIRE AVANT D'ENVOYER (à supprimer du message) :",
         "- Vérifiez l'adresse avec votre client et refaites le test d'éligibilité.",
         "- Si le message apparaît encore et que vous êtes certain que la zone est admissible au",
-        "  service SFR, envoyez ce message au Service d'assistance aux EI avec la ou les",
+        f"  service {merchant}, envoyez ce message au Service d'assistance aux EI avec la ou les",
         "  captures d'écran de ce dossier en pièce jointe.",
         "",
         "------------------------------------------------------------------------",
-        "Objet : Test d'éligibilité SFR en échec — demande d'assistance",
+        f"Objet : Test d'éligibilité {merchant} en échec — demande d'assistance",
         "",
         "Bonjour,",
         "",
-        "Le test d'éligibilité SFR échoue pour l'adresse de mon client, alors que la zone me",
-        "semble admissible au service SFR. Voici les éléments demandés :",
+        f"Le test d'éligibilité {merchant} échoue pour l'adresse de mon client, alors que la "
+        f"zone me",
+        f"semble admissible au service {merchant}. Voici les éléments demandés :",
         "",
         f"Adresse de service : {last.address or TO_COMPLETE}",
         f"Téléphone joignable en journée : {last.phone or TO_COMPLETE}",
@@ -108,7 +110,7 @@ def message(bundle: SupportBundle) -> str:
             )
     lines += [
         "",
-        f"Mon Numéro d'entreprise ACN : {TO_COMPLETE}",
+        f"Mon Numéro d'entreprise {affiliate} : {TO_COMPLETE}",
         "",
         "Cordialement,",
         "",

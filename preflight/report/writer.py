@@ -205,7 +205,10 @@ class ReportWriter:
             )
             self._support.attempts.append(attempt)
             files.write_atomically(
-                folder / support.MESSAGE_FILE, support.message(self._support).encode()
+                folder / support.MESSAGE_FILE,
+                support.message(
+                    self._support, self.rules.shop.merchant_name, self.rules.shop.affiliate_name
+                ).encode(),
             )
             files.write_atomically(
                 folder / support.DATA_FILE, self._support.model_dump_json(indent=2).encode()
@@ -272,7 +275,7 @@ class ReportWriter:
             if given is None and outcome.order.date is None and self._confirmation_at:
                 # No date on the page: the order was passed when its confirmation showed.
                 given = self._confirmation_at.astimezone().date()
-            validation = expected_validation(outcome.order.type, given)
+            validation = expected_validation(outcome.order.type, given, _delays(self.rules))
             order = OrderReport(
                 number=outcome.order.number,
                 type=outcome.order.type,
@@ -287,8 +290,20 @@ class ReportWriter:
             started_at=self.started_at,
             ended_at=now() if ended else None,
             browser=self.browser_info,
-            rules=RulesRef(name=self.rules.name, source=self.rules.source),
+            rules=RulesRef(
+                name=self.rules.name,
+                source=self.rules.source,
+                merchant_name=self.rules.shop.merchant_name,
+                affiliate_name=self.rules.shop.affiliate_name,
+                order_later=list(self.rules.order.order_later),
+                validation_business_days=_delays(self.rules),
+            ),
             entry_seen=outcome.entry_seen if outcome else False,
+            reason=redact_text(outcome.reason, keep) if outcome else None,
+            reason_kind=outcome.reason_kind if outcome else None,
+            merchant_seen=outcome.merchant_seen if outcome else False,
+            completed=outcome.completed if outcome else False,
+            coverage=list(outcome.coverage) if outcome else [],
             violations=[
                 v.model_copy(
                     update={"url": redact_url(v.url, keep), "message": redact_text(v.message, keep)}
@@ -393,6 +408,10 @@ def _new_default_folder(base: Path) -> Path:
         folder = base / f"{stamp}.{counter}-{RUNNING_SUFFIX}"
         counter += 1
     return folder
+
+
+def _delays(rules: Rules) -> dict[str, int]:
+    return {str(kind): days for kind, days in rules.shop.validation_business_days.items()}
 
 
 def _free_name(folder: Path, stem: str, suffix: str) -> str:

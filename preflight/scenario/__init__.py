@@ -39,7 +39,7 @@ from preflight.scenario._model import (
     Step,
     WaitFor,
 )
-from preflight.scenario._recorder import Recording, record
+from preflight.scenario._recorder import Recording, RecordingInterrupted, record
 from preflight.scenario._replay import Failure, ScenarioResult, judge, replay_scenario
 from preflight.scenario._runner import RunSettings, run
 from preflight.scenario._writer import dump
@@ -59,6 +59,7 @@ __all__ = [
     "Imported",
     "Press",
     "Recording",
+    "RecordingInterrupted",
     "Reload",
     "RunSettings",
     "Scenario",

@@ -6,7 +6,9 @@ listed in `Imported.unmapped` and written as a YAML comment where it stood.
 
 Selectors: Chrome offers alternatives per step (`aria/Name[role="button"]`, `text/…`,
 `xpath/…`, `pierce/…`, CSS); we keep the most robust one Playwright can use: a test id or an
-id, then role + name, then text, then other CSS, then XPath.
+id, then role + name (`aria/`, its role recorded or implied by the step's CSS alternative:
+`main a` is a link), then text, then other CSS, then XPath. A chain through shadow roots keeps
+every part (`#host >> #inside`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from preflight.scenario._model import (
     Step,
     WaitFor,
 )
+from preflight.scenario._writer import unsafe_character
 from preflight.watch.events import Verdict
 
 Selector = str | list[str]
@@ -147,6 +150,7 @@ def import_recording(
     urls = _Urls(base_url, merchant)
     secrets = 0
     for number, raw in enumerate(recording.steps, start=1):
+        _refuse_control_characters(raw, number, file)
         label = f"step {number} ({raw.type})"
         if raw.frame or (raw.target not in (None, "main")):
             note(f"{label}: in a frame or another tab — not imported", dropped=True)
@@ -221,6 +225,25 @@ def import_recording(
     return Imported(scenario=scenario, unmapped=unmapped, comments=comments)
 
 
+def _refuse_control_characters(raw: _ChromeStep, number: int, file: str) -> None:
+    """A step type or selector holding a newline or another control character: refused, never
+    carried into the scenario (one held a YAML line of its own, issue 13)."""
+    fields = [("type", raw.type)] + [
+        ("selectors", part)
+        for alternative in raw.selectors or []
+        for part in ([alternative] if isinstance(alternative, str) else alternative)
+    ]
+    for key, text in fields:
+        character = unsafe_character(text)
+        if character is not None:
+            raise ScenarioError(
+                f"a control character ({ascii(character)[1:-1]}) in its {key}",
+                file=file,
+                where=f"step {number}",
+                expected=f"a {key.removesuffix('s')} without control or line-break characters",
+            )
+
+
 _SENSITIVE_WORDS = re.compile(r"iban|bic|card|carte|cc-|password|mot-de-passe|cvv|cvc", re.I)
 
 
@@ -272,21 +295,47 @@ def _navigation_waits(raw: _ChromeStep, urls: _Urls) -> list[Step]:
 
 _ROLE = re.compile(r'^(?P<name>.*?)\[role="(?P<role>[a-z]+)"\]$')
 _STRONG_CSS = re.compile(r"^(#[\w-]+|\[data-testid=['\"]?[^\]]+['\"]?\])$")
+# The last compound of a CSS selector: its tag and what follows it (attributes, classes…).
+_LAST_COMPOUND = re.compile(r"(?:^|[\s>+~])(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)?(?P<rest>[^\s>+~]*)$")
+_INPUT_TYPE = re.compile(r"""\[type=['"]?(?P<type>[a-z]+)""")
+_TAG_ROLES = {"a": "link", "button": "button", "select": "combobox", "textarea": "textbox"}
+_INPUT_ROLES = {
+    "checkbox": "checkbox",
+    "radio": "radio",
+    "submit": "button",
+    "button": "button",
+    "reset": "button",
+    "number": "spinbutton",
+    "range": "slider",
+    **{kind: "textbox" for kind in ("text", "email", "tel", "url", "password")},
+    "search": "searchbox",
+}
 
 
 def _best_selector(raw: _ChromeStep, label: str, file: str) -> str:
-    """The most robust Playwright selector among the recorded alternatives."""
+    """The most robust Playwright selector among the recorded alternatives.
+
+    An alternative is a chain: each part is looked up inside the element the previous one
+    found, through its shadow root (Chrome's recorder splits a selector where it crosses one).
+    The chain becomes Playwright's `a >> b`: each part stays a whole selector of its own (a
+    part may be a list with commas, or an aria/ one), and Playwright looks up `b` inside what
+    `a` matched, its open shadow root included. So the shadow host is kept: `#inside` alone
+    could match another element of the same id elsewhere in the page."""
+    alternatives = [
+        [alternative] if isinstance(alternative, str) else list(alternative)
+        for alternative in raw.selectors or []
+    ]
+    role = _implied_role(alternatives)
     candidates: list[tuple[int, str]] = []
-    for alternative in raw.selectors or []:
-        parts = [alternative] if isinstance(alternative, str) else list(alternative)
-        if not parts:
+    for parts in alternatives:
+        if not parts or not all(part.strip() for part in parts):
+            continue  # an empty alternative (or part) selects nothing
+        converted = [_playwright_selector(part, role=role) for part in parts]
+        if any(c is None for c in converted):
             continue
-        # A chain crosses shadow roots: Playwright's CSS pierces open ones, so the last part
-        # alone finds the element.
-        last = parts[-1]
-        if not last.strip():
-            continue  # an empty alternative selects nothing
-        candidates.extend(_playwright_selector(last, chained=len(parts) > 1))
+        chain = [c for c in converted if c is not None]
+        rank = max(r for r, _ in chain)
+        candidates.append((rank, " >> ".join(selector for _, selector in chain)))
     if not candidates:
         raise ScenarioError(
             "no selector", file=file, where=label, expected='selectors: [["#id"], …]'
@@ -294,28 +343,69 @@ def _best_selector(raw: _ChromeStep, label: str, file: str) -> str:
     return min(candidates, key=lambda c: c[0])[1]
 
 
+def _implied_role(alternatives: list[list[str]]) -> str | None:
+    """The ARIA role the step's CSS alternatives imply (`main a` → link), for an `aria/Name`
+    recorded without one; None when they imply none or disagree."""
+    roles: set[str] = set()
+    for parts in alternatives:
+        last = parts[-1].strip() if parts else ""
+        if not last or last.startswith(_PREFIXES[:3]):
+            continue
+        match = _LAST_COMPOUND.search(last.removeprefix("pierce/"))
+        tag = (match.group("tag") or "").lower() if match else ""
+        if tag == "input":
+            kind = _INPUT_TYPE.search(match.group("rest")) if match else None
+            role = _INPUT_ROLES.get(kind.group("type") if kind else "text")
+        else:
+            role = _TAG_ROLES.get(tag)
+        if role:
+            roles.add(role)
+    return roles.pop() if len(roles) == 1 else None
+
+
 _PREFIXES = ("aria/", "text/", "xpath/", "pierce/")
 
 
-def _playwright_selector(selector: str, *, chained: bool) -> list[tuple[int, str]]:
-    """(rank, Playwright selector) for one recorded alternative; lower rank is better."""
+def _attribute_string(value: str) -> str:
+    # As Playwright's own getByRole writes a name: backslash and double quote escaped.
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _text_selector(text: str) -> str:
+    """`text=…` as Playwright reads it: case-insensitive, a substring. Unquoted when that reads
+    back as the same text; else quoted as Playwright's getByText writes it, because unquoted a
+    ` >> ` in the text would start a new selector, a leading quote make it an exact match and
+    a leading slash a regular expression."""
+    risky = ">>" in text or text != text.strip() or text[:1] in "\"'/`"
+    if not risky:
+        return f"text={text}"
+    return f"internal:text={json.dumps(text, ensure_ascii=False)}i"
+
+
+def _playwright_selector(selector: str, *, role: str | None = None) -> tuple[int, str] | None:
+    """(rank, Playwright selector) for one recorded selector; lower rank is better; None when
+    it selects nothing. `role`: the role the step's other alternatives imply, for an
+    `aria/Name` without one."""
     if not selector.partition("/")[2].strip() and selector.startswith(_PREFIXES):
-        return []  # a prefix with nothing after it selects nothing
+        return None  # a prefix with nothing after it selects nothing
     if selector.startswith("aria/"):
         name = selector.removeprefix("aria/")
         match = _ROLE.match(name)
         if match:
-            role_name = match.group("name").replace('"', '\\"')
-            return [(2, f'role={match.group("role")}[name="{role_name}"]')]
-        return [(5, f"text={name}")]
+            name, role = match.group("name"), match.group("role")
+        if role:
+            # Exact (`s`), as Chrome's aria/ query matches the whole accessible name.
+            return (2, f"role={role}[name={_attribute_string(name)}s]")
+        return (5, _text_selector(name))
     if selector.startswith("text/"):
-        return [(3, f"text={selector.removeprefix('text/')}")]
+        return (3, _text_selector(selector.removeprefix("text/")))
     if selector.startswith("xpath/"):
-        return [(6, f"xpath={selector.removeprefix('xpath/')}")]
-    if selector.startswith("pierce/"):
-        selector = selector.removeprefix("pierce/")
-    rank = 1 if _STRONG_CSS.match(selector) else 4
-    return [(rank + (1 if chained else 0), selector)]
+        return (6, f"xpath={selector.removeprefix('xpath/')}")
+    # pierce/ searches every shadow root of the page, as Playwright's CSS does, so it is kept
+    # as plain CSS; it ranks below the same CSS chained through its host, which says where.
+    pierce = selector.startswith("pierce/")
+    selector = selector.removeprefix("pierce/")
+    return ((1 if _STRONG_CSS.match(selector) else 4) + pierce, selector)
 
 
 def _slug(title: str) -> str:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from preflight.errors import ScenarioError
+from preflight.rules import placeholder_expected
 from preflight.scenario._model import (
     BARE_WORDS,
     PLACEHOLDER,
@@ -256,10 +257,22 @@ def _scenario(node: yaml.Node, file: str) -> Scenario:
             expected="a list of steps, each `- goto: URL`, `- click: SELECTOR`, `- back`…",
         )
     steps = [_step(raw, index, lines, file, data) for index, raw in enumerate(raw_steps)]
+    # The `expect:` key's own line: in block style its value starts on the next one.
+    expect_line = next(
+        (k.start_mark.line + 1 for k, _ in node.value if k.value == "expect"),
+        lines[("expect",)],
+    )
     try:
         expect = Expect.model_validate(data["expect"])
         return Scenario.model_validate(
-            {**data, "steps": steps, "expect": expect, "file": file, "line": line}
+            {
+                **data,
+                "steps": steps,
+                "expect": expect,
+                "file": file,
+                "line": line,
+                "expect_line": expect_line,
+            }
         )
     except ValidationError as error:
         first = error.errors()[0]
@@ -398,8 +411,7 @@ def fill_placeholders(scenario: Scenario, variables: Mapping[str, str]) -> Scena
                         file=scenario.file or None,
                         line=step.line or None,
                         where=f"scenario {scenario.name!r}, step {index + 1} ({step.action})",
-                        expected=f"one of {sorted(values) or 'no variables'} (add --var "
-                        f"{name}=VALUE, or vars: in the scenario or the rules)",
+                        expected=placeholder_expected(name, values),
                     )
                 return values[name]
 

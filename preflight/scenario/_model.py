@@ -50,6 +50,12 @@ class Step(_Model):
         return self.model_dump(exclude={"name", "description", "line"}, exclude_defaults=True)
 
 
+# `frame:` on a step that targets an element: a selector for the <iframe> (in the page) whose
+# document holds the element — a chat widget's or a payment provider's frame, of any origin. A
+# frame inside that frame: chain them with Playwright's `>> internal:control=enter-frame >>`.
+_Frame = Field(None, min_length=1, description="the <iframe> whose document holds the element")
+
+
 class Goto(Step):
     action: ClassVar[str] = "goto"
     shorthand: ClassVar[str | None] = "url"
@@ -60,6 +66,7 @@ class Click(Step):
     action: ClassVar[str] = "click"
     shorthand: ClassVar[str | None] = "selector"
     selector: str = Field(min_length=1)
+    frame: str | None = _Frame
     button: Literal["left", "right", "middle"] = "left"
     click_count: int = Field(1, ge=1, le=3)
 
@@ -67,6 +74,7 @@ class Click(Step):
 class Fill(Step):
     action: ClassVar[str] = "fill"
     selector: str = Field(min_length=1)
+    frame: str | None = _Frame
     value: str
 
     _text = field_validator("value", mode="before")(_as_text)
@@ -75,6 +83,7 @@ class Fill(Step):
 class Select(Step):
     action: ClassVar[str] = "select"
     selector: str = Field(min_length=1)
+    frame: str | None = _Frame
     value: str | None = None
     label: str | None = None
 
@@ -91,6 +100,7 @@ class Check(Step):
     action: ClassVar[str] = "check"
     shorthand: ClassVar[str | None] = "selector"
     selector: str = Field(min_length=1)
+    frame: str | None = _Frame
     checked: bool = True
 
 
@@ -99,12 +109,14 @@ class Press(Step):
     shorthand: ClassVar[str | None] = "key"
     key: str = Field(min_length=1)
     selector: str | None = None
+    frame: str | None = _Frame
 
 
 class WaitFor(Step):
     action: ClassVar[str] = "wait_for"
     shorthand: ClassVar[str | None] = "selector"
     selector: str | None = None
+    frame: str | None = _Frame
     url: str | None = None
     state: Literal["visible", "attached", "hidden", "detached"] = "visible"
     timeout_s: float = Field(10.0, gt=0, le=300)
@@ -140,6 +152,7 @@ class ExpectText(Step):
     shorthand: ClassVar[str | None] = "text"
     text: str = Field(min_length=1)
     selector: str = "body"
+    frame: str | None = _Frame
     timeout_s: float = Field(10.0, gt=0, le=300)
 
     _text = field_validator("text", mode="before")(_as_text)
@@ -176,11 +189,14 @@ HISTORY_ACTIONS = frozenset(("back", "forward", "reload"))
 
 
 class Expect(_Model):
-    """The verdict the watcher must reach; `violations`/`warnings` are kinds, in order."""
+    """The verdict the watcher must reach; `violations`/`warnings` are kinds, in order;
+    `completed: true` also asks that the order got to its end (the confirmation page, or
+    « Commander plus tard » used), `false` that it did not."""
 
     verdict: Verdict
     violations: list[ViolationKind] | None = None
     warnings: list[WarningKind] | None = None
+    completed: bool | None = None
 
 
 class Scenario(_Model):
@@ -192,6 +208,8 @@ class Scenario(_Model):
     expect: Expect
     file: str = Field("", exclude=True)
     line: int = Field(0, exclude=True)
+    # The line of `expect:`, where a verdict that did not hold is written (0 when built in code).
+    expect_line: int = Field(0, exclude=True)
 
     @field_validator("vars", mode="before")
     @classmethod

@@ -9,25 +9,34 @@ the verdict written as `expect`. A value typed in a sensitive field (the rules'
 
 The back/forward cache stays off (Playwright's default): the replay runs with it off too, so
 a recording replays the way it was made.
+
+Steps are kept in the order the person did them: each message carries the time of its action
+(for a field, its last edit), and a step is placed by that time — a field edited without a
+`change` (Playwright's `fill` over BiDi) is only reported at the next action, possibly from
+another frame. The file is rewritten (atomically) after every step, so Ctrl+C, a crash or a
+closed terminal keep what was recorded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from loguru import logger
 
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import BrowserError, UsageError
-from preflight.rules import Rules
+from preflight.rules import Rules, load_rules
 from preflight.scenario._model import (
     Back,
     Check,
@@ -42,9 +51,9 @@ from preflight.scenario._model import (
     Select,
     Step,
 )
-from preflight.scenario._writer import dump
+from preflight.scenario._writer import dump, write_scenario_file
 from preflight.watch import Watcher
-from preflight.watch.events import Event
+from preflight.watch.events import Event, Outcome
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, Playwright
@@ -59,7 +68,13 @@ _SCRIPT = r"""
   if (window.__preflightRecorder) return;
   window.__preflightRecorder = true;
   const SENSITIVE = %(sensitive)s;
-  const send = (msg) => { try { window.%(binding)s(msg); } catch (e) {} };
+  // A frame says its own name (the <iframe>'s name attribute): over WebDriver BiDi, Playwright's
+  // Frame.name may still be empty when the first action of a new frame arrives.
+  const frameName = () => { try { return self === top ? "" : String(window.name).slice(0, 100); }
+    catch (e) { return ""; } };
+  const send = (msg) => {
+    try { window.%(binding)s(Object.assign(msg, { frame: frameName() })); } catch (e) {}
+  };
   const esc = (s) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
   const text = (el) => (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
   const stableId = (id) => id && /^[A-Za-z][\w-]*$/.test(id) && !/\d{4,}/.test(id);
@@ -114,14 +129,19 @@ _SCRIPT = r"""
     "[role=link],[role=tab],[role=menuitem],[role=checkbox],[onclick]";
   const BUTTONS = ["button", "submit", "reset", "image"];
   const committed = new WeakMap();
+  // When each field was last edited: a field's step takes that time, not the time it is
+  // reported (see `commitDirty`), so that steps are written in the order they were done.
+  const edited = new WeakMap();
+  const now = () => performance.timeOrigin + performance.now();
   // Fields changed without keystrokes (browser autofill; Playwright's fill over BiDi) fire
   // `input` but no trusted `change`: they are committed, in typing order, before the next
-  // click or key press.
+  // click, key press, select or checkbox, and when the recording ends or the page goes.
   const dirty = new Set();
   document.addEventListener("input", (e) => {
     if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) {
       dirty.delete(e.target);
       dirty.add(e.target);
+      edited.set(e.target, now());
     }
   }, true);
   function commitDirty(except) {
@@ -134,11 +154,20 @@ _SCRIPT = r"""
     if (["checkbox", "radio", "button", "submit", "reset", "file", "hidden"].includes(t)) return;
     if (committed.get(el) === el.value) return;
     committed.set(el, el.value);
-    if (sensitive(el)) send({ type: "fill", selector: selector(el), secret: true });
-    else send({ type: "fill", selector: selector(el), value: el.value });
+    const at = edited.get(el) || now();
+    if (sensitive(el)) send({ type: "fill", selector: selector(el), secret: true, at: at });
+    else send({ type: "fill", selector: selector(el), value: el.value, at: at });
   }
+  function flush() {
+    const active = document.activeElement;
+    if (active) commit(active);
+    commitDirty(null);
+  }
+  Object.defineProperty(window, "%(binding)sFlush", { value: flush });
+  window.addEventListener("pagehide", flush, true);
   document.addEventListener("click", (e) => {
     if (!e.isTrusted) return;
+    const at = now();
     const el = e.target instanceof Element ? (e.target.closest(INTERACTIVE) || e.target) : null;
     if (!el) return;
     // Fields, selects and checkboxes are recorded by `change`, not by the click into them.
@@ -148,55 +177,116 @@ _SCRIPT = r"""
     const active = document.activeElement;
     if (active && active !== el) commit(active);
     commitDirty(el);
-    send({ type: "click", selector: selector(el) });
+    send({ type: "click", selector: selector(el), at: at });
   }, true);
   document.addEventListener("change", (e) => {
-    if (!e.isTrusted) return;
     const el = e.target;
+    const at = now();
     if (el instanceof HTMLSelectElement) {
-      send({ type: "select", selector: selector(el), value: el.value });
-    } else if (el instanceof HTMLInputElement && ["checkbox", "radio"].includes(el.type)) {
-      send({ type: "check", selector: selector(el), checked: el.checked });
+      // Untrusted too: Playwright's select_option (how a test drives the recorder) fires
+      // untrusted events. A page that sets a select from script and says so gets a step that
+      // sets the same value. Successive choices in one select (a keyboard walk through its
+      // options) become one step, the last value (see `_Collector`).
+      const active = document.activeElement;
+      if (active && active !== el) commit(active);
+      commitDirty(el);
+      send({ type: "select", selector: selector(el), value: el.value, at: at });
+      return;
+    }
+    if (!e.isTrusted) return;
+    if (el instanceof HTMLInputElement && ["checkbox", "radio"].includes(el.type)) {
+      commitDirty(el);
+      send({ type: "check", selector: selector(el), checked: el.checked, at: at });
     } else {
       commit(el);
     }
   }, true);
   document.addEventListener("keydown", (e) => {
     if (!e.isTrusted || !%(keys)s.includes(e.key)) return;
+    const at = now();
     const el = e.target instanceof Element ? e.target : null;
     commitDirty(el);
     if (el) commit(el);  // the value first: Enter may submit before `change` fires
     const inField = el && el !== document.body && el !== document.documentElement;
-    send({ type: "press", key: e.key, selector: inField ? selector(el) : null });
+    send({ type: "press", key: e.key, selector: inField ? selector(el) : null, at: at });
   }, true);
 })();
 """
 
 
+Ended = Literal["closed", "hook", "timeout", "interrupted"]
+
+
 @dataclass
 class Recording:
-    """What a recording session produced."""
+    """What a recording session produced; `ended` says what ended it (the window closed, the
+    `page_hook` returned, `timeout_s`, or Ctrl+C)."""
 
     scenario: Scenario
     secrets: list[str] = field(default_factory=list)
     path: Path | None = None
+    ended: Ended = "closed"
+
+
+class RecordingInterrupted(KeyboardInterrupt):
+    """Ctrl+C (or SIGTERM) ended a recording; what was recorded is in `recording` and, when
+    there was an `out`, written there. A `KeyboardInterrupt`, so a caller that does not care
+    stops as on any Ctrl+C."""
+
+    def __init__(self, recording: Recording) -> None:
+        super().__init__("recording interrupted")
+        self.recording = recording
 
 
 class _Collector:
-    def __init__(self, start_url: str) -> None:
+    def __init__(self, start_url: str, on_change: Callable[[], None] | None = None) -> None:
         self.steps: list[Step] = [Goto.model_validate({"url": start_url})]
+        # When each step was done (the page's clock, ms); None for a step that nothing may be
+        # put before (the start, a Back/Forward/Refresh seen by the watcher).
+        self.times: list[float | None] = [None]
         self.secrets: list[str] = []
+        self.on_change = on_change
 
     def on_message(self, source: dict[str, Any], msg: Any) -> None:
         if not isinstance(msg, dict):
             return
         try:
             step = self._step(msg)
+            frame = _frame_selector(source.get("frame"), msg.get("frame"))
+            if step is not None and frame is not None and "frame" in type(step).model_fields:
+                # Done in a frame (a chat widget, a payment form): the step says which.
+                step = type(step).model_validate({**step.model_dump(), "frame": frame})
+            at = msg.get("at")
+            at = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else None
         except Exception as error:  # a malformed message from the page: never the recording's end
             logger.debug("recorder message {} ignored: {}", msg.get("type"), error)
             return
         if step is not None:
-            self.steps.append(step)
+            self._add(step, at if at is not None else time.time() * 1000)
+
+    def _add(self, step: Step, at: float | None) -> None:
+        index = len(self.steps)
+        if at is not None:
+            # Before the steps done later (a field reported at the next action, maybe from
+            # another frame), never before a barrier.
+            while index > 1 and (later := self.times[index - 1]) is not None and later > at:
+                index -= 1
+        previous = self.steps[index - 1]
+        if (
+            isinstance(step, Fill | Select)
+            and type(previous) is type(step)
+            and previous.selector == step.selector
+            and getattr(previous, "frame", None) == getattr(step, "frame", None)
+        ):
+            # The same field committed twice, or one select walked through its options: what
+            # the control ends with is the step.
+            index -= 1
+            del self.steps[index]
+            del self.times[index]
+        self.steps.insert(index, step)
+        self.times.insert(index, at)
+        if self.on_change is not None:
+            self.on_change()
 
     def _step(self, msg: dict[str, Any]) -> Step | None:
         kind, selector = msg.get("type"), str(msg.get("selector") or "")
@@ -209,9 +299,6 @@ class _Collector:
                 value = "${" + name + "}"
             else:
                 value = str(msg.get("value", ""))
-            previous = self.steps[-1]
-            if isinstance(previous, Fill) and previous.selector == selector:
-                self.steps.pop()  # the same field committed twice: keep the last value
             return Fill.model_validate({"selector": selector, "value": value})
         if kind == "select":
             return Select.model_validate({"selector": selector, "value": str(msg.get("value"))})
@@ -224,7 +311,21 @@ class _Collector:
     def on_event(self, event: Event) -> None:
         if event.kind == "navigation" and event.nav in ("back", "forward", "reload"):
             step = {"back": Back, "forward": Forward, "reload": Reload}[event.nav]
-            self.steps.append(step.model_validate({}))
+            self._add(step.model_validate({}), None)
+
+
+def _frame_selector(frame: Any, said: Any = None) -> str | None:
+    """A selector for the <iframe> element of `frame` (None for a page's main frame) — what a
+    scenario's `frame:` names. From `Frame.name` (the iframe's name, else its id), which needs
+    no round trip (asking the browser from inside a binding callback hangs the sync API), else
+    from the name the frame's document `said` it has (`window.name`): over BiDi `Frame.name`
+    can still be empty at a new frame's first action."""
+    if frame is None or frame.parent_frame is None:
+        return None
+    name = str(frame.name or "") or (said if isinstance(said, str) else "")
+    if name and re.fullmatch(r"[A-Za-z][\w-]*", name):
+        return f'iframe[name="{name}"], iframe#{name}'
+    return "iframe"
 
 
 def _relative(url: str, base_url: str | None) -> str:
@@ -240,9 +341,9 @@ def _relative(url: str, base_url: str | None) -> str:
 
 def record(
     url: str,
-    out: Path | None,
+    out: str | os.PathLike[str] | None,
     *,
-    rules: Rules,
+    rules: Rules | str | os.PathLike[str] = "default",
     browser: str = "auto",
     name: str | None = None,
     base_url: str | None = None,
@@ -252,86 +353,192 @@ def record(
     playwright: Playwright | None = None,
 ) -> Recording:
     """Open `url` in a headed browser, record until the browser (or its last page) closes,
-    and write the scenario to `out` (when given).
+    and write the scenario to `out` (when given), rewriting it after every step.
 
-    `page_hook(page)` runs once the first page has loaded — a test driving the page as a
-    person would; with a hook, the recording ends when it returns. `timeout_s` ends a
-    recording left open. `playwright` reuses a running Playwright (the sync API cannot be
-    started twice in one thread, e.g. under pytest-playwright).
+    `rules` is a `Rules`, a rules file, or a builtin's name (`default`, `demo`), loaded as
+    `preflight record --rules` does (with `BASE_URL` = `base_url`, else the URL's origin).
+    `out` is checked before the browser starts. `page_hook(page)` runs once the first page
+    has loaded — a test driving the page as a person would; with a hook, the recording ends
+    when it returns. `timeout_s` ends a recording left open. `playwright` reuses a running
+    Playwright (the sync API cannot be started twice in one thread, e.g. under
+    pytest-playwright). Ctrl+C raises `RecordingInterrupted` once what was recorded is written.
     """
     from playwright.sync_api import sync_playwright
 
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"{url!r}: expected an http:// or https:// URL")
-    collector = _Collector(_relative(url, base_url))
-    watcher = Watcher(rules, on_event=collector.on_event)
-    spec = spec_for(choose(browser))
-    with contextlib.ExitStack() as stack:
-        if playwright is None:
-            playwright = stack.enter_context(sync_playwright())
-        launched = launch(playwright, spec, headless=headless)
-        context: BrowserContext = launched.new_context(no_viewport=not headless)  # type: ignore[union-attr]
-        try:
-            context.expose_binding(BINDING, collector.on_message)
-            script = _SCRIPT % {
-                "binding": BINDING,
-                "sensitive": json.dumps(list(rules.privacy.sensitive)),
-                "keys": json.dumps(list(_KEYS)),
-            }
-            context.add_init_script(script)
-            watcher.attach(context)
-            page = context.new_page()
-            try:
-                page.goto(url, wait_until="load", timeout=60_000)
-            except Exception as error:
-                raise BrowserError(f"cannot open {url}: {str(error).splitlines()[0]}") from None
-            watcher.settle()
-            if page_hook is not None:
-                page_hook(page)
-                watcher.settle()
-            else:
-                _wait_until_closed(context, watcher, timeout_s)
-            outcome = watcher.outcome()
-        finally:
-            watcher.detach()
-            try:
-                launched.close()
-            except Exception as error:  # the user closed it already
-                logger.debug("closing the recorder's browser: {}", error)
-    scenario = Scenario.model_validate(
-        {
-            "name": name or "recording-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
-            "description": f"Recorded with preflight record from {_relative(url, base_url)}",
-            "steps": collector.steps,
-            "expect": Expect(
+    path = _output_path(out)
+    if not isinstance(rules, Rules):
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+        source = rules if isinstance(rules, str) else Path(os.fspath(rules))
+        rules = load_rules(source, variables={"BASE_URL": (base_url or origin).rstrip("/")})
+    if not headless:
+        check_display()
+    started = datetime.now(UTC)
+    state: dict[str, Any] = {"watcher": None}
+
+    def scenario(outcome: Outcome | None) -> Scenario:
+        expect = Expect(verdict="attributed", violations=[])
+        if outcome is not None:
+            expect = Expect(
                 verdict=outcome.verdict,
                 violations=[v.kind for v in outcome.violations],
                 warnings=[w.kind for w in outcome.warnings] or None,
-            ),
-        }
-    )
-    recording = Recording(scenario=scenario, secrets=collector.secrets, path=out)
-    if out is not None:
-        header = [f"Recorded by preflight record on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."]
-        if collector.secrets:
-            header.append(
-                "Values typed in sensitive fields are not written: replay with "
-                + " ".join(f"--var {s}=…" for s in collector.secrets)
             )
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(dump([scenario], header=header), encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"-o {out}: cannot be written ({error.strerror})") from None
-    return recording
+        return Scenario.model_validate(
+            {
+                "name": name or "recording-" + started.strftime("%Y%m%d-%H%M%S"),
+                "description": f"Recorded with preflight record from {_relative(url, base_url)}",
+                "steps": collector.steps,
+                "expect": expect,
+            }
+        )
+
+    def save(ended: Ended | None) -> Scenario:
+        watcher = state["watcher"]
+        outcome = None
+        with contextlib.suppress(Exception):  # the watcher's own error: the steps still count
+            outcome = watcher.outcome() if watcher is not None else None
+        recorded = scenario(outcome)
+        if path is not None:
+            _write(path, recorded, collector.secrets, ended, len(collector.steps))
+        return recorded
+
+    def progress() -> None:
+        save(None)
+
+    collector = _Collector(_relative(url, base_url), on_change=progress)
+    ended: Ended = "hook" if page_hook is not None else "closed"
+    try:
+        with contextlib.ExitStack() as stack:
+            if playwright is None:
+                playwright = stack.enter_context(sync_playwright())
+            watcher = Watcher(rules, on_event=collector.on_event)
+            state["watcher"] = watcher
+            spec = spec_for(choose(browser), frame_input=page_hook is not None)
+            try:
+                launched = launch(playwright, spec, headless=headless)
+            except BrowserError as error:
+                if headless:
+                    raise
+                where = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                raise BrowserError(
+                    f"{error} — a headed browser needs a working display (DISPLAY={where}); "
+                    "without one: xvfb-run -a preflight record URL -o FILE"
+                ) from None
+            context: BrowserContext = launched.new_context(no_viewport=not headless)  # type: ignore[union-attr]
+            try:
+                context.expose_binding(BINDING, collector.on_message)
+                script = _SCRIPT % {
+                    "binding": BINDING,
+                    "sensitive": json.dumps(list(rules.privacy.sensitive)),
+                    "keys": json.dumps(list(_KEYS)),
+                }
+                context.add_init_script(script)
+                watcher.attach(context)
+                page = context.new_page()
+                try:
+                    page.goto(url, wait_until="load", timeout=60_000)
+                except Exception as error:
+                    raise BrowserError(f"cannot open {url}: {str(error).splitlines()[0]}") from None
+                save(None)
+                watcher.settle()
+                if page_hook is not None:
+                    page_hook(page)
+                else:
+                    ended = _wait_until_closed(context, watcher, timeout_s)
+                _flush(context)
+                watcher.settle()
+            finally:
+                watcher.detach()
+                try:
+                    launched.close()
+                except Exception as error:  # the user closed it already
+                    logger.debug("closing the recorder's browser: {}", error)
+    except KeyboardInterrupt:
+        recording = Recording(save("interrupted"), collector.secrets, path, "interrupted")
+        raise RecordingInterrupted(recording) from None
+    return Recording(save(ended), collector.secrets, path, ended)
 
 
-def _wait_until_closed(context: BrowserContext, watcher: Watcher, timeout_s: float | None) -> None:
+def _output_path(out: str | os.PathLike[str] | None) -> Path | None:
+    """`out` as a Path, checked before anything is recorded: a recording that cannot be
+    written is a recording lost."""
+    if out is None:
+        return None
+    try:
+        path = Path(os.fspath(out))
+    except TypeError:
+        raise UsageError(f"out {out!r}: expected a file path (str or os.PathLike)") from None
+    if not str(path) or path.is_dir():
+        raise UsageError(f"-o {path}: is a folder — expected the scenario file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"-o {path}: its folder cannot be created ({error.strerror})") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise UsageError(f"-o {path}: cannot be written (permission denied)")
+    return path
+
+
+def check_display() -> None:
+    """A headed browser on Linux needs an X or Wayland display: say so before launching, as
+    the browser itself only dies ("Target page, context or browser has been closed")."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        raise BrowserError(
+            "the recorder opens a browser window, and there is no display (DISPLAY is not "
+            "set): run it under a virtual display, e.g. xvfb-run -a preflight record URL -o "
+            "FILE, or from a desktop session"
+        )
+
+
+def _write(path: Path, scenario: Scenario, secrets: list[str], ended: Ended | None, n: int) -> None:
+    """Write the scenario atomically (a temporary file renamed over `path`): an interrupt
+    during a write leaves the previous version, never half a file."""
+    header = [f"Recorded by preflight record on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."]
+    if ended is None:
+        header.append("Recording in progress: expect is the verdict reached so far.")
+    elif ended == "interrupted":
+        header.append(
+            f"Recording interrupted (Ctrl+C) with {count(n, 'step')} recorded, all kept here; "
+            "expect is the verdict reached until then."
+        )
+    elif ended == "timeout":
+        header.append("Recording ended by its --timeout.")
+    if secrets:
+        header.append(
+            "Values typed in sensitive fields are not written: replay with "
+            + " ".join(f"--var {s}=…" for s in secrets)
+        )
+    write_scenario_file(path, dump([scenario], header=header))
+
+
+def count(n: int, noun: str) -> str:
+    """`1 step`, `2 steps`: English plurals of the recorder's nouns."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _flush(context: BrowserContext) -> None:
+    """Fields still being edited when the recording ends are steps too: ask every frame to
+    report them (best effort: a page may be gone)."""
+    for page in context.pages:
+        for frame in page.frames:
+            with contextlib.suppress(Exception):
+                frame.evaluate(f"() => window.{BINDING}Flush && window.{BINDING}Flush()")
+
+
+def _wait_until_closed(context: BrowserContext, watcher: Watcher, timeout_s: float | None) -> Ended:
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
         pages = [page for page in context.pages if not page.is_closed()]
-        if not pages or (deadline is not None and time.monotonic() >= deadline):
-            return
+        if not pages:
+            return "closed"
+        if deadline is not None and time.monotonic() >= deadline:
+            return "timeout"
         try:
             watcher.poll()
             # Waiting inside a Playwright call lets the sync API dispatch bindings and events.
@@ -339,4 +546,4 @@ def _wait_until_closed(context: BrowserContext, watcher: Watcher, timeout_s: flo
         except Exception as error:  # the page or the browser closed under us: done
             logger.debug("recorder: {}", error)
             if all(page.is_closed() for page in context.pages):
-                return
+                return "closed"

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,10 +28,11 @@ from loguru import logger
 
 from preflight.browsers import choose, discover, spec_for
 from preflight.errors import BrowserError, PreflightError, UsageError
+from preflight.i18n import Lang
 from preflight.rules import Rules, load_rules
 from preflight.scenario._loader import fill_placeholders
 from preflight.scenario._model import Scenario
-from preflight.scenario._replay import Failure, ScenarioResult, replay_scenario
+from preflight.scenario._replay import Failure, ScenarioResult, check_gotos, replay_scenario
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -47,6 +53,8 @@ class RunSettings:
     bfcache: bool = False
     step_timeout_s: float = 10.0
     connect: str | None = None  # a remote Playwright server's ws:// endpoint (issue #6)
+    allow_local_files: bool = False  # `goto` to file: and browser pages (issue 13)
+    lang: Lang = "fr"  # of the reports written (`--report`)
 
 
 @dataclass
@@ -67,7 +75,7 @@ class _Browsers:
 
             if self.playwright is None:
                 self.playwright = sync_playwright().start()
-            spec = spec_for(choose(name), bfcache=self.bfcache)
+            spec = spec_for(choose(name), bfcache=self.bfcache, frame_input=True)
             if self.connect:
                 from preflight.scenario._replay import connect_browser
 
@@ -128,6 +136,7 @@ def replay_one(
                 settings.report / f"{scenario.name}-{browser}",
                 settings.rules,
                 browser_info={"browser": browser, "scenario": scenario.name},
+                lang=settings.lang,
             )
             on_event = writer.on_event
         result = replay_scenario(
@@ -140,6 +149,7 @@ def replay_one(
             artifacts=settings.artifacts,
             on_event=on_event,
             step_timeout_s=settings.step_timeout_s,
+            allow_local_files=settings.allow_local_files,
         )
         if writer is not None and result.outcome is not None:
             writer.finish(result.outcome)
@@ -173,8 +183,31 @@ def _broken(scenario: Scenario, browser: str, message: str, started: float) -> S
 _WORKER: _Browsers | None = None
 
 
-def _worker_init(headed: bool, bfcache: bool, connect: str | None = None) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the `preflight replay` that started it does, however that ends.
+
+    Issue 13: after a SIGKILL of the parent, workers stayed blocked on the pool's pipe, whose
+    write end they hold themselves, and kept their Playwright drivers and browsers alive. Linux
+    sends PR_SET_PDEATHSIG's signal when the parent dies; SIGTERM's default action ends the
+    worker at once, and its Playwright driver, seeing its stdin close, closes the browsers it
+    launched. Elsewhere the parent's own clean-up (below) is what there is."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above: nobody to wait for
+        os._exit(1)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl+C reaches the whole process group: the parent decides and ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_init(
+    headed: bool, bfcache: bool, connect: str | None = None, parent: int | None = None
+) -> None:
     global _WORKER
+    if parent is not None:
+        _die_with_parent(parent)
     _WORKER = _Browsers(headed=headed, bfcache=bfcache, connect=connect)
     atexit.register(_WORKER.close)
 
@@ -196,10 +229,13 @@ def demo_or_given(
         from preflight.demo_shop import DemoShop
 
         with DemoShop(port=0) as shop:
-            values = {"MERCHANT": shop.sfr_url, "DEMO_PORT": str(shop.port), **values}
+            # BASE_URL is the base URL, in the rules as in the scenarios (as under pytest).
+            values = {"BASE_URL": shop.acn_url, "MERCHANT": shop.sfr_url, **values}
+            values = {"DEMO_PORT": str(shop.port), **values}
             rules = load_rules(rules_source or "demo", variables=values)
             yield shop.acn_url, rules, values
         return
+    values = {"BASE_URL": base_url.rstrip("/"), **values}
     rules = load_rules(rules_source or "default", variables=values)
     yield base_url, rules, {**rules.vars, **values}
 
@@ -239,9 +275,14 @@ def ensure_reachable(base_url: str, timeout_s: float = 10.0) -> None:
 
 
 def check_placeholders(scenarios: Sequence[Scenario], settings: RunSettings) -> None:
-    """Unknown placeholders are bad input: refused before launching anything."""
+    """Unknown placeholders, and a `goto` to a local file or a browser page, are bad input:
+    refused before launching anything."""
     for scenario in scenarios:
-        fill_placeholders(scenario, {"BASE_URL": settings.base_url, **settings.variables})
+        filled = fill_placeholders(scenario, {"BASE_URL": settings.base_url, **settings.variables})
+        # A base URL that is no web address is the run's fault, not the scenario's: said by
+        # ensure_reachable (CLI), and refused again by replay_scenario whoever calls it.
+        if urlsplit(settings.base_url).scheme in ("http", "https"):
+            check_gotos(filled, settings.base_url, allow_local_files=settings.allow_local_files)
 
 
 def run(
@@ -273,19 +314,39 @@ def run(
             max_workers=jobs,
             mp_context=context,
             initializer=_worker_init,
-            initargs=(settings.headed, settings.bfcache, settings.connect),
+            initargs=(settings.headed, settings.bfcache, settings.connect, os.getpid()),
         ) as pool:
-            futures = {
-                pool.submit(_worker_run, scenario, browser, settings): index
-                for index, (scenario, browser) in enumerate(work)
-            }
-            for future in concurrent.futures.as_completed(futures):
-                index = futures[future]
-                scenario, browser = work[index]
-                try:
-                    results[index] = future.result()
-                except Exception as error:  # a worker died: say so for this scenario
-                    results[index] = _broken(scenario, browser, f"worker failed: {error}", 0.0)
-                if on_result is not None:
-                    on_result(results[index])  # type: ignore[arg-type]
+            try:
+                futures = {
+                    pool.submit(_worker_run, scenario, browser, settings): index
+                    for index, (scenario, browser) in enumerate(work)
+                }
+                for future in concurrent.futures.as_completed(futures):
+                    index = futures[future]
+                    scenario, browser = work[index]
+                    try:
+                        results[index] = future.result()
+                    except Exception as error:  # a worker died: say so for this scenario
+                        results[index] = _broken(scenario, browser, f"worker failed: {error}", 0.0)
+                    if on_result is not None:
+                        on_result(results[index])  # type: ignore[arg-type]
+            except BaseException:
+                _stop_workers(pool)
+                raise
     return [result for result in results if result is not None]
+
+
+def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Interrupted (Ctrl+C, SIGTERM): end the workers now rather than wait for the scenario
+    each is in (issue 13: 15 s). SIGTERM kills a worker outright (see `_die_with_parent`);
+    its Playwright driver then closes its browsers. `_processes` is the executor's own map of
+    workers (CPython 3.11–3.13): there is no public way to reach them."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, ValueError) as error:  # already gone
+            logger.debug("terminating a worker: {}", error)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)

@@ -1,18 +1,15 @@
 """The order watcher: an in-page probe plus what Playwright and CDP report, judged into a
-verdict. `Watcher` is the API; `events` is the vocabulary it speaks."""
+verdict. `Watcher` is the API; `events` is the vocabulary it speaks. A whole watched order
+(`run_order`) is `preflight.order`'s: it builds on the watch and the report."""
 
-from preflight.watch._order import EXIT_CODES, OrderResult, run_order
 from preflight.watch._watcher import Watcher, scrub
 from preflight.watch.events import Event, Outcome, Violation, Warning
 
 __all__ = [
-    "EXIT_CODES",
     "Event",
-    "OrderResult",
     "Outcome",
     "Violation",
     "Warning",
     "Watcher",
-    "run_order",
     "scrub",
 ]

@@ -15,6 +15,11 @@ The probe reports through an exposed binding and also keeps its messages in a qu
 `poll()`/`settle()` read with `evaluate`: over WebDriver BiDi (stock Firefox) a back/forward-
 cache restore gives Playwright no event at all, and a one-shot `evaluate` is what still works
 on the restored page (measured with Playwright 1.64.1 and Firefox ESR 153).
+
+Under Playwright's tracing (see `_tracing.py`), that polling is kept out of the trace, and each
+event that matters is marked in it where it was seen: `poll()` and `settle()`, which run in the
+caller's thread, write the marks the events since the last call left (never a callback: it
+may run inside a Playwright call).
 """
 
 from __future__ import annotations
@@ -28,9 +33,23 @@ from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 from loguru import logger
 
-from preflight.rules import Rules, url_matches
+from preflight.rules import Rules, url_matches, within_page
 from preflight.watch._judge import Judge
+from preflight.watch._messages import (
+    FRAME_TYPES,
+    Confirmation,
+    CsClick,
+    EligibilityError,
+    Guard,
+    Message,
+    Navigate,
+    OrderLater,
+    Shown,
+    parse_drained,
+    parse_message,
+)
 from preflight.watch._scripts import BINDING, guard_script, probe_script
+from preflight.watch._tracing import mark, tracing_on, untraced
 from preflight.watch.events import Event, EventKind, NavKind, Outcome, Violation, Warning
 
 if TYPE_CHECKING:
@@ -62,10 +81,12 @@ class _PageState:
     merchant_navs: int = 0
     closed: bool = False
     seen: OrderedDict[str, int] = field(default_factory=OrderedDict)  # doc → highest n handled
-    hint: dict[str, Any] | None = None
+    hint: Navigate | None = None
     hint_at: float = 0.0
     cdp: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=20))
     frame_navs: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    # Main-frame URLs Playwright reported (never cleared): what corroborates a confirmation.
+    nav_urls: deque[str] = field(default_factory=lambda: deque(maxlen=20))
     cdp_session: CDPSession | None = None
     confirmation_url: str | None = None
 
@@ -88,6 +109,37 @@ def scrub(url: str, keep: str | None) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+def trace_mark(event: Event, judged: Violation | Warning | None, rules: Rules) -> str | None:
+    """What the trace shows for `event` (None: nothing): the session lost and why, the order
+    put at risk, a history move that ended nothing, the session's start and the order's end.
+    The URL is redacted (its query values are already gone): a path may hold typed data."""
+    from preflight.report.privacy import allowed_params, redact
+
+    if isinstance(judged, Violation):
+        text = f"⚠ session lost: {judged.kind} — {judged.message}"
+    elif isinstance(judged, Warning):
+        text = f"⚠ order at risk: {judged.kind} — {judged.message}"
+    elif event.kind == "navigation" and event.nav in ("back", "forward", "reload"):
+        text = f"↺ {event.nav} seen — not a violation here"
+    elif event.kind == "customer_service":
+        text = "ⓘ customer service seen — not a violation here"
+    elif event.kind == "acn_entry":
+        text = "→ ACN entry: the session starts"
+    elif event.kind == "confirmation":
+        text = "✓ order confirmed: the session's rules end"
+    elif event.kind == "order_later":
+        text = "✓ « Commander plus tard » used"
+    elif event.kind == "guard":
+        what = event.detail.get("action") or event.detail.get("how") or "?"
+        done = "stopped" if event.detail.get("answer") == "cancel" else "let through"
+        text = f"⛨ guard: {what} {done}"
+    else:
+        return None
+    if event.url:
+        text += f" at {redact(event.url, allowed_params(rules))}"
+    return text
+
+
 def _same_doc_url(a: str, b: str) -> bool:
     return a.split("#", 1)[0] == b.split("#", 1)[0]
 
@@ -108,7 +160,7 @@ class Watcher:
         self.on_event = on_event
         self.lang: Literal["fr", "en"] = lang
         self.step: str | None = None
-        self._judge = Judge()
+        self._judge = Judge(rules)
         self._seq = 0
         self._pages: dict[Page, _PageState] = {}
         self._context: BrowserContext | None = None
@@ -119,6 +171,8 @@ class Watcher:
         self._callback_error: BaseException | None = None
         self.recent: deque[Event] = deque(maxlen=50)
         self._merchant_urls: dict[str, int] = {}  # merchant document URL → first page showing it
+        # Trace marks of the events not written yet (see trace_marks); bounded like `recent`.
+        self._marks: deque[str] = deque(maxlen=50)
 
     # --- public API -------------------------------------------------------------------------
     @property
@@ -167,6 +221,7 @@ class Watcher:
         context = self._context
         if context is None:
             return
+        self.trace_marks()
         context.remove_listener("page", self._on_page)
         context.remove_listener("request", self._on_request)
         for state in self._pages.values():
@@ -189,6 +244,7 @@ class Watcher:
         docstring); True when every open page is loaded and nothing new came."""
         quiet = self._drain(idle_ms=0)
         self._check_session_cookie()
+        self.trace_marks()
         self._raise_callback_error()
         return quiet
 
@@ -200,7 +256,7 @@ class Watcher:
             if state.closed or state.page.is_closed():
                 continue
             try:
-                status = state.page.evaluate(_DRAIN, dict(state.seen))
+                status = untraced(state.page, "evaluate", _DRAIN, dict(state.seen))
             except Exception as error:  # navigating, or closing: the next round will tell
                 logger.trace("drain page {}: {}", state.index, error)
                 quiet = False
@@ -210,15 +266,18 @@ class Watcher:
                 if state.page.url not in ("about:blank", ""):
                     quiet = False
                 continue
-            for msg in status["msgs"]:
-                msg["via"] = "queue"
-                if self._handle(state, msg):
+            drained = parse_drained(status)
+            if drained is None:
+                continue  # a page that broke its probe's answer: nothing to read from it
+            for raw in drained.msgs:
+                msg = parse_message(raw, via="queue")
+                if msg is not None and self._handle(state, msg, via="queue"):
                     quiet = False
-            if status["readyState"] != "complete":
+            if drained.readyState != "complete":
                 quiet = False
-            elif state.confirmation_url and _same_doc_url(status["url"], state.confirmation_url):
+            elif state.confirmation_url and _same_doc_url(drained.url, state.confirmation_url):
                 quiet = False  # the probe reads the order number once rendered
-            elif status.get("busy") or status.get("idle_ms", idle_ms) < idle_ms:
+            elif drained.busy or drained.idle_ms < idle_ms:
                 quiet = False  # a request of the page's own is out, or it just came back
         return quiet
 
@@ -238,7 +297,20 @@ class Watcher:
                 break
             self._pause(_SETTLE_PAUSE_S)
         self._check_session_cookie()
+        self.trace_marks()
         self._raise_callback_error()
+
+    def trace_marks(self) -> int:
+        """Write the trace marks the events since the last call left, when the context is
+        traced (else drop them); how many were written. Call it from the thread that drives
+        the page, never from a Playwright callback."""
+        context, marks = self._context, list(self._marks)
+        self._marks.clear()
+        if context is None or not marks or not tracing_on(context):
+            return 0
+        for text in marks:
+            mark(context, text)
+        return len(marks)
 
     def page_index(self, page: Page) -> int:
         state = self._pages.get(page)
@@ -250,7 +322,7 @@ class Watcher:
         for state in self._pages.values():
             if not state.closed and not state.page.is_closed():
                 try:
-                    state.page.wait_for_timeout(seconds * 1000)
+                    untraced(state.page, "wait_for_timeout", seconds * 1000)
                     return
                 except Exception as error:
                     logger.trace("pause: {}", error)
@@ -280,6 +352,7 @@ class Watcher:
             def handler(frame: Frame) -> None:
                 if frame.parent_frame is None:
                     state.frame_navs.append(frame.url)
+                    state.nav_urls.append(frame.url)
 
             handlers[state.index] = handler
         return handlers[state.index]
@@ -297,13 +370,19 @@ class Watcher:
         self._chromium = True
         state.cdp_session = session
 
+        main: dict[str, str] = {}
+
         def navigated(params: dict[str, Any]) -> None:
             frame = params.get("frame", {})
             logger.trace("CDP frameNavigated {} {}", params.get("type"), frame.get("url"))
             if not frame.get("parentId"):
+                main["id"] = str(frame.get("id", ""))
                 state.cdp.append((str(params.get("type", "Navigation")), str(frame.get("url", ""))))
 
         def within(params: dict[str, Any]) -> None:
+            # A frame's own pushState or fragment move is not the order's (issue #11).
+            if main.get("id") and params.get("frameId") != main["id"]:
+                return
             state.cdp.append(
                 (str(params.get("navigationType", "other")), str(params.get("url", "")))
             )
@@ -336,72 +415,119 @@ class Watcher:
         self._cookie_seen = False
         self._emit("acn_entry", state, request.url, sources=["playwright:request"])
 
-    def _on_binding(self, source: dict[str, Any], msg: Any) -> None:
+    def _on_binding(self, source: dict[str, Any], raw: Any) -> None:
         page = source.get("page")
         state = self._pages.get(page) if page is not None else None
-        if state is None or not isinstance(msg, dict) or self._context is None:
+        if state is None or self._context is None:
             return  # not ours, or a call that was already on its way when we detached
+        msg = parse_message(raw, via="binding")
+        if msg is None:
+            return
+        frame = source.get("frame")
+        if frame is not None and frame.parent_frame is not None and msg.type not in FRAME_TYPES:
+            # A frame's own loads and history moves are not the order's: its document may be
+            # a chat or payment widget that navigates, reloads and goes back by itself.
+            logger.trace("frame message {} not the order's: ignored", msg.type)
+            return
         try:
-            self._handle(state, msg)
+            self._handle(state, msg, via="binding", top=frame is None or frame.parent_frame is None)
         except Exception as error:  # never let a bad message break the page's promise chain
             logger.exception("probe message: {}", error)
             if self._callback_error is None:
                 self._callback_error = error
 
     # --- probe messages -----------------------------------------------------------------------
-    def _handle(self, state: _PageState, msg: dict[str, Any]) -> bool:
+    def _handle(self, state: _PageState, msg: Message, *, via: str, top: bool = True) -> bool:
         """Handle one probe message once; True when it was new."""
-        doc, n = str(msg.get("doc", "")), int(msg.get("n", 0))
-        if n <= state.seen.get(doc, 0):
-            return False
-        # Messages of one document arrive in order over the binding; from the queue they come
-        # in order too, so the highest number handled is enough to skip repeats.
-        state.seen[doc] = n
-        state.seen.move_to_end(doc)
-        while len(state.seen) > 30:
-            state.seen.popitem(last=False)
-        kind = str(msg.get("type"))
-        url = str(msg.get("url", ""))
-        if kind in _SHOWN:
-            self._shown(state, msg, kind, url)
-        elif kind == "navigate":
+        if top:
+            if msg.n <= state.seen.get(msg.doc, 0):
+                return False
+            # Messages of one document arrive in order over the binding; from the queue they
+            # come in order too, so the highest number handled is enough to skip repeats.
+            state.seen[msg.doc] = msg.n
+            state.seen.move_to_end(msg.doc)
+            while len(state.seen) > 30:
+                state.seen.popitem(last=False)
+        url = msg.url
+        if isinstance(msg, Shown):
+            self._shown(state, msg, via)
+        elif isinstance(msg, Navigate):
             state.hint, state.hint_at = msg, time.monotonic()
-        elif kind == "cs_click":
-            detail = {k: str(msg.get(k, "")) for k in ("how", "match", "label")}
-            if detail["how"] == "url":  # a link's address: no query values, as for any URL
+        elif isinstance(msg, CsClick):
+            detail = {"how": msg.how, "match": msg.match, "label": msg.label}
+            if not top:
+                detail["frame"] = "true"
+            if msg.how == "url":  # a link's address: no query values, as for any URL
                 detail["match"] = scrub(detail["match"], self.rules.order.session_param)
-            if msg.get("allowed", True):
+            # Only the guard can stop a click: without it, a page saying "cancelled" is lying.
+            if msg.allowed or not self.guard:
                 self._emit("customer_service", state, url, sources=["probe:click"], detail=detail)
             else:
                 self._emit(
                     "guard", state, url, sources=["probe:click"],
                     detail={**detail, "action": "customer_service", "answer": "cancel"},
                 )  # fmt: skip
-        elif kind == "guard":
-            detail = {k: str(v) for k, v in msg.items() if k in ("action", "key", "answer")}
-            if detail.get("action") != "customer_service":  # the cs_click message says it
+        elif isinstance(msg, Guard):
+            detail = {
+                k: v
+                for k, v in (("action", msg.action), ("key", msg.key), ("answer", msg.answer))
+                if v is not None
+            }
+            if msg.action != "customer_service":  # the cs_click message says it
                 self._emit("guard", state, url, sources=["probe:guard"], detail=detail)
-        elif kind == "order_later":
+        elif isinstance(msg, OrderLater):
             self._emit("order_later", state, url, sources=["probe:click"])
-        elif kind == "eligibility_error":
+        elif isinstance(msg, EligibilityError):
             self._emit("eligibility_error", state, url, sources=["probe:dom"])
-        elif kind == "confirmation":
+        elif isinstance(msg, Confirmation):
+            if not self._confirmation_seen(state, url):
+                # A page can say anything; what makes the order attributed must be seen by
+                # Playwright too (issue #13: a forged confirmation said ATTRIBUTED).
+                logger.warning(
+                    "dropped a confirmation the page reported on page {}: Playwright saw no"
+                    " confirmation page there",
+                    state.index,
+                )
+                return True
             state.confirmation_url = None
             detail = {
-                k: str(msg[k]) for k in ("number", "order_type", "date") if msg.get(k) is not None
-            }
+                k: v
+                for k, v in (
+                    ("number", msg.number), ("order_type", msg.order_type), ("date", msg.date)
+                )
+                if v is not None
+            }  # fmt: skip
             self._emit("confirmation", state, url, sources=["probe:dom"], detail=detail)
         return True
 
-    def _shown(self, state: _PageState, msg: dict[str, Any], kind: str, url: str) -> None:
-        nav, sources, detail = self._classify(state, msg, kind, url)
-        stamp = msg.get("stamp")
-        if isinstance(stamp, int | float):
-            state.last_stamp = float(stamp)
+    def _confirmation_seen(self, state: _PageState, url: str) -> bool:
+        """Whether the page really is on a confirmation page: the URL the probe gives matches
+        the rules' confirmation globs, and so does one Playwright itself knows for the page
+        (its URL now, or a main-frame navigation it reported) — a page cannot forge those."""
+        globs = self.rules.order.confirmation
+        if not globs or not url_matches(url, globs):
+            return False
+        try:
+            now = state.page.url
+        except Exception as error:  # closing
+            logger.trace("page url: {}", error)
+            now = ""
+        return any(url_matches(seen, globs) for seen in (now, *state.nav_urls))
+
+    def _shown(self, state: _PageState, msg: Shown, via: str) -> None:
+        url = msg.url
+        nav, sources, detail = self._classify(state, msg, via)
+        if msg.stamp is not None:
+            state.last_stamp = float(msg.stamp)
         if nav is None:
             return
         merchant = self.rules.is_merchant(url)
         state.on_merchant = merchant
+        if nav in ("back", "forward") and within_page(state.url, url):
+            # A Back or Forward that only undoes (or redoes) an in-page anchor: the same
+            # document, nothing loaded or replayed, so no step of the order is shown again —
+            # the demo shop's truth agrees (the matrix found it: no-false-alarm, step 8).
+            detail["within_page"] = "true"
         state.url = url
         # What counts is where the move lands: a merchant page shown again is what the merchant
         # sees replayed; a Back from the merchant to the ACN shop replays nothing of it (the
@@ -413,12 +539,10 @@ class Watcher:
         self._url_events(state, url, nav, merchant)
 
     def _classify(
-        self, state: _PageState, msg: dict[str, Any], kind: str, url: str
+        self, state: _PageState, msg: Shown, via: str
     ) -> tuple[NavKind | None, list[str], dict[str, str]]:
-        stamp = msg.get("stamp")
-        fresh = bool(msg.get("fresh"))
-        timing = msg.get("timing")
-        activation = msg.get("activation")
+        kind, url, stamp = msg.type, msg.url, msg.stamp
+        fresh, timing, activation = msg.fresh, msg.timing, msg.activation
         sources: list[str] = []
         detail: dict[str, str] = {}
         nav: NavKind | None
@@ -462,10 +586,10 @@ class Watcher:
             else:
                 nav = "fragment"
                 sources.append("probe:stamp")
-        elif not isinstance(stamp, int | float):
+        elif stamp is None:
             return None, [], {}
         elif ref is None:
-            probe = msg.get("probe")
+            probe = msg.probe
             nav = probe if probe in ("back", "forward", "reload") else "navigate"
             sources.append("probe:session")
         elif stamp == ref:
@@ -476,7 +600,7 @@ class Watcher:
         else:
             nav = "back" if stamp < ref else "forward"
             sources.append("probe:stamp")
-        if nav in ("back", "forward", "reload") and msg.get("probe") == nav and ref is not None:
+        if nav in ("back", "forward", "reload") and msg.probe == nav and ref is not None:
             sources.append("probe:session")
         if kind == "doc" and timing:
             expected = {"reload": "reload", "back": "back_forward", "forward": "back_forward"}
@@ -504,7 +628,7 @@ class Watcher:
                 state.frame_navs.clear()
         elif kind in ("popstate", "hashchange"):
             sources.extend(self._cdp_agrees(state, url, _CDP_SAME_DOCUMENT))
-        if msg.get("via") == "queue":
+        if via == "queue":
             sources.append("probe:queue")  # the binding did not bring it: read with evaluate
         state.hint = None
         return nav, sources, detail
@@ -521,13 +645,12 @@ class Watcher:
     def _hint_type(self, state: _PageState) -> str | None:
         if state.hint is None or time.monotonic() - state.hint_at > _HINT_TTL:
             return None
-        return str(state.hint.get("navigationType"))
+        return state.hint.navigationType
 
     def _hint_direction(self, state: _PageState) -> NavKind | None:
         if self._hint_type(state) != "traverse" or state.hint is None:
             return None
-        direction = state.hint.get("direction")
-        return "back" if direction == "back" else "forward" if direction == "forward" else None
+        return state.hint.direction
 
     def _cdp_agrees(self, state: _PageState, url: str, wanted: tuple[str, ...]) -> list[str]:
         for i, (kind, seen) in enumerate(state.cdp):
@@ -589,7 +712,8 @@ class Watcher:
         if not name or self._context is None or not self._judge.session_on or self._left_reported:
             return
         try:
-            present = any(cookie.get("name") == name for cookie in self._context.cookies())
+            cookies = untraced(self._context, "cookies")
+            present = any(cookie.get("name") == name for cookie in cookies)
         except Exception as error:  # the context is closing
             logger.trace("cookies: {}", error)
             return
@@ -628,7 +752,10 @@ class Watcher:
             detail=detail or {},
         )
         merchant = state.on_merchant if on_merchant is None else on_merchant
-        self._judge.judge(event, on_merchant=merchant)
+        judged = self._judge.judge(event, on_merchant=merchant)
+        text = trace_mark(event, judged, self.rules)
+        if text is not None:
+            self._marks.append(text)
         self.recent.append(event)
         logger.debug("event {} {} {} {}", event.seq, kind, nav or "", event.url)
         if self.on_event is not None:

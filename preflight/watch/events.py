@@ -43,6 +43,9 @@ NavKind = Literal[
 ViolationKind = Literal["back", "forward", "reload", "customer_service", "left_session"]
 WarningKind = Literal["payment_without_order_later", "second_merchant_tab", "eligibility_error"]
 Verdict = Literal["attributed", "at_risk", "lost"]
+# Why the verdict is what it is: its first violation, its first warning, no ACN entry seen, no
+# merchant page seen inside the ACN session, or a clean order.
+ReasonKind = Literal["violation", "warning", "no_entry", "no_merchant", "clean"]
 
 
 def now() -> datetime:
@@ -90,9 +93,26 @@ class OrderInfo(BaseModel):
     date: str | None = None
 
 
+class CoverageGap(BaseModel):
+    """A rules key whose URL globs matched nothing during the run: a blind spot, said at the
+    end of the run (a wrong pattern matches no page, and silently judges nothing)."""
+
+    key: str = Field(description="the rules key, e.g. order.merchant")
+    patterns: list[str] = Field(description="the key's globs, none of which matched")
+    message: str
+
+
 class Outcome(BaseModel):
     verdict: Verdict
+    # The verdict in words, e.g. "at_risk: the ACN entry page was never seen (…)".
+    reason: str = ""
+    reason_kind: ReasonKind = "clean"
     entry_seen: bool
+    # A merchant page was seen inside the ACN session: what makes `attributed` mean something.
+    merchant_seen: bool = False
+    # The order got to its end: the confirmation page, or « Commander plus tard » used.
+    completed: bool = False
+    coverage: list[CoverageGap] = []
     violations: list[Violation] = []
     warnings: list[Warning] = []
     order: OrderInfo | None = None

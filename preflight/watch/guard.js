@@ -4,10 +4,32 @@
 // a leave-page prompt (`beforeunload`) for reload/back/forward on the merchant's pages, a
 // confirmation before a customer-service click, and the reload/back keyboard shortcuts. It adds
 // one banner, in a closed shadow root under <html>, and changes nothing else in the page.
+//
+// It runs in every frame. In a frame (a chat widget from another origin) it asks before a
+// customer-service click and catches the shortcuts, whatever the frame's own address: a frame
+// cannot read the address of the page around it, and a customer-service widget in the order's
+// page ends the session as the page's own buttons do. A frame's own navigations are the
+// frame's: no leave-page prompt there, no banner. What it calls is captured before any page
+// script runs (a page replacing `window.confirm` must not answer the guard's question).
 (() => {
   "use strict";
   const CONFIG = /*__PREFLIGHT_CONFIG__*/ {};
-  if (window.top !== window || window.__preflightGuard) return;
+  const probe = window.__preflight;
+  if (!probe || window.__preflightGuardOn) return;
+  Object.defineProperty(window, "__preflightGuardOn", { value: true, enumerable: false });
+  const TOP = window.top === window;
+  const ask = window.confirm;
+  const apply = Reflect.apply;
+  const sReplace = String.prototype.replace;
+  const reTest = RegExp.prototype.test;
+  const aSome = Array.prototype.some;
+  const closest = Element.prototype.closest;
+  const getAttribute = Element.prototype.getAttribute;
+  const listen = EventTarget.prototype.addEventListener;
+  const now = Date.now;
+  const prevent = Event.prototype.preventDefault;
+  const stopAll = Event.prototype.stopImmediatePropagation;
+  const on = (target, type, fn, options) => apply(listen, target, [type, fn, options]);
   const TEXT = {
     fr: {
       banner: "preflight surveille la session ACN : n'utilisez ni Précédent, ni Suivant, ni Actualiser, ni le service client.",
@@ -24,12 +46,13 @@
     for (const c of glob) out += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
     return new RegExp("^" + out + "$");
   });
-  const onMerchant = () => merchant.some((r) => r.test(location.href));
-  const report = (data) => window.__preflight && window.__preflight.send("guard", data);
+  const onMerchant = () => !TOP || apply(aSome, merchant, [(r) => apply(reTest, r, [location.href])]);
+  const report = (data) => probe.send("guard", data);
 
   // --- banner ---------------------------------------------------------------------------------
   function banner() {
-    if (!onMerchant() || !document.documentElement) return;
+    if (!TOP || !onMerchant() || !document.documentElement) return;
+    if (window.__preflightPanelOn) return; // preflight's live panel says it, and more
     const host = document.createElement("preflight-guard");
     // The host lets clicks through: the banner must never stand in the customer's way.
     host.style.cssText = "all:initial;position:fixed;z-index:2147483647;left:0;right:0;bottom:0;pointer-events:none";
@@ -49,26 +72,26 @@
   // itself starts just after a click or a submit is the order going on, and is let through.
   let allowUntil = 0;
   const allow = () => {
-    allowUntil = Date.now() + 1500;
+    allowUntil = now() + 1500;
   };
   const NAVIGATING = "a[href],button,input[type=submit],input[type=image],[role=link],[role=button]";
-  window.addEventListener("click", (e) => {
-    const el = e.target instanceof Element ? e.target.closest(NAVIGATING) : null;
+  on(window, "click", (e) => {
+    const el = e.target instanceof Element ? apply(closest, e.target, [NAVIGATING]) : null;
     if (!el) return;
     if (el.tagName === "A") {
-      const href = el.getAttribute("href") || "";
+      const href = apply(getAttribute, el, ["href"]) || "";
       if (href.startsWith("#") || /^(tel|mailto|javascript):/i.test(href) || el.target === "_blank") return;
     }
     allow();
   }, true);
-  window.addEventListener("submit", allow, true);
+  on(window, "submit", allow, true);
   const origSubmit = HTMLFormElement.prototype.submit;
   HTMLFormElement.prototype.submit = function submit() {
     allow();
     return origSubmit.call(this);
   };
-  window.addEventListener("beforeunload", (e) => {
-    if (!onMerchant() || Date.now() < allowUntil) return;
+  on(window, "beforeunload", (e) => {
+    if (!TOP || !onMerchant() || now() < allowUntil) return;
     e.preventDefault();
     e.returnValue = "";
     report({ action: "beforeunload" });
@@ -76,8 +99,8 @@
 
   // A single-page shop's Back/Forward loads nothing, so no leave-page prompt can stop it; the
   // Navigation API lets the page cancel a same-document traversal (where it says so).
-  if ("navigation" in window) {
-    window.navigation.addEventListener("navigate", (e) => {
+  if (TOP && "navigation" in window) {
+    on(window.navigation, "navigate", (e) => {
       if (!onMerchant() || e.navigationType !== "traverse" || !e.cancelable) return;
       if (!(e.destination && e.destination.sameDocument)) return;
       e.preventDefault();
@@ -93,7 +116,7 @@
     if (el.tagName !== "INPUT") return false;
     return !/^(button|submit|reset|checkbox|radio|file|image|color|range)$/i.test(el.type || "text");
   }
-  window.addEventListener("keydown", (e) => {
+  on(window, "keydown", (e) => {
     if (!onMerchant()) return;
     const k = e.key;
     let what = null;
@@ -110,13 +133,14 @@
   // --- customer service: called by the probe's click listener (capture phase, before the page)
   function confirmCustomerService(e, cs) {
     if (!onMerchant()) return true;
-    const ok = window.confirm(T.confirm.replace("{label}", cs.el ? (window.__preflight.labelOf(cs.el) || cs.match) : cs.match));
+    const label = cs.el ? probe.labelOf(cs.el) || cs.match : cs.match;
+    const ok = apply(ask, window, [apply(sReplace, T.confirm, ["{label}", label])]);
     if (!ok) {
-      e.preventDefault();
-      e.stopImmediatePropagation();
+      apply(prevent, e, []);
+      apply(stopAll, e, []);
     }
     report({ action: "customer_service", answer: ok ? "ok" : "cancel" });
     return ok;
   }
-  Object.defineProperty(window, "__preflightGuard", { value: { confirmCustomerService }, enumerable: false });
+  probe.guard(confirmCustomerService);
 })();

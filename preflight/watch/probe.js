@@ -12,73 +12,177 @@
 // this origin's sessionStorage knows the current stamp, and again by the watcher (which knows it
 // across origins); timing type, `navigation.activation` and `pageshow.persisted` cross-check it.
 //
+// It runs in every frame. In a frame (a chat widget, a payment form from another origin) it
+// only reports clicks: how a frame's own document was reached is not the order's, and it leaves
+// the frame's history alone; the watcher ignores a frame's other messages anyway.
+//
+// A page's own script runs after this one and may redefine any built-in (old libraries replace
+// `Array.prototype.filter`; a hostile page anything): what the probe calls is captured here,
+// before that, and called through `call` (Reflect.apply), never looked up again on the page's
+// objects (issue #13). The watcher validates every message it gets all the same.
+//
 // It never reads input values and logs no keystroke. The guard (guard.js) is separate.
 (() => {
   "use strict";
   const CONFIG = /*__PREFLIGHT_CONFIG__*/ {};
   // Only web pages: on the initial about:blank a replaceState at document creation crashes
   // Firefox ESR 153's content process (measured), and there is nothing to watch there.
-  if (window.top !== window || window.__preflight || !/^https?:$/.test(location.protocol)) return;
+  if (window.__preflight || !/^https?:$/.test(location.protocol)) return;
+  const TOP = window.top === window;
+  // --- the built-ins the probe uses, as they are before any page script ----------------------
+  const apply = Reflect.apply;
+  const call = (fn, self, ...args) => apply(fn, self, args);
+  const A = Array.prototype;
+  const S = String.prototype;
+  const aFilter = A.filter, aMap = A.map, aSome = A.some, aFind = A.find, aPush = A.push, aShift = A.shift;
+  const sReplace = S.replace, sTrim = S.trim, sLower = S.toLowerCase, sSlice = S.slice;
+  const sStarts = S.startsWith, sIndexOf = S.indexOf;
+  const reTest = RegExp.prototype.test;
+  const assign = Object.assign, defineProperty = Object.defineProperty;
+  const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
+  const now = Date.now, mathMax = Math.max, random = Math.random;
+  const numToString = Number.prototype.toString;
+  const elMatches = Element.prototype.matches;
+  const elQuery = Element.prototype.querySelector;
+  const docQuery = Document.prototype.querySelector;
+  const elAttr = Element.prototype.getAttribute;
+  const elRects = Element.prototype.getClientRects;
+  const listen = EventTarget.prototype.addEventListener;
+  const getter = (proto, name) => {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    return d && d.get ? (self) => call(d.get, self) : (self) => self[name];
+  };
+  const readyStateOf = getter(Document.prototype, "readyState");
+  const innerTextOf = getter(HTMLElement.prototype, "innerText");
+  const parentOf = getter(Node.prototype, "parentElement");
+  const tagOf = getter(Element.prototype, "tagName");
+  const storage = (() => {
+    try {
+      return window.sessionStorage;
+    } catch (e) {
+      return null;
+    }
+  })();
+  const getItem = Storage.prototype.getItem, setItem = Storage.prototype.setItem;
+  const later = window.setTimeout;
+  const defer = (fn, ms) => call(later, window, fn, ms || 0);
+  const microtask = window.queueMicrotask;
+  const Observer = window.MutationObserver;
+  const observe = Observer.prototype.observe;
+  const entriesByType = Performance.prototype.getEntriesByType;
+  const on = (target, type, fn, options) => call(listen, target, type, fn, options);
+  const norm0 = (s) => call(sLower, call(sTrim, call(sReplace, s || "", /\s+/g, " ")));
   const KEY = "__pf";
   const STORE = "__preflight_probe";
   const QUEUE_MAX = 300;
   const H = History.prototype;
+  const isArray = Array.isArray;
   const origPush = H.pushState;
   const origReplace = H.replaceState;
   const nav = "navigation" in window ? window.navigation : null;
 
-  const doc = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  const doc = call(sSlice, call(numToString, random(), 36), 2, 10) + call(numToString, now(), 36);
   let n = 0;
   const queue = [];
   let lastStamp = 0;
 
+  // A glob as its `*`-separated segments (literal characters and `?`, one character), found
+  // left to right: linear in the URL's length, where a regex of `.*` per star backtracks for
+  // minutes on a long URL (issue 13). Greedy leftmost is exact: every segment has a fixed
+  // length. Plain loops and indexing only: the page may have redefined String.prototype.
   function globRegex(glob) {
-    let out = "";
-    for (const c of glob) {
-      out += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
+    const parts = [];
+    let part = "";
+    for (let i = 0; i < glob.length; i++) {
+      if (glob[i] === "*") {
+        parts[parts.length] = part;
+        part = "";
+      } else {
+        part += glob[i];
+      }
     }
-    return new RegExp("^" + out + "$");
+    parts[parts.length] = part;
+    const at = (url, pos, seg) => {
+      for (let k = 0; k < seg.length; k++) {
+        if (seg[k] !== "?" && url[pos + k] !== seg[k]) return false;
+      }
+      return true;
+    };
+    const test = (url) => {
+      if (typeof url !== "string") return false;
+      const first = parts[0];
+      if (parts.length === 1) return url.length === first.length && at(url, 0, first);
+      const last = parts[parts.length - 1];
+      const end = url.length - last.length;
+      if (end < first.length || !at(url, 0, first) || !at(url, end, last)) return false;
+      let pos = first.length;
+      for (let i = 1; i < parts.length - 1; i++) {
+        const seg = parts[i];
+        let found = -1;
+        for (let p = pos; p + seg.length <= end; p++) {
+          if (at(url, p, seg)) {
+            found = p;
+            break;
+          }
+        }
+        if (found < 0) return false;
+        pos = found + seg.length;
+      }
+      return true;
+    };
+    return { test };
   }
   const toRegexes = (globs) => (globs || []).map(globRegex);
   const csUrls = toRegexes(CONFIG.cs_urls);
   const confirmationUrls = toRegexes(CONFIG.confirmation);
-  const matchesAny = (url, regexes) => regexes.some((r) => r.test(url));
+  const matchesAny = (url, matchers) => {
+    for (let i = 0; i < matchers.length; i++) if (matchers[i].test(url)) return true;
+    return false;
+  };
 
   // When the page last did something the watcher waits for (a message, a request ending), and
   // how many of its own requests are still out: the watcher's settle() returns as soon as the
   // page is loaded, has nothing out and has been idle a moment, instead of polling for quiet.
   // A request out for longer than OUT_MAX_MS (a long poll, a stream) no longer counts as busy.
   const OUT_MAX_MS = 1500;
-  let lastActivity = Date.now();
-  const out = new Set();
+  let lastActivity = now();
+  // A plain object without prototype, read with for-in: no Set or iterator a page can replace.
+  const out = Object.create(null);
+  let outSeq = 0;
   const started = () => {
-    const token = { t: Date.now() };
-    out.add(token);
-    lastActivity = token.t;
+    const id = ++outSeq;
+    out[id] = now();
+    lastActivity = out[id];
     return () => {
-      out.delete(token);
-      lastActivity = Date.now();
+      delete out[id];
+      lastActivity = now();
     };
   };
   const requestsOut = () => {
-    const now = Date.now();
-    for (const token of out) if (now - token.t < OUT_MAX_MS) return true;
+    const t = now();
+    for (const id in out) if (t - out[id] < OUT_MAX_MS) return true;
     return false;
   };
 
   function send(type, data) {
-    lastActivity = Date.now();
-    const msg = Object.assign({ id: doc + ":" + ++n, doc, n, type, t: Date.now(), url: location.href }, data);
-    queue.push(msg);
-    if (queue.length > QUEUE_MAX) queue.shift();
+    lastActivity = now();
+    const msg = assign({ id: doc + ":" + ++n, doc, n, type, t: now(), url: location.href }, data);
+    call(aPush, queue, msg);
+    if (queue.length > QUEUE_MAX) call(aShift, queue);
     deliver(msg);
     return msg;
   }
+  // The binding as Playwright installed it, kept: a page replacing it only loses the copy on
+  // `window` (the queue has every message anyway).
+  const installed = window[CONFIG.binding];
   function deliver(msg) {
-    const binding = window[CONFIG.binding];
+    const binding = typeof installed === "function" ? installed : window[CONFIG.binding];
     if (typeof binding !== "function") return;
     try {
-      const p = binding(msg);
+      // As JSON text, written with the JSON captured above: Playwright's own serialisation of
+      // an object runs on the page's built-ins, which the page may have replaced (measured:
+      // a page redefining Array.prototype.push made every message arrive without its type).
+      const p = binding(jsonStringify(msg));
       if (p && typeof p.catch === "function") p.catch(() => {});
     } catch (e) {
       // The watcher will read the queue instead.
@@ -88,7 +192,8 @@
   // --- per-tab bookkeeping (per origin: sessionStorage is) --------------------------------
   function readStore() {
     try {
-      return JSON.parse(sessionStorage.getItem(STORE) || "{}");
+      const s = jsonParse(call(getItem, storage, STORE) || "{}");
+      return s && typeof s === "object" ? s : {};
     } catch (e) {
       return {};
     }
@@ -97,8 +202,8 @@
     try {
       const s = readStore();
       s.cur = cur;
-      s.max = Math.max(s.max || 0, cur);
-      sessionStorage.setItem(STORE, JSON.stringify(s));
+      s.max = mathMax(typeof s.max === "number" ? s.max : 0, cur);
+      call(setItem, storage, STORE, jsonStringify({ cur: s.cur, max: s.max }));
     } catch (e) {
       // Storage disabled: the watcher still compares stamps itself.
     }
@@ -106,7 +211,7 @@
   function newStamp() {
     // Time-based, so that stamps grow across origins of the same tab too; a new document
     // never comes within the same millisecond as the previous one's last entry.
-    lastStamp = Math.max(Date.now() * 1000, lastStamp + 1);
+    lastStamp = mathMax(now() * 1000, lastStamp + 1);
     return lastStamp;
   }
   function stampOf(state) {
@@ -114,7 +219,7 @@
   }
   function merged(state, stamp) {
     if (state === null || state === undefined) return { [KEY]: stamp };
-    if (typeof state === "object" && !Array.isArray(state)) return Object.assign({}, state, { [KEY]: stamp });
+    if (typeof state === "object" && !isArray(state)) return assign({}, state, { [KEY]: stamp });
     return state; // a primitive or array state cannot carry our stamp: leave it as the site set it
   }
   function classify(stamp) {
@@ -128,7 +233,7 @@
     if (existing !== null) return { stamp: existing, fresh: false };
     const stamp = newStamp();
     try {
-      origReplace.call(history, merged(history.state, stamp), "");
+      call(origReplace, history, merged(history.state, stamp), "");
     } catch (e) {
       return { stamp: null, fresh: true };
     }
@@ -138,7 +243,7 @@
   // --- how this document was reached ----------------------------------------------------------
   const timing = (() => {
     try {
-      const e = performance.getEntriesByType("navigation")[0];
+      const e = call(entriesByType, performance, "navigation")[0];
       return e ? e.type : null;
     } catch (e) {
       return null;
@@ -148,7 +253,7 @@
   let cur = null;
   // Firefox restores `history.state` only after init scripts ran (it reads null before, and a
   // replaceState then is lost): a microtask runs after that and still before the page's scripts.
-  queueMicrotask(() => {
+  if (TOP) call(microtask, window, () => {
     const activation = nav && nav.activation ? nav.activation.navigationType : null;
     const first = ensureStamp();
     cur = first.stamp;
@@ -165,27 +270,29 @@
   });
 
   // A later showing of an entry in this document: a bfcache restore, or a same-document move.
-  function observe(trigger, extra) {
+  function shownAgain(trigger, extra) {
     const before = cur;
     let { stamp, fresh } = ensureStamp();
     if (!fresh && stamp === before && trigger !== "pageshow") return;
     const probe = fresh ? "new" : classify(stamp);
     cur = stamp;
-    send(trigger, Object.assign({ stamp, fresh, probe, index: entryIndex(), length: history.length }, extra));
+    send(trigger, assign({ stamp, fresh, probe, index: entryIndex(), length: history.length }, extra));
     if (stamp !== null) writeStore(stamp);
     checkConfirmation();
   }
 
   // A restored document never runs init scripts again; pageshow.persisted is how it knows.
-  window.addEventListener("pageshow", (e) => {
-    if (e.persisted) observe("pageshow", { persisted: true });
+  // A frame's own history is the frame's: left alone, its moves are not the order's.
+  if (TOP) {
+  on(window, "pageshow", (e) => {
+    if (e.persisted) shownAgain("pageshow", { persisted: true });
   }, true);
-  window.addEventListener("popstate", (e) => observe("popstate", {}), true);
-  window.addEventListener("hashchange", () => observe("hashchange", {}), true);
+  on(window, "popstate", (e) => shownAgain("popstate", {}), true);
+  on(window, "hashchange", () => shownAgain("hashchange", {}), true);
 
   H.pushState = function pushState(state, title, url) {
     const stamp = newStamp();
-    const result = origPush.call(this, merged(state, stamp), title, url);
+    const result = call(origPush, this, merged(state, stamp), title, url);
     if (this === history) {
       cur = stampOf(history.state);
       send("push", { stamp: cur, fresh: true, probe: "new", index: entryIndex(), length: history.length });
@@ -195,10 +302,10 @@
     return result;
   };
   H.replaceState = function replaceState(state, title, url) {
-    if (this !== history) return origReplace.call(this, state, title, url);
+    if (this !== history) return call(origReplace, this, state, title, url);
     const before = location.href;
     const keep = stampOf(history.state) ?? newStamp();
-    const result = origReplace.call(this, merged(state, keep), title, url);
+    const result = call(origReplace, this, merged(state, keep), title, url);
     cur = stampOf(history.state);
     if (location.href !== before) {
       send("replace", { stamp: cur, fresh: false, probe: "same", index: entryIndex(), length: history.length });
@@ -210,7 +317,7 @@
   if (nav) {
     // The Navigation API says, while still on the page, what kind of move is starting (not for
     // a cross-origin traversal, which fires no `navigate`): corroboration, not the verdict.
-    nav.addEventListener("navigate", (e) => {
+    on(nav, "navigate", (e) => {
       let dir = null;
       if (e.navigationType === "traverse" && nav.currentEntry && e.destination) {
         const from = nav.currentEntry.index;
@@ -226,82 +333,92 @@
       });
     }, true);
   }
+  } // TOP
 
   // --- clicks: customer service, « order later » ------------------------------------------------
-  const norm = (s) => (s || "").replace(/\s+/g, " ").trim().toLowerCase();
-  const csTexts = (CONFIG.cs_texts || []).map(norm).filter(Boolean);
-  const laterTexts = (CONFIG.order_later || []).map(norm).filter(Boolean);
+  const norm = (s) => norm0(typeof s === "string" ? s : "");
+  const csTexts = call(aFilter, call(aMap, CONFIG.cs_texts || [], norm), Boolean);
+  const laterTexts = call(aFilter, call(aMap, CONFIG.order_later || [], norm), Boolean);
+  const WORD = /[\p{L}\p{N}]/u;
   const INTERACTIVE = "a,button,[role=button],[role=link],input[type=button],input[type=submit],summary,label";
   const SHORT = 80;
 
   function textMatches(text, wanted) {
     const t = norm(text);
     if (!t || t.length > SHORT) return false;
-    return wanted.some((w) => {
-      const i = t.indexOf(w);
+    return call(aSome, wanted, (w) => {
+      const i = call(sIndexOf, t, w);
       if (i < 0) return false;
       const before = i === 0 ? "" : t[i - 1];
       const after = t[i + w.length] || "";
-      const word = /[\p{L}\p{N}]/u;
-      return !word.test(before) && !word.test(after);
+      return !call(reTest, WORD, before) && !call(reTest, WORD, after);
     });
   }
   function labelOf(el) {
-    const t = (el.innerText || el.value || el.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim();
-    return t.slice(0, 60);
+    const raw = innerTextOf(el) || (typeof el.value === "string" ? el.value : "") || call(elAttr, el, "aria-label") || "";
+    return call(sSlice, call(sTrim, call(sReplace, typeof raw === "string" ? raw : "", /\s+/g, " ")), 0, 60);
   }
   // The clicked element and its ancestors up to the nearest interactive one (a long text far
   // up, like the whole footer, says nothing about what was clicked).
   function path(target) {
     const out = [];
-    let el = target instanceof Element ? target : target && target.parentElement;
+    let el = target instanceof Element ? target : target && parentOf(target);
     while (el && el !== document.body && el !== document.documentElement && out.length < 8) {
-      out.push(el);
-      if (el.matches(INTERACTIVE)) break;
-      el = el.parentElement;
+      out[out.length] = el;
+      if (call(elMatches, el, INTERACTIVE)) break;
+      el = parentOf(el);
     }
     const last = out[out.length - 1];
-    if (last && last.matches(INTERACTIVE)) return out;
+    if (last && call(elMatches, last, INTERACTIVE)) return out;
     // No control clicked (a margin, a heading): a container holding links says nothing about
     // which one was meant, so only elements without controls inside them count.
-    return out.filter((node) => !node.querySelector(INTERACTIVE));
+    return call(aFilter, out, (node) => !call(elQuery, node, INTERACTIVE));
   }
   function customerService(target) {
-    for (const el of path(target)) {
-      for (const sel of CONFIG.cs_selectors || []) {
+    const els = path(target);
+    const selectors = CONFIG.cs_selectors || [];
+    for (let i = 0; i < els.length; i++) {
+      const el = els[i];
+      for (let j = 0; j < selectors.length; j++) {
         try {
-          if (el.matches(sel)) return { how: "selector", match: sel, el };
+          if (call(elMatches, el, selectors[j])) return { how: "selector", match: selectors[j], el };
         } catch (e) {
           // An invalid selector in the rules is reported by the watcher, not here.
         }
       }
-      const href = el.tagName === "A" ? el.href || el.getAttribute("href") || "" : "";
-      if (href && href.toLowerCase().startsWith("tel:")) return { how: "tel", match: "tel:", el };
+      const tag = tagOf(el);
+      const href = tag === "A" ? call(elAttr, el, "href") && String(el.href || call(elAttr, el, "href")) : "";
+      if (href && call(sStarts, call(sLower, href), "tel:")) return { how: "tel", match: "tel:", el };
       if (href && matchesAny(href, csUrls)) return { how: "url", match: href, el };
-      if (textMatches(el.innerText || el.value || el.getAttribute("aria-label"), csTexts)) {
+      if (textMatches(innerTextOf(el) || el.value || call(elAttr, el, "aria-label"), csTexts)) {
         return { how: "text", match: labelOf(el), el };
       }
     }
     return null;
   }
   function orderLater(target) {
-    return path(target).find((el) => textMatches(el.innerText || el.value, laterTexts)) || null;
+    return call(aFind, path(target), (el) => textMatches(innerTextOf(el) || el.value, laterTexts)) || null;
   }
 
   // --- the page's own requests (fetch, XMLHttpRequest): counted, never read ------------------
   // `call` wrapped so that it counts as busy until the promise it returns settles, and a task
   // more: what the page does with the answer (a pushState) comes first.
-  function counted(call) {
+  const promiseThen = Promise.prototype.then;
+  function counted(original) {
     return function (...args) {
       const ended = started();
       let pending;
       try {
-        pending = call.apply(this, args);
+        pending = apply(original, this, args);
       } catch (e) {
         ended();
         throw e;
       }
-      pending.then(() => setTimeout(ended, 0), () => setTimeout(ended, 0));
+      try {
+        call(promiseThen, pending, () => defer(ended), () => defer(ended));
+      } catch (e) {
+        ended(); // not a promise (a page's own fetch replacement): nothing to wait for
+      }
       return pending;
     };
   }
@@ -316,9 +433,9 @@
   const origSend = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.send = function send(...args) {
     const ended = started();
-    this.addEventListener("loadend", () => setTimeout(ended, 0), { once: true });
+    on(this, "loadend", () => defer(ended), { once: true });
     try {
-      return origSend.apply(this, args);
+      return apply(origSend, this, args);
     } catch (e) {
       ended();
       throw e;
@@ -329,27 +446,46 @@
     doc,
     send,
     since(last) {
-      return {
+      const msgs = [];
+      for (let i = 0; i < queue.length; i++) {
+        if (queue[i].doc === doc && queue[i].n > last) msgs[msgs.length] = queue[i];
+      }
+      // JSON text, for the reason given in deliver().
+      return jsonStringify({
         doc,
         n,
-        readyState: document.readyState,
+        readyState: readyStateOf(document),
         url: location.href,
-        msgs: queue.filter((m) => m.doc === doc && m.n > last),
+        msgs,
         busy: scheduled || requestsOut(),
-        idle_ms: Date.now() - lastActivity,
-      };
+        idle_ms: now() - lastActivity,
+      });
     },
     customerService,
     labelOf,
+    // The guard (guard.js, the next init script) registers its question here, once: a page
+    // defining a "guard" of its own afterwards cannot answer in its place.
+    guard(hook) {
+      if (guardHook === null && typeof hook === "function") guardHook = hook;
+    },
   };
-  Object.defineProperty(window, "__preflight", { value: P, enumerable: false });
+  let guardHook = null;
+  Object.freeze(P);
+  defineProperty(window, "__preflight", { value: P, enumerable: false });
 
-  window.addEventListener("click", (e) => {
+  on(window, "click", (e) => {
     if (!e.isTrusted && !CONFIG.untrusted_clicks) return;
     const cs = customerService(e.target);
     if (cs) {
-      const allowed = window.__preflightGuard ? window.__preflightGuard.confirmCustomerService(e, cs) : true;
-      send("cs_click", { how: cs.how, match: cs.match.slice(0, 120), label: labelOf(cs.el), allowed });
+      let allowed = true;
+      if (guardHook !== null) {
+        try {
+          allowed = guardHook(e, cs) !== false;
+        } catch (error) {
+          allowed = true; // the question could not be asked: the click went through
+        }
+      }
+      send("cs_click", { how: cs.how, match: call(sSlice, cs.match, 0, 120), label: labelOf(cs.el), allowed });
       return;
     }
     const later = orderLater(e.target);
@@ -362,17 +498,18 @@
   function textOf(sel) {
     if (!sel) return null;
     try {
-      const el = document.querySelector(sel);
-      return el ? (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim().slice(0, 80) : null;
+      const el = call(docQuery, document, sel);
+      const text = el ? innerTextOf(el) || el.textContent || "" : null;
+      return text === null ? null : call(sSlice, call(sTrim, call(sReplace, text, /\s+/g, " ")), 0, 80);
     } catch (e) {
       return null;
     }
   }
   function checkEligibility() {
-    const shown = (CONFIG.eligibility_error || []).some((sel) => {
+    const shown = call(aSome, CONFIG.eligibility_error || [], (sel) => {
       try {
-        const el = document.querySelector(sel);
-        return !!el && (el.offsetParent !== null || el.getClientRects().length > 0);
+        const el = call(docQuery, document, sel);
+        return !!el && (el.offsetParent !== null || call(elRects, el).length > 0);
       } catch (e) {
         return false;
       }
@@ -394,30 +531,32 @@
     if (scheduled) return;
     scheduled = true;
     // The next task: one check for a batch of mutations, cheap enough for animated pages.
-    setTimeout(() => {
+    defer(() => {
       scheduled = false;
       checkEligibility();
       checkConfirmation();
-    }, 0);
+    });
   }
   function startObserving() {
     checkEligibility();
     checkConfirmation();
-    new MutationObserver(onMutation).observe(document.documentElement, {
+    call(observe, new Observer(onMutation), document.documentElement, {
       childList: true,
       subtree: true,
       attributes: true,
       attributeFilter: ["hidden", "style", "class"],
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", startObserving, { once: true });
+  // The order's pages are the top frame's: a frame's text is not the eligibility result.
+  if (!TOP) return;
+  if (readyStateOf(document) === "loading") {
+    on(document, "DOMContentLoaded", startObserving, { once: true });
   } else {
     startObserving();
   }
   // A confirmation page whose order number never appears still counts, without the details.
-  window.addEventListener("load", () => {
-    setTimeout(() => {
+  on(window, "load", () => {
+    defer(() => {
       if (matchesAny(location.href, confirmationUrls) && confirmationSent === null) {
         confirmationSent = location.href;
         send("confirmation", { number: null, order_type: textOf(CONFIG.order_type), date: textOf(CONFIG.order_date) });

@@ -13,6 +13,7 @@ const html = htm.bind(h);
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const EXPIRED = { step: "expired", title: "Lien expiré ou invalide" };
 
+const WIDGETS = document.getElementById("app").dataset.widgets;
 const stepUrl = (step, t) => `/app/${step}?t=${encodeURIComponent(t)}`;
 const here = () => location.pathname + location.search;
 
@@ -68,6 +69,7 @@ function App() {
 
   const display = (next) => {
     shown.current = { at: here(), t: next.t || null };
+    embedAssistance(next);
     setData(next);
   };
 
@@ -123,6 +125,17 @@ function App() {
   const Step = STEPS[data.step] || Expired;
   // Keyed by token: each shown token starts from what the server says it shows.
   return html`<${Step} key=${data.t || data.step} data=${data} go=${go} answered=${answered} />`;
+}
+
+// The assistance widget (third origin) learns the order's session from its URL, as real chat
+// widgets do; it is loaded once per order, outside the app's own tree.
+function embedAssistance(data) {
+  const frame = document.getElementById("assistance");
+  const session = data.order && data.order.session;
+  if (!frame || !session || frame.dataset.session === session) return;
+  frame.dataset.session = session;
+  frame.hidden = false;
+  frame.src = `${WIDGETS}/widget/assistance?s=${encodeURIComponent(session)}`;
 }
 
 function StepLink({ id, step, t, go, children }) {
@@ -231,24 +244,23 @@ function Recapitulatif({ data, answered }) {
     <p class="hint">« Commander plus tard » : le panier est envoyé au client par e-mail ; il le règle depuis son ordinateur.</p>`;
 }
 
+// The bank details are typed in the payment provider's frame (third origin), never in the app:
+// the frame posts back a one-time reference, which the app submits with the step's token.
 function Paiement({ data, answered }) {
-  const view = data.view || {};
-  // Bank details live only in these inputs until sent; an error brings them back empty.
-  const [iban, setIban] = useState("");
-  const [carte, setCarte] = useState("");
-  const [submit, busy] = useSubmit("paiement", data, answered);
-  const onSubmit = (event) => {
-    event.preventDefault();
-    submit({ iban, carte });
-  };
+  const [submit] = useSubmit("paiement", data, answered);
+  useEffect(() => {
+    const onMessage = (event) => {
+      const message = event.data;
+      if (event.origin !== WIDGETS || !message || message.type !== "sfr-paiement") return;
+      if (typeof message.ref === "string") submit({ paiement: message.ref });
+    };
+    addEventListener("message", onMessage);
+    return () => removeEventListener("message", onMessage);
+  }, [data.t]);
+  const src = `${WIDGETS}/widget/paiement?s=${encodeURIComponent(data.order.session || "")}`;
   return html`
     <h1>Paiement</h1>
-    <form onSubmit=${onSubmit} novalidate autocomplete="off">
-      <${Field} id="iban" label="IBAN" value=${iban} set=${setIban} view=${view} />
-      <${Field} id="carte" label="Numéro de carte (facultatif)" value=${carte} set=${setCarte}
-        view=${view} />
-      <button type="submit" id="payer" disabled=${busy}>Payer</button>
-    </form>`;
+    <iframe id="paiement" name="paiement" class="payment-frame" title="Paiement sécurisé" src=${src}></iframe>`;
 }
 
 function Confirmation({ data }) {

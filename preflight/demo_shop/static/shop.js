@@ -11,6 +11,18 @@
     if (token) navigator.sendBeacon("/sfr/api/vu", new URLSearchParams({ t: token, persisted }));
   });
 
+  // The payment frame's answer: a one-time reference, sent with this page's step token. Only
+  // from the frame's own origin, as a real shop checks its payment provider's messages.
+  addEventListener("message", (event) => {
+    const frame = document.getElementById("paiement");
+    const form = document.getElementById("paiement-retour");
+    if (!frame || !form || event.origin !== frame.dataset.origin) return;
+    const data = event.data;
+    if (!data || data.type !== "sfr-paiement" || typeof data.ref !== "string") return;
+    form.elements.paiement.value = data.ref;
+    form.submit();
+  });
+
   // Customer service, delegated so it also works on pages whose header is re-rendered.
   document.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target : null;

@@ -15,17 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 from urllib.parse import urlsplit
 
 from loguru import logger
 from playwright.sync_api import Error as PlaywrightError
 
 from preflight.browsers import choose, launch, spec_for
-from preflight.errors import UsageError
+from preflight.errors import Terminated, UsageError
+from preflight.report import ReportWriter
 from preflight.rules import Rules
-from preflight.watch._watcher import Watcher
-from preflight.watch.events import Event, Outcome
+from preflight.watch import Event, Outcome, Watcher
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -40,6 +40,20 @@ _TICK_MS = 200  # how often the loop reads the probes' queues and looks for the 
 # Worth a picture in the report's timeline: each step reached, and what went wrong.
 _SNAP_NAVS = ("navigate", "spa_push")
 _SNAP_KINDS = ("customer_service", "eligibility_error", "confirmation", "left_session")
+
+
+class OrderPages(Protocol):
+    """The seller's pages around a watched order (`preflight.order.SellerPages`)."""
+
+    show_start: bool
+
+    def open_start(self, page: Page) -> bool: ...
+
+    def watch(
+        self, context: BrowserContext, watcher: Watcher, folder: Callable[[], Path]
+    ) -> None: ...
+
+    def end(self, context: BrowserContext, result: OrderResult) -> None: ...
 
 
 @dataclass
@@ -58,7 +72,7 @@ class OrderResult:
 
 
 def run_order(
-    link: str,
+    link: str | None,
     rules: Rules,
     *,
     browser: str = "auto",
@@ -72,11 +86,25 @@ def run_order(
     drive: Driver | None = None,
     on_event: EventCallback | None = None,
     playwright: Playwright | None = None,
+    pages: OrderPages | None = None,
+    on_result: Callable[[OrderResult], None] | None = None,
 ) -> OrderResult:
-    """Watch one order from `link`; see the module docstring."""
-    if not link.startswith(("http://", "https://")):
+    """Watch one order from `link`; see the module docstring.
+
+    `pages`: the seller's pages (`preflight.order.SellerPages`): a start page in the order's
+    tab, from which the seller opens the order, a live panel, and an end page once the report
+    is finished. `on_result` is called with the result before the end page is shown (the
+    terminal says the verdict while the end page is on screen). Without `link`, the start
+    page asks for it (so `pages` must show one)."""
+    if link is None:
+        if pages is None or not pages.show_start:
+            raise UsageError(
+                "LINK: missing — expected the ACN link (https://…), or the start page to ask "
+                "for it (not --headless)"
+            )
+    elif not link.startswith(("http://", "https://")):
         raise UsageError(f"LINK {link!r}: not a web address — expected the ACN link (https://…)")
-    if not rules.is_entry(link):
+    elif not rules.is_entry(link):
         logger.warning("the link does not match the rules' ACN entry URLs: {}", link)
     chosen = choose(browser, executable=executable)
     # The back/forward cache stays on, on both engines: this is the customer's real order, and
@@ -84,11 +112,15 @@ def run_order(
     # to Playwright over WebDriver BiDi (page.url stale, waits hang); the watcher does not need
     # Playwright's navigation events for it (the probe's queue is read with `evaluate`), and
     # the report's screenshots have their own time limit.
-    spec = spec_for(chosen, bfcache=True)
-    from preflight.report import ReportWriter  # the report builds on the watch's vocabulary
+    # A program playing the customer (`drive`) clicks in the page's iframes through Playwright;
+    # a person's own clicks reach them whatever the browser's process model.
+    spec = spec_for(chosen, bfcache=True, frame_input=drive is not None)
 
     def work(p: Playwright) -> OrderResult:
-        driven = cast("Browser", launch(p, spec, headless=headless))
+        # With the seller's pages, Ctrl+C must leave the browser to show the end page: by
+        # default Playwright's driver closes its browsers on SIGINT (the terminal sends it to
+        # the driver too); here preflight closes it once the seller is done.
+        driven = cast("Browser", launch(p, spec, headless=headless, handle_sigint=pages is None))
         try:
             return watch(driven)
         finally:
@@ -111,6 +143,7 @@ def run_order(
         }
         writer = ReportWriter(report_dir, rules, browser_info=info, lang=lang)
         session = _Session(writer, on_event)
+        stopped_by_system = False
         watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang)
         session.watcher = watcher
         try:
@@ -121,11 +154,17 @@ def run_order(
                 # with one that does not answer, the browser keeps the dialog open for the
                 # user (measured under Xvfb on Chromium 156 and Firefox ESR 153).
                 context.on("dialog", _leave_to_user)
+            # The start page is shown before anything is watched: it is not the order's.
+            page = context.new_page() if pages is not None else None
+            started = pages is not None and page is not None and pages.open_start(page)
+            if pages is not None:
+                pages.watch(context, watcher, lambda: writer.folder)
             watcher.attach(context)
-            page = context.new_page()
+            page = page or context.new_page()
             session.context = context
             try:
-                page.goto(link, wait_until="commit")
+                if not started and link is not None:
+                    page.goto(link, wait_until="commit")
             except Exception as error:
                 if not driven.is_connected():
                     raise
@@ -138,8 +177,10 @@ def run_order(
             if drive is not None:
                 drive(page, watcher)
             ended = session.loop(timeout=timeout, grace=grace)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             ended = "interrupted"
+            # SIGTERM is the system's stop, not the seller's: no end page to wait on.
+            stopped_by_system = isinstance(stop, Terminated)
         except UsageError:
             raise  # the link cannot be reached: the report is closed, `work` closes the rest
         except Exception as error:
@@ -157,7 +198,20 @@ def run_order(
         incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
         watcher.detach()  # before the report is finished: closing the browser is no event
         html = writer.finish(outcome, incomplete=incomplete)
-        return OrderResult(outcome, ended, incomplete, writer.folder, html)
+        result = OrderResult(outcome, ended, incomplete, writer.folder, html)
+        if on_result is not None:
+            on_result(result)
+        # Cut short too (--timeout, Ctrl+C): the end page says so, with the verdict so far.
+        if pages is not None and driven.is_connected() and not stopped_by_system:
+            try:
+                pages.end(context, result)
+            except KeyboardInterrupt:
+                pass  # the seller is done with the end page (or pressed Ctrl+C again)
+            except Exception as error:  # the browser closed by the seller: that is the end
+                if driven.is_connected():
+                    raise
+                logger.debug("end page: {}", error)
+        return result
 
     if playwright is not None:
         return work(playwright)

@@ -1,0 +1,166 @@
+"""`preflight matrix SCENARIO...`: every session-ending action at every step of a clean flow,
+replayed and judged (the library: `preflight.matrix`)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from preflight.cli._app import app, console, err_console, parse_vars
+from preflight.errors import UsageError
+from preflight.matrix import CellResult, is_clean, parse_actions, run_matrix
+from preflight.matrix._oracle import target
+from preflight.matrix._output import Block, blocks, cell_text, document, summary, write_html
+from preflight.scenario import load_paths
+from preflight.scenario._runner import RunSettings, browser_names, ensure_reachable
+
+_STYLE = {"✓": "green", "✗": "bold red", "—": "dim", "·": "dim"}
+
+
+@app.command()
+def matrix(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Scenario files or folders; the clean ones are used.")
+    ],
+    actions: Annotated[
+        str,
+        typer.Option(
+            help="Actions to insert, comma-separated: reload,back,back-forward,customer-service."
+        ),
+    ] = "reload,back,back-forward,customer-service",
+    browser: Annotated[
+        str, typer.Option(help="Browsers, comma-separated (chromium,firefox), or auto.")
+    ] = "auto",
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Where scenarios start. Default: the demo shop, whose truth judges each cell too."
+        ),
+    ] = None,
+    rules: Annotated[
+        str | None, typer.Option(help="Rules file (TOML) or builtin (default, demo).")
+    ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME=VALUE for ${NAME} in scenarios and rules (repeatable)."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Worker processes.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(help="Write DIR/index.html, each cell linked to its order report."),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write one order report per cell here (default with --html: DIR/reports)."
+        ),
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Replay only N cells drawn at random per scenario and "
+            "browser (the seed is printed).",
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="The sample's seed (default: random).")] = None,
+    bfcache: Annotated[
+        bool, typer.Option(help="Keep the back/forward cache on, as a real browser has it.")
+    ] = False,
+    headed: Annotated[bool, typer.Option(help="Show the browser windows.")] = False,
+    step_timeout: Annotated[
+        float, typer.Option(min=0.5, max=300, help="Seconds a step may wait for its element.")
+    ] = 10.0,
+) -> None:
+    """Derive from each clean scenario (expecting attributed) every Refresh, Back, Back then
+    Forward and customer-service click at every step, replay each, and judge it.
+
+    Exit code 0 when every applicable cell is right, 1 otherwise, 2 on bad input.
+
+    Example: preflight matrix scenarios/clean-order-later.yaml --browser chromium,firefox -j 2
+    """
+    wanted = parse_actions(actions)
+    variables = parse_vars(var or [])
+    scenarios = [s for s in load_paths(paths) if is_clean(s)]
+    if not scenarios:
+        shown = ", ".join(str(p) for p in paths)
+        raise UsageError(
+            f"{shown}: no clean scenario — expected at least one whose expect.verdict is attributed"
+        )
+    names = browser_names(browser)
+    if sample is not None and seed is None:
+        seed = random.randrange(2**31)
+    if report is None and html is not None:
+        report = html / "reports"
+    with target(base_url, rules, variables) as (url, loaded, values, truth):
+        settings = RunSettings(
+            rules=loaded,
+            base_url=url,
+            variables=values,
+            report=report,
+            headed=headed,
+            bfcache=bfcache,
+            step_timeout_s=step_timeout,
+        )
+        if base_url is not None:
+            ensure_reachable(base_url)
+        if sample is not None:
+            err_console.print(f"sample: {sample} cells per scenario and browser, seed {seed}")
+
+        def done(result: CellResult) -> None:
+            if not as_json and result.applicable:
+                mark = "✓" if result.right else "✗"
+                err_console.print(
+                    Text(mark, style=_STYLE[mark]),
+                    f"{result.cell.scenario} {result.cell.key} ({result.cell.browser}) "
+                    f"{result.verdict or 'no verdict'}",
+                )
+
+        found = run_matrix(
+            scenarios,
+            names,
+            settings,
+            actions=wanted,
+            jobs=jobs,
+            truth=truth,
+            sample=sample,
+            seed=seed,
+            on_result=done,
+        )
+    if html is not None:
+        page = write_html(found, html)
+    if as_json:
+        typer.echo(json.dumps(document(found), ensure_ascii=False, indent=2))
+    else:
+        for block in blocks(found):
+            console.print(_table(block))
+        for line in summary(found):
+            console.print(line, style="red" if line.startswith("✗") else "")
+        if html is not None:
+            console.print(f"matrix page: {page}")
+    raise typer.Exit(found.exit_code)
+
+
+def _table(block: Block) -> Table:
+    table = Table(title=f"{block.scenario} — each cell: {' '.join(block.browsers)}")
+    table.add_column("step", overflow="fold")
+    for column in block.columns:
+        table.add_column(column, overflow="fold")
+    for row in block.rows:
+        texts = [_marks(cell_text(row, column, block.browsers)) for column in block.columns]
+        table.add_row(Text(row.title), *texts)
+    return table
+
+
+def _marks(text: str) -> Text:
+    out = Text()
+    for char in text:
+        out.append(char, style=_STYLE.get(char, ""))
+    return out

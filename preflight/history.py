@@ -1,0 +1,139 @@
+"""Back and Forward for hand-written tests, as the scenario replayer does them.
+
+    from preflight import go_back, go_forward
+    go_back(page)            # returns once the previous page is shown and loaded
+    preflight_watch.settle()
+
+Why not `page.go_back()`: it waits for a `load` that a back/forward-cache restore never fires
+(Chromium), and over WebDriver BiDi (stock Firefox) a restore is invisible to Playwright
+altogether, so its waits hang (Playwright 1.64, Firefox ESR 153; RESEARCH.md). Here a move is a
+trusted key press (a user activation: both engines ignore a script's history move without one)
+then `history.back()`/`forward()` from the page, and the arrival is seen by polling one-shot
+`evaluate`s, which keep working on a restored page. The scenario replayer's `back`/`forward`
+steps are this same code.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+from loguru import logger
+
+from preflight.errors import BrowserError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+Direction = Literal["back", "forward"]
+TIMEOUT_S = 10.0
+_POLL_S = 0.05
+
+
+def go_back(page: Page, *, timeout: float = TIMEOUT_S) -> None:
+    """Press Back in `page` and return once the previous page is shown and loaded (in a
+    single-page app: once the URL changed). `BrowserError` when nothing happened within
+    `timeout` seconds (no page to go back to, or the page does not answer)."""
+    traverse(page, "back", timeout=timeout)
+
+
+def go_forward(page: Page, *, timeout: float = TIMEOUT_S) -> None:
+    """Press Forward in `page`; as `go_back`."""
+    traverse(page, "forward", timeout=timeout)
+
+
+def traverse(page: Page, direction: Direction, *, timeout: float = TIMEOUT_S) -> None:
+    """Move `page` one entry back or forward in its history and wait for the arrival."""
+    if direction not in ("back", "forward"):
+        raise ValueError(f"direction {direction!r}: expected 'back' or 'forward'")
+    mark, before = _mark(page)
+    # A trusted key press gives the page a user activation; Shift alone does nothing else.
+    page.keyboard.press("Shift")
+    probe(page, f"history.{direction}()")
+    wait_arrival(page, mark, before, direction, timeout=timeout)
+
+
+def reload(page: Page, *, timeout: float = TIMEOUT_S) -> None:
+    """Reload `page` and wait until the new document has loaded (bfcache-safe, as above)."""
+    mark, before = _mark(page)
+    try:
+        # `commit`, not `load`: on Firefox with the bfcache on, load waits can hang (BiDi).
+        page.reload(wait_until="commit")
+    except Exception as error:
+        logger.debug("page.reload failed ({}); reloading from the page", error)
+        page.keyboard.press("Shift")
+        probe(page, "location.reload()")
+    wait_arrival(page, mark, before, "reload", timeout=timeout)
+
+
+def probe(page: Page, script: str, arg: Any = None, *, again: bool = False) -> Any:
+    """A one-shot `evaluate`, or None while the page is between documents. `again` for a
+    poll's repeats, left out of a Playwright trace: a step's group shows its first look at the
+    page, not every poll."""
+    try:
+        if again:
+            from preflight.watch._tracing import untraced  # the watch package loads Playwright
+
+            return untraced(page, "evaluate", script, arg)
+        return page.evaluate(script, arg)
+    except Exception as error:  # navigating: the caller polls again
+        logger.trace("evaluate while navigating: {}", error)
+        return None
+
+
+def pauses() -> Iterator[float]:
+    """Pauses between the polls of one wait: short at first (most waits end within a few tens
+    of milliseconds), then every `_POLL_S`."""
+    pause = 0.01
+    while True:
+        yield pause
+        pause = min(_POLL_S, pause * 1.5)
+
+
+def _mark(page: Page) -> tuple[str, str]:
+    """Tag the current document (a window property: a new document has none) and return the
+    tag and the URL."""
+    mark = secrets.token_hex(4)
+    for attempt in range(40):
+        state = probe(
+            page,
+            "mark => { window.__preflightReplayMark = mark; return location.href; }",
+            mark,
+            again=attempt > 0,
+        )
+        if isinstance(state, str):
+            return mark, state
+        time.sleep(_POLL_S)
+    raise BrowserError("the page does not answer (still loading?)")
+
+
+def _arrived(page: Page, mark: str, before: str) -> bool:
+    """True once the page shows another document (or, in a single-page app, another URL) and
+    it has loaded."""
+    state = probe(
+        page,
+        "mark => [location.href, window.__preflightReplayMark === mark, document.readyState]",
+        mark,
+        again=True,  # the mark, just before, is what the trace shows
+    )
+    if not state:
+        return False
+    href, same_document, ready = state
+    if ready != "complete":
+        return False
+    return not same_document or href != before
+
+
+def wait_arrival(page: Page, mark: str, before: str, what: str, *, timeout: float) -> None:
+    """Poll until `page` left the document tagged `mark` (or its URL `before`)."""
+    waits = pauses()
+    deadline = time.monotonic() + timeout
+    while not _arrived(page, mark, before):
+        if time.monotonic() >= deadline:
+            raise BrowserError(
+                f"{what}: nothing happened within {timeout:g} s, the page is still {before}"
+                + (" (is there a page to go back to?)" if what == "back" else "")
+            )
+        time.sleep(next(waits))

@@ -1,0 +1,248 @@
+"""The matrix under pytest (`--preflight-matrix`): each clean scenario becomes its matrix items,
+`clean-order-later-mpa[step-4-reload-firefox]`, on pytest-playwright's `browser`.
+
+Items are made at collection, before any browser runs, so each item finds out at run time
+whether its boundary applies (skipped with the reason when not), and a `customer-service` item
+clicks, each in its own fresh context, every customer-service element its page shows. With a
+sample (`--preflight-matrix N` or `N@SEED`) every xdist worker draws the same items: the seed
+is chosen once, by the controller, and handed to the workers.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from preflight.matrix._derive import is_clean, step_title
+from preflight.matrix._model import ACTIONS, Action, Cell, CellResult
+from preflight.matrix._oracle import DemoShopTruth
+from preflight.matrix._output import WORDS, where
+from preflight.matrix._run import replay_cell, to_result
+from preflight.scenario._model import Scenario
+from preflight.scenario._runner import RunSettings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from preflight.demo_shop import DemoShop
+    from preflight.rules import Rules
+
+OPTION = "--preflight-matrix"
+SEED = pytest.StashKey[int]()
+_SEED_KEY = "preflight_matrix_seed"
+_KEY = re.compile(r"^step-(\d+)-(.+)$")
+
+
+def parse_option(raw: str) -> tuple[int | None, int | None]:
+    """`all` → every item; `N` → N drawn per scenario and browser; `N@SEED` → with that seed."""
+    if raw == "all":
+        return None, None
+    match = re.fullmatch(r"(\d+)(?:@(\d+))?", raw.strip())
+    if not match or int(match.group(1)) < 1:
+        raise pytest.UsageError(f"{OPTION} {raw!r}: expected all, N or N@SEED (N ≥ 1)")
+    return int(match.group(1)), (int(match.group(2)) if match.group(2) else None)
+
+
+def configure(config: pytest.Config) -> None:
+    """Choose the sample's seed once: on the controller (or a run without xdist)."""
+    raw = config.getoption(OPTION, default=None)
+    if raw is None:
+        return
+    count, seed = parse_option(str(raw))
+    given = getattr(config, "workerinput", {}).get(_SEED_KEY)
+    if given is not None:
+        seed = int(given)
+    if count is not None and seed is None:
+        seed = random.randrange(2**31)
+    if seed is not None:
+        config.stash[SEED] = seed
+
+
+def configure_node(node: Any) -> None:
+    """xdist (controller): the workers draw the sample with the controller's seed."""
+    seed = node.config.stash.get(SEED, None)
+    if seed is not None:
+        node.workerinput[_SEED_KEY] = seed
+
+
+def report_header(config: pytest.Config) -> str | None:
+    raw = config.getoption(OPTION, default=None)
+    if raw is None:
+        return None
+    count, _ = parse_option(str(raw))
+    if count is None:
+        return "preflight matrix: every cell of each clean scenario"
+    seed = config.stash.get(SEED, None)
+    return (
+        f"preflight matrix: {count} cells drawn per clean scenario and browser, seed {seed} "
+        f"(again: {OPTION} {count}@{seed})"
+    )
+
+
+def cell_keys(scenario: Scenario) -> list[str]:
+    """`clean`, then `step-K-ACTION` for every step and action, in table order."""
+    keys = ["clean"]
+    for k in range(1, len(scenario.steps) + 1):
+        keys.extend(f"step-{k}-{action}" for action in ACTIONS)
+    return keys
+
+
+def wants_matrix(config: pytest.Config, scenario: Scenario) -> bool:
+    return config.getoption(OPTION, default=None) is not None and is_clean(scenario)
+
+
+def keep_sample(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the matrix items outside the sample (the clean items always run)."""
+    raw = config.getoption(OPTION, default=None)
+    if raw is None:
+        return
+    count, _ = parse_option(str(raw))
+    if count is None:
+        return
+    rng = random.Random(config.stash[SEED])
+    groups: dict[tuple[str, str], list[pytest.Item]] = {}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None:
+            continue
+        key = callspec.params.get("preflight_matrix_cell")
+        if key is None or key == "clean":
+            continue
+        browser = str(callspec.params.get("browser_name", ""))
+        groups.setdefault((item.nodeid.split("[")[0], browser), []).append(item)
+    dropped: list[pytest.Item] = []
+    for _, group in sorted(groups.items()):
+        if len(group) > count:
+            kept = set(map(id, rng.sample(group, count)))
+            dropped.extend(item for item in group if id(item) not in kept)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in gone]
+
+
+class _Given:
+    """pytest-playwright's browser, as the matrix runner asks for one."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+
+    def get(self, name: str) -> Browser:
+        return self.browser
+
+
+def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
+    """The test function of `scenario`'s matrix items (parametrized by cell key)."""
+
+    def test(
+        preflight_matrix_cell: str,
+        browser: Browser,
+        browser_name: str,
+        preflight_rules: Rules,
+        preflight_base_url: str,
+        preflight_variables: dict[str, str],
+        preflight_demo_shop: DemoShop | None,
+        pytestconfig: pytest.Config,
+        output_path: str,
+        request: pytest.FixtureRequest,
+    ) -> None:
+        settings = RunSettings(
+            rules=preflight_rules,
+            base_url=preflight_base_url,
+            variables=preflight_variables,
+            artifacts=Path(output_path),
+            step_timeout_s=float(pytestconfig.getoption("--preflight-step-timeout")),
+            allow_local_files=bool(pytestconfig.getoption("--preflight-allow-local-files")),
+        )
+        truth = DemoShopTruth(preflight_demo_shop) if preflight_demo_shop is not None else None
+        results = run_item(scenario, preflight_matrix_cell, browser_name, browser, settings, truth)
+        if not results:
+            pytest.fail(f"{scenario.name} {preflight_matrix_cell}: nothing ran", pytrace=False)
+        request.node.user_properties.append(
+            ("matrix", ", ".join(f"{where(r)}: {r.status}" for r in results))
+        )
+        if all(r.status == "n/a" for r in results):
+            pytest.skip(f"does not apply: {results[0].cell.why_not}")
+        wrong = [r for r in results if r.applicable and not r.right]
+        if wrong:
+            pytest.fail("\n".join(_line(r) for r in wrong), pytrace=False)
+
+    test.__name__ = test.__qualname__ = scenario.name
+    test.__module__ = module
+    test.__doc__ = scenario.description or None
+    test.preflight_scenario = scenario  # type: ignore[attr-defined]
+    test.preflight_matrix_keys = cell_keys(scenario)  # type: ignore[attr-defined]
+    return test
+
+
+def generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize a matrix test by its cell keys — before pytest-playwright adds the browser,
+    so that ids read `step-4-reload-firefox`."""
+    keys = getattr(metafunc.function, "preflight_matrix_keys", None)
+    if keys is not None:
+        metafunc.parametrize("preflight_matrix_cell", keys)
+
+
+def run_item(
+    scenario: Scenario,
+    key: str,
+    browser_name: str,
+    browser: Browser,
+    settings: RunSettings,
+    truth: DemoShopTruth | None,
+) -> list[CellResult]:
+    """One item's cells: the clean run, one history move, or every customer-service element
+    of the page (each in its own context)."""
+    given: Any = _Given(browser)
+
+    def one(cell: Cell) -> tuple[CellResult, int]:
+        replayed = replay_cell(given, scenario, cell, settings, check_boundary=True)
+        looked = truth(replayed.order_id, cell) if truth is not None else None
+        shown = len(replayed.boundaries[-1].elements) if replayed.boundaries else 0
+        return to_result(cell, replayed, looked), shown
+
+    if key == "clean":
+        return [one(Cell(scenario=scenario.name, browser=browser_name))[0]]
+    match = _KEY.match(key)
+    assert match is not None and match.group(2) in ACTIONS, key
+    step, action = int(match.group(1)), _action(match.group(2))
+    base = Cell(
+        scenario=scenario.name,
+        browser=browser_name,
+        step=step,
+        step_title=step_title(scenario, step),
+        action=action,
+    )
+    if action != "customer-service":
+        return [one(base)[0]]
+    # The first run finds the page's elements and clicks the first; one run for each other.
+    first, shown = one(base.model_copy(update={"index": 1}))
+    results = [first]
+    if first.status != "n/a":
+        for index in range(2, shown + 1):
+            results.append(one(base.model_copy(update={"index": index}))[0])
+    return results
+
+
+def _action(name: str) -> Action:
+    for action in ACTIONS:
+        if action == name:
+            return action
+    raise ValueError(name)
+
+
+def _line(result: CellResult) -> str:
+    got: str = result.verdict or "no verdict"
+    if result.violations:
+        got += f" by [{', '.join(result.violations)}]"
+    truth = ""
+    if result.truth is not None:
+        truth = "; shop: " + ("attributed" if result.truth.attributed else "lost")
+    step = f" (failing step {result.failing_step})" if result.failing_step else ""
+    why = f" — {result.failure}" if result.failure else ""
+    return f"{where(result)}: {WORDS[result.status]}{step}; watcher: {got}{truth}{why}"

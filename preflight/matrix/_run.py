@@ -1,0 +1,373 @@
+"""Running a matrix: the clean run of each scenario on each browser (which also observes its
+step boundaries), then every derived cell, each in a fresh context of the worker's browser.
+
+Workers are those of `preflight replay -j` (`preflight.scenario._runner`): one Playwright and
+one browser per engine per process, reused for every cell it is given. Cells are independent
+(a fresh, empty context each) and may run in any order, in any worker.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from preflight.errors import PreflightError
+from preflight.matrix._derive import (
+    BACK_LEAVES,
+    FRAME_HISTORY,
+    WITHIN_PAGE,
+    back_leaves,
+    back_within_page,
+    cell_scenario,
+    derive,
+    frame_history,
+    is_clean,
+    step_title,
+)
+from preflight.matrix._model import ACTIONS, Action, Boundary, Cell, CellResult, CsElement, Truth
+from preflight.matrix._observe import Observer, click_element
+from preflight.matrix._oracle import ORDER_COOKIE, judge_cell
+from preflight.scenario import _runner
+from preflight.scenario._model import Scenario, Step
+from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._runner import RunSettings, check_placeholders
+from preflight.watch.events import Event
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+
+class NotApplicable(Exception):
+    """Raised from a cell's step hook: the boundary it was meant for does not apply."""
+
+
+@dataclass
+class Replayed:
+    """One replay of a cell: what the watcher judged, and what the oracle needs."""
+
+    result: ScenarioResult
+    order_id: str | None = None
+    boundaries: list[Boundary] = field(default_factory=list)
+    report: str | None = None
+    why_not: str | None = None  # set when the cell turned out not to apply
+    element: CsElement | None = None  # the element clicked, when found at run time
+
+
+def replay_cell(
+    browsers: _runner._Browsers,
+    scenario: Scenario,
+    cell: Cell,
+    settings: RunSettings,
+    *,
+    observe: bool = False,
+    check_boundary: bool = False,
+    context_hook: Callable[[BrowserContext], None] | None = None,
+) -> Replayed:
+    """Replay `cell` of `scenario` in a fresh context of `browsers`.
+
+    `observe`: describe the page at every step boundary (the clean run does: that is where
+    the cells come from). `check_boundary`: before the inserted action, make sure its boundary
+    applies (under pytest, where cells are made before any run); NotApplicable otherwise.
+    """
+    started = time.monotonic()
+    to_run = cell_scenario(scenario, cell)
+    try:
+        context = browsers.get(cell.browser).new_context()
+    except PreflightError as error:
+        return Replayed(_runner._broken(to_run, cell.browser, f"cannot launch: {error}", started))
+    except Exception as error:
+        return Replayed(_runner._broken(to_run, cell.browser, f"no context: {error}", started))
+    if context_hook is not None:
+        context_hook(context)
+    observer = Observer(settings.rules)
+    boundaries: list[Boundary] = []
+    chosen: CsElement | None = None
+    writer: Any = None
+    folder = None
+    try:
+        if settings.report is not None:
+            from preflight.report import ReportWriter
+
+            folder = settings.report / f"{scenario.name}-{cell.id}"
+            writer = ReportWriter(
+                folder,
+                settings.rules,
+                browser_info={"browser": cell.browser, "scenario": to_run.name},
+            )
+
+        def on_event(event: Event) -> None:
+            observer.on_event(event)
+            if writer is not None:
+                writer.on_event(event)
+
+        def on_step(index: int, step: Step) -> None:
+            nonlocal chosen
+            k = index - 1
+            if k == 0 or not (observe or check_boundary):
+                return
+            wants = observe or (k == cell.step and cell.action == "customer-service")
+            title = step_title(scenario, k)
+            boundaries.append(observer.boundary(context, k, title, elements=wants))
+            if not check_boundary or k != cell.step:
+                return
+            here = boundaries[-1]
+            if not here.applies:
+                raise NotApplicable(here.why_not)
+            if cell.action in ("back", "back-forward") and back_leaves(boundaries):
+                raise NotApplicable(BACK_LEAVES)
+            if cell.action in ("back", "back-forward") and frame_history(scenario, boundaries):
+                raise NotApplicable(FRAME_HISTORY)
+            if cell.action in ("back", "back-forward") and back_within_page(boundaries):
+                raise NotApplicable(WITHIN_PAGE)
+            if cell.action == "customer-service" and cell.element is None:
+                if len(here.elements) < max(cell.index, 1):
+                    raise NotApplicable(
+                        f"no customer-service element number {max(cell.index, 1)} on this page"
+                    )
+                chosen = here.elements[max(cell.index, 1) - 1]
+                click_element(context, chosen)
+
+        try:
+            result = replay_scenario(
+                context,
+                to_run,
+                rules=settings.rules,
+                base_url=settings.base_url,
+                variables=settings.variables,
+                browser=cell.browser,
+                artifacts=settings.artifacts,
+                on_event=on_event,
+                on_step=on_step,
+                step_timeout_s=settings.step_timeout_s,
+                allow_local_files=settings.allow_local_files,
+            )
+        except NotApplicable as error:
+            broken = _runner._broken(to_run, cell.browser, str(error), started)
+            return Replayed(broken, why_not=str(error))
+        if observe:
+            last = len(to_run.steps)
+            boundaries.append(observer.boundary(context, last, step_title(scenario, last)))
+        if writer is not None and result.outcome is not None:
+            writer.finish(result.outcome)
+        return Replayed(
+            result,
+            order_id=_order_id(context),
+            boundaries=boundaries,
+            report=str(folder) if folder is not None else None,
+            element=chosen,
+        )
+    finally:
+        if writer is not None:
+            writer.close()
+        try:
+            context.close()
+        except Exception as error:  # the browser died: the result says so
+            logger.debug("matrix: closing a context: {}", error)
+
+
+def _order_id(context: BrowserContext) -> str | None:
+    try:
+        for cookie in context.cookies():
+            if cookie.get("name") == ORDER_COOKIE:
+                return str(cookie.get("value"))
+    except Exception as error:  # the context is gone: no oracle for this cell
+        logger.debug("matrix: cookies: {}", error)
+    return None
+
+
+def to_result(cell: Cell, replayed: Replayed, truth: Truth | None) -> CellResult:
+    """A cell's result: the watcher's judgement of its replay, compared with the truth."""
+    result = replayed.result
+    if replayed.why_not is not None:
+        na = cell.model_copy(update={"applies": False, "why_not": replayed.why_not})
+        return CellResult(cell=na, status="n/a", duration_s=result.duration_s)
+    failure = result.failure
+    if replayed.element is not None:
+        cell = cell.model_copy(update={"element": replayed.element})
+    return CellResult(
+        cell=cell,
+        status=judge_cell(cell, result, truth),
+        verdict=result.verdict,
+        reason=result.reason or None,
+        violations=[v.kind for v in result.violations],
+        duration_s=result.duration_s,
+        failure=failure.message if failure else None,
+        failing_step=(failure.step if failure and failure.step else None),
+        truth=truth,
+        report=replayed.report,
+        order_id=replayed.order_id,
+    )
+
+
+def not_applicable(cell: Cell) -> CellResult:
+    return CellResult(cell=cell, status="n/a")
+
+
+# --- the whole matrix ------------------------------------------------------------------------
+
+
+@dataclass
+class Matrix:
+    """Every cell of every clean scenario on every browser, in table order."""
+
+    scenarios: list[Scenario]
+    browsers: list[str]
+    actions: list[Action]
+    results: list[CellResult]
+    boundaries: dict[tuple[str, str], list[Boundary]]
+    seed: int | None = None
+    sample: int | None = None
+
+    @property
+    def applicable(self) -> list[CellResult]:
+        return [r for r in self.results if r.applicable and r.status != "skipped"]
+
+    @property
+    def wrong(self) -> list[CellResult]:
+        return [r for r in self.applicable if not r.right]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if not self.wrong else 1
+
+
+TruthLookup = Callable[[str | None, Cell], "Truth | None"]
+
+
+def run_matrix(
+    scenarios: Sequence[Scenario],
+    browsers: Sequence[str],
+    settings: RunSettings,
+    *,
+    actions: Sequence[Action] = ACTIONS,
+    jobs: int = 1,
+    truth: TruthLookup | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
+    on_result: Callable[[CellResult], None] | None = None,
+) -> Matrix:
+    """Derive and run the matrix of every clean scenario in `scenarios` on `browsers`.
+
+    `truth(order_id, cell)` is the shop's record of an order (None: no oracle). `sample`: run
+    only that many of each scenario-and-browser's derived cells, drawn with `seed` (the clean
+    run always runs); the others are `skipped`.
+    """
+    clean = [s for s in scenarios if is_clean(s)]
+    check_placeholders(clean, settings)
+    by_name = {s.name: s for s in clean}
+    rng = random.Random(seed)
+    results: dict[str, CellResult] = {}
+    order: list[str] = []
+    boundaries: dict[tuple[str, str], list[Boundary]] = {}
+
+    def finish(cell: Cell, replayed: Replayed) -> None:
+        looked = truth(replayed.order_id, cell) if truth is not None else None
+        results[_uid(cell)] = to_result(cell, replayed, looked)
+        if on_result is not None:
+            on_result(results[_uid(cell)])
+
+    def cells_of(scenario: Scenario, browser: str, found: list[Boundary]) -> list[Cell]:
+        boundaries[(scenario.name, browser)] = found
+        cells = derive(scenario, browser, found, actions)[1:]
+        order.extend(_uid(c) for c in cells)
+        runnable = [c for c in cells if c.applies]
+        if sample is not None and sample < len(runnable):
+            chosen = {_uid(c) for c in rng.sample(runnable, sample)}
+        else:
+            chosen = {_uid(c) for c in runnable}
+        for c in cells:
+            if not c.applies:
+                results[_uid(c)] = not_applicable(c)
+            elif _uid(c) not in chosen:
+                results[_uid(c)] = CellResult(cell=c, status="skipped")
+        return [c for c in runnable if _uid(c) in chosen]
+
+    firsts = [Cell(scenario=s.name, browser=b) for s in clean for b in browsers]
+    if jobs <= 1:
+        local = _runner._Browsers(
+            headed=settings.headed, bfcache=settings.bfcache, connect=settings.connect
+        )
+        try:
+            for first in firsts:
+                order.append(_uid(first))
+                scenario = by_name[first.scenario]
+                replayed = replay_cell(local, scenario, first, settings, observe=True)
+                finish(first, replayed)
+                for cell in cells_of(scenario, first.browser, replayed.boundaries):
+                    finish(cell, replay_cell(local, scenario, cell, settings))
+        finally:
+            local.close()
+    else:
+        _run_pool(firsts, by_name, settings, jobs, order, finish, cells_of)
+    rows = [results[uid] for uid in order if uid in results]
+    return Matrix(
+        scenarios=clean,
+        browsers=list(browsers),
+        actions=list(actions),
+        results=rows,
+        boundaries=boundaries,
+        seed=seed,
+        sample=sample,
+    )
+
+
+def _uid(cell: Cell) -> str:
+    return f"{cell.scenario}::{cell.id}"
+
+
+def _run_pool(
+    firsts: list[Cell],
+    by_name: dict[str, Scenario],
+    settings: RunSettings,
+    jobs: int,
+    order: list[str],
+    finish: Callable[[Cell, Replayed], None],
+    cells_of: Callable[[Scenario, str, list[Boundary]], list[Cell]],
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_runner._worker_init,
+        initargs=(settings.headed, settings.bfcache, settings.connect, os.getpid()),
+    ) as pool:
+        try:
+            pending: dict[concurrent.futures.Future[Replayed], Cell] = {}
+            for first in firsts:
+                order.append(_uid(first))
+                future = pool.submit(_worker_cell, by_name[first.scenario], first, settings, True)
+                pending[future] = first
+            while pending:
+                done, _ = concurrent.futures.wait(
+                    pending, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for future in done:
+                    cell = pending.pop(future)
+                    scenario = by_name[cell.scenario]
+                    try:
+                        replayed = future.result()
+                    except Exception as error:  # a worker died: said for this cell
+                        broken = _runner._broken(scenario, cell.browser, f"worker: {error}", 0)
+                        replayed = Replayed(broken)
+                    finish(cell, replayed)
+                    if cell.action == "clean":
+                        for each in cells_of(scenario, cell.browser, replayed.boundaries):
+                            pending[pool.submit(_worker_cell, scenario, each, settings)] = each
+        except BaseException:
+            _runner._stop_workers(pool)
+            raise
+
+
+def _worker_cell(
+    scenario: Scenario, cell: Cell, settings: RunSettings, observe: bool = False
+) -> Replayed:
+    assert _runner._WORKER is not None, "worker not initialised"
+    return replay_cell(_runner._WORKER, scenario, cell, settings, observe=observe)

@@ -1,0 +1,10 @@
+"""A watched order, start to end (`run_order`, in `_run`), with the seller's pages: the start
+page, the live panel, the end page (`SellerPages`). It sits above the watch and the report,
+which it puts together."""
+
+from __future__ import annotations
+
+from preflight.order._run import EXIT_CODES, OrderResult, run_order
+from preflight.order.pages import SellerPages
+
+__all__ = ["EXIT_CODES", "OrderResult", "SellerPages", "run_order"]

@@ -1,0 +1,99 @@
+"""The live panel: what the seller sees of the watch during the order, in the order's tabs.
+
+An init script (`panel.js`) draws a small foldable panel in a closed shadow root under <html>
+and asks preflight for its lines through a binding of its own, when its page loads and every
+`POLL_MS`: so a Refresh that ends the session shows « Session ACN perdue » within a second,
+whoever drives the browser. The lines are worded here, in Python, from the watcher's state
+(the page's script sets them as text). Nothing of the customer's is in them: the step is the
+page's last path segment, as the report names it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from preflight.i18n import Lang, say
+from preflight.order._texts import TEXTS
+from preflight.report import html as report_html
+from preflight.watch import Watcher
+
+BINDING = "__preflightPanel"
+POLL_MS = 300
+_MARK = "/*__PREFLIGHT_PANEL__*/ {}"
+
+
+@lru_cache(maxsize=1)
+def _source() -> str:
+    return resources.files("preflight.order").joinpath("panel.js").read_text(encoding="utf-8")
+
+
+def panel_script(lang: Lang, *, own_origin: str) -> str:
+    config = {
+        "binding": BINDING,
+        "poll_ms": POLL_MS,
+        "own_origin": own_origin,  # the seller's pages draw no panel
+        "fold": say(TEXTS, "panel.fold", lang),
+        "unfold": say(TEXTS, "panel.unfold", lang),
+        "title": say(TEXTS, "panel.title", lang),
+    }
+    text = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    return _source().replace(_MARK, text, 1)
+
+
+class Panel:
+    """The panel's state, read by its binding; `folded` is kept here, not in the page."""
+
+    def __init__(self, watcher: Watcher, lang: Lang, folder: Callable[[], Path | None]) -> None:
+        self.watcher = watcher
+        self.lang: Lang = lang
+        self.folder = folder
+        self.folded = False
+
+    def lines(self) -> dict[str, Any]:
+        lang, w = self.lang, self.watcher
+
+        def t(key: str, **values: object) -> str:
+            return say(TEXTS, key, lang, **values)
+
+        def r(key: str) -> str:
+            return say(report_html.MESSAGES, key, lang)
+
+        violations = w.violations
+        state = "lost" if violations else "intact" if w.entry_seen else "waiting"
+        lines: list[str] = []
+        if w.step:
+            lines.append(t("panel.step", step=w.step))
+        if violations:
+            lines.append(t("panel.ended_by", what=r(f"violation.{violations[0].kind}")))
+        elif w.confirmed:
+            lines.append(t("panel.confirmed"))
+        else:
+            lines.append(t("panel.rules"))
+        warnings: list[str] = []
+        for warning in w.warnings:
+            if warning.kind == "eligibility_error":
+                folder = self.folder()
+                saved = folder is not None and (folder / "support").is_dir()
+                text = t("panel.support_saved") if saved else r("warning.eligibility_error")
+            else:
+                text = r(f"warning.{warning.kind}")
+            if text not in warnings:
+                warnings.append(text[:1].upper() + text[1:])
+        return {
+            "state": state,
+            "headline": t(f"panel.{state}"),
+            "lines": lines,
+            "warnings": warnings,
+            "folded": self.folded,
+        }
+
+    def on_binding(self, source: dict[str, Any], raw: Any) -> dict[str, Any]:
+        # The page may call this binding too: it can only fold the panel and read its lines.
+        if isinstance(raw, dict) and isinstance(raw.get("folded"), bool):
+            self.folded = raw["folded"]
+        return self.lines()

@@ -1,0 +1,169 @@
+"""What a page may say to the watcher, as pydantic models: every probe message is checked here
+before the watcher uses it.
+
+The probe's messages come from a page, and a page's own script can call the binding or the
+probe's `send` with anything (`window.__preflightReport({doc: "zz", n: "abc", type: "doc"})`).
+A message that does not fit its model is logged (its type and what was wrong, never its values)
+and dropped: it cannot crash the watcher, and it cannot stand for something it is not. What a
+message claims is evidence, not proof: the watcher still corroborates what would make a verdict
+better (a confirmation) with what Playwright itself saw.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, get_args
+
+from loguru import logger
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+# Bounds: a page cannot make the watcher keep (or log) megabytes. A URL may be long (a
+# single-page shop's state in the query), a label or a selector may not.
+_URL = Annotated[str, Field(max_length=200_000)]
+_WORD = Annotated[str, Field(max_length=64)]
+_TEXT = Annotated[str, Field(max_length=400)]
+_NUMBER = int | float
+
+ShownType = Literal["doc", "pageshow", "popstate", "hashchange", "push", "replace"]
+
+
+class _Message(BaseModel):
+    # Strict: "abc" is not a number and 1 is not a boolean. Unknown keys are ignored (a newer
+    # probe may say more), but nothing the model does not name reaches the watcher.
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    doc: Annotated[str, Field(min_length=1, max_length=64)]
+    n: Annotated[int, Field(ge=1, le=10**12)]
+    url: _URL = ""
+
+
+class Shown(_Message):
+    """A document or history entry shown: loaded, restored, or moved to within the document."""
+
+    type: ShownType
+    stamp: _NUMBER | None = None
+    fresh: bool = False
+    probe: Literal["new", "reload", "back", "forward", "same"] | None = None
+    timing: _WORD | None = None
+    activation: _WORD | None = None
+    index: int | None = None
+    length: int | None = None
+    persisted: bool = False
+
+
+class Navigate(_Message):
+    """The Navigation API's `navigate`, while still on the page: a hint, not a verdict."""
+
+    type: Literal["navigate"]
+    navigationType: _WORD | None = None  # the DOM's names, as the probe sends them
+    userInitiated: bool = False
+    sameDocument: bool = False
+    hashChange: bool = False
+    direction: Literal["back", "forward"] | None = None
+
+
+class CsClick(_Message):
+    type: Literal["cs_click"]
+    how: Literal["selector", "tel", "url", "text"]
+    match: _TEXT = ""
+    label: _TEXT = ""
+    allowed: bool = True
+
+
+class Guard(_Message):
+    type: Literal["guard"]
+    action: Literal["beforeunload", "traverse", "key", "customer_service"]
+    key: _WORD | None = None
+    answer: Literal["ok", "cancel"] | None = None
+
+
+class OrderLater(_Message):
+    type: Literal["order_later"]
+    label: _TEXT = ""
+
+
+class EligibilityError(_Message):
+    type: Literal["eligibility_error"]
+
+
+class Confirmation(_Message):
+    type: Literal["confirmation"]
+    number: _TEXT | None = None
+    order_type: _TEXT | None = None
+    date: _TEXT | None = None
+
+
+Message = Annotated[
+    Shown | Navigate | CsClick | Guard | OrderLater | EligibilityError | Confirmation,
+    Field(discriminator="type"),
+]
+_MESSAGE: TypeAdapter[Message] = TypeAdapter(Message)
+_TYPES = frozenset(get_args(ShownType)) | {
+    "navigate", "cs_click", "guard", "order_later", "eligibility_error", "confirmation"
+}  # fmt: skip
+
+# What a frame inside the page may report: what is clicked there. How the top-level document
+# was reached, the order's confirmation and the eligibility test are the top frame's alone — a
+# frame's own loads and history moves are not the order's (issue #11).
+FRAME_TYPES = frozenset({"cs_click", "order_later", "guard"})
+
+
+class Drained(BaseModel):
+    """What `window.__preflight.since(n)` answers when the watcher reads the probe's queue."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    doc: Annotated[str, Field(max_length=64)]
+    readyState: Literal["loading", "interactive", "complete"]
+    url: _URL
+    msgs: Annotated[list[Any], Field(max_length=1000)]
+    busy: bool = False
+    idle_ms: _NUMBER = 0
+
+
+def _why(error: ValidationError) -> str:
+    # Where and what kind of error, never the input: a page's values may be anything.
+    first = error.errors(include_url=False, include_input=False, include_context=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "message"
+    return f"{where}: {first['msg']}"
+
+
+_TEXT_MAX = 2_000_000  # characters of JSON a page may send in one message or answer
+
+
+def _decoded(raw: Any) -> Any:
+    """The probe sends JSON text (see probe.js `deliver`); anything else is checked as is."""
+    if not isinstance(raw, str):
+        return raw
+    if len(raw) > _TEXT_MAX:
+        raise ValueError(f"{len(raw)} characters, more than {_TEXT_MAX}")
+    return json.loads(raw)
+
+
+def parse_message(raw: Any, *, via: str) -> Message | None:
+    """`raw` as a message, or None (logged) when it is not one."""
+    try:
+        raw = _decoded(raw)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError included; deep nesting
+        logger.warning("dropped a page message ({}): not JSON ({})", via, type(error).__name__)
+        return None
+    try:
+        return _MESSAGE.validate_python(raw)
+    except ValidationError as error:
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        # The type is named only when it is one of ours: the log keeps nothing the page wrote.
+        named = kind if kind in _TYPES else "?" if isinstance(raw, dict) else type(raw).__name__
+        logger.warning("dropped a page message ({}, type {}): {}", via, named, _why(error))
+        return None
+
+
+def parse_drained(raw: Any) -> Drained | None:
+    """The probe's queue as read by the watcher, or None (logged) when it is not that."""
+    try:
+        return Drained.model_validate(_decoded(raw))
+    except (ValueError, RecursionError) as error:  # not JSON, too long or too deep
+        if isinstance(error, ValidationError):
+            logger.warning("dropped what the page's probe answered: {}", _why(error))
+        else:
+            logger.warning("dropped what the page's probe answered: not JSON")
+        return None

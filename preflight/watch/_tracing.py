@@ -1,0 +1,92 @@
+"""What preflight puts in a Playwright trace, and what it keeps out of it.
+
+QA reads a scenario's trace (pytest-playwright's `--tracing`) in Playwright's trace viewer. So:
+
+* each scenario step is a trace group named after the step (`tracing.group`, Playwright ≥ 1.49),
+  holding the step's own actions;
+* each watcher event that matters (a Back, Forward or Refresh seen, a customer-service click,
+  the session lost, the order confirmed) is an empty group opened and closed where it was
+  seen: a titled row in the action list, inside the step's group, at no cost when tracing is
+  off and two round trips to the driver when it is on — a console message (an `evaluate`)
+  would cost a DOM snapshot and show only in the console tab;
+* the watcher's own polling (`evaluate`s reading the probe's queue, pauses, cookie reads) is
+  left out: each such action cost a DOM snapshot before and after, and filled the action list.
+
+Playwright has a public way to make a call leave no trace only in its JavaScript client
+(`_wrapApiCall(…, {internal: true})`). Python has the same mechanism, private: the sync API
+object's `_impl_obj`, its connection's `wrap_api_call(cb, is_internal=True)`, and `_sync()`;
+the driver then marks the call `internal` and its tracer skips it (playwright-python 1.64.1,
+`_connection.py`; the driver's `createBeforeActionTraceEvent`). Pinned with Playwright, and
+checked by tests/test_trace.py, which counts the watcher's actions in a real trace. If those
+attributes go away, `untraced` makes the ordinary, traced call: never a failure.
+
+Group names and markers come from scenario files and pages (hostile text): control characters
+are dropped and the length is bounded; personal data is the caller's to redact (URLs through
+`preflight.report.privacy.redact`), and the trace scrubber (`scenario/_trace.py`) removes typed
+values from the whole zip, group titles included.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+LABEL_LIMIT = 120
+# C0 and C1 controls, DEL, and the Unicode line/paragraph separators and bidi overrides: what
+# could break a line or reorder what the trace viewer shows.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def label(text: str, limit: int = LABEL_LIMIT) -> str:
+    """`text` on one line without control characters, at most `limit` characters."""
+    flat = " ".join(_CONTROLS.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def untraced(owner: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """`owner.method(*args, **kwargs)` on a sync API object (a Page, a BrowserContext), left
+    out of Playwright's trace. The result is returned as the impl gives it: use it only for
+    methods whose result is plain data (evaluate, cookies, wait_for_timeout)."""
+    try:
+        impl = owner._impl_obj
+        wrap = impl._connection.wrap_api_call
+        sync = owner._sync
+        call = getattr(impl, method)
+    except AttributeError:  # not the Playwright this was written for: an ordinary call
+        return getattr(owner, method)(*args, **kwargs)
+    return sync(wrap(lambda: call(*args, **kwargs), True))
+
+
+def tracing_on(context: BrowserContext) -> bool:
+    """Whether `context` is being traced (client side). When that cannot be told, True:
+    a group on a context that is not traced is a no-op in the driver."""
+    impl = getattr(context.tracing, "_impl_obj", None)
+    return bool(getattr(impl, "_is_tracing", True))
+
+
+def group(context: BrowserContext, name: str) -> bool:
+    """Open a trace group named `name` (labelled); True when it was opened."""
+    try:
+        context.tracing.group(label(name))
+    except Exception as error:  # a context closing, or a Playwright without groups
+        logger.debug("trace group {!r}: {}", name, error)
+        return False
+    return True
+
+
+def group_end(context: BrowserContext) -> None:
+    try:
+        context.tracing.group_end()
+    except Exception as error:  # a context closing
+        logger.debug("trace group end: {}", error)
+
+
+def mark(context: BrowserContext, name: str) -> None:
+    """A marker in the trace's action list: an empty group, opened and closed now."""
+    if group(context, name):
+        group_end(context)
