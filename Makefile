@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup browsers demo demo-bundle test test-fast fuzz lint bench clean
+.PHONY: help setup browsers demo demo-bundle test test-fast fuzz lint bench wheel clean
 
 help:
 	@echo "make demo   - set up, serve the demo shop, check the browser and watch an order on it"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench  - benchmarks (ratios measured in one run)"
 	@echo "make fuzz   - bad-input tests with fresh random cases, FUZZ_SCALE times as many"
 	@echo "make demo-bundle - rebuild the demo shop's React variant (needs Node and npm)"
+	@echo "make wheel  - build the wheel a seller installs with pipx (into dist/)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +71,11 @@ lint: $(STAMP)
 
 bench: setup
 	$(PY) -m bench
+
+# What a seller installs (README, "Installer preflight"): templates, scripts, the demo shop and
+# its React bundle are package data (tests/test_install.py installs this wheel and runs it).
+wheel: $(STAMP)
+	$(PY) -m pip wheel --no-deps -q -w dist .
 
 clean:
 	rm -rf $(VENV) .pytest_cache preflight-reports test-results
