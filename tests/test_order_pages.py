@@ -562,3 +562,48 @@ def test_a_headed_order_whose_check_is_not_ready_opens_the_start_page_and_exits_
     assert run.returncode == 2, out + err  # never ready, the order never opened
     assert "commande non ouverte" in out and "Traceback" not in err
     assert (report / "events.jsonl").read_text() == ""  # the start page is no order event
+
+
+def test_a_failed_eligibility_test_saves_the_bundle_and_the_panel_and_end_page_say_so(
+    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    # The bundle is written by the order's own loop (never from inside a Playwright callback),
+    # so the driver hands the browser back to it after the failed test; the watch then ends by
+    # its --timeout, and the end page is shown.
+    seen: dict[str, Any] = {}
+
+    def drive(page: Page, watcher: Watcher) -> None:
+        page.locator("#tester-eligibilite").click()
+        page.fill("#adresse", "3 chemin de la zone blanche")
+        page.click("#tester")
+        page.locator("[data-testid=eligibility-error]").wait_for()
+        watcher.settle()
+        assert pages.panel is not None
+        seen["before"] = pages.panel.lines()["warnings"]  # the loop has not run yet
+
+    def on_end(page: Page) -> None:
+        assert pages.panel is not None
+        seen["after"] = pages.panel.lines()["warnings"]
+        seen["title"] = page.get_by_test_id("end-support").inner_text()
+        seen["path"] = page.get_by_test_id("end-support-path").inner_text()
+
+    with SellerPages(shop.rules(), "fr", start=False, on_end=on_end) as pages:
+        result = run_order(
+            shop.link(offer="fibre", mode="mpa"),
+            shop.rules(),
+            browser=browser_name,
+            headless=True,
+            report_dir=tmp_path / "report",
+            timeout=1.5,
+            drive=drive,
+            playwright=playwright,
+            pages=pages,
+        )
+
+    assert result.ended == "timeout"
+    support = result.folder / "support"
+    assert support.is_dir() and any(support.iterdir())
+    before = seen["before"]
+    assert any("éligibilité" in w for w in before) and not any("dossier" in w for w in before)
+    assert any("dossier d'assistance enregistré" in w for w in seen["after"]), seen
+    assert seen["title"] and Path(seen["path"]) == support
