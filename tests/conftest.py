@@ -12,7 +12,7 @@ import psutil
 import pytest
 from hypothesis import settings
 from loguru import logger
-from playwright.sync_api import Browser, BrowserType
+from playwright.sync_api import Browser, BrowserType, Page
 
 from preflight.browsers import FIREFOX_FRAME_INPUT_PREFS, LaunchSpec, choose, spec_for
 from preflight.demo_shop import DemoShop
@@ -101,3 +101,32 @@ def shop(demo_shop: DemoShop) -> DemoShop:
     """The demo shop with an empty truth: no orders, sessions, tokens or logins."""
     demo_shop.reset()
     return demo_shop
+
+
+@pytest.fixture
+def demo_customer() -> Callable[..., dict[str, str]]:
+    """A call that drives the demo shop's made-up customer from the offer page to the
+    confirmation with « Commander plus tard » (`failed_eligibility=True`: the eligibility test
+    fails once first, at an address outside the coverage) and returns what the confirmation
+    shows: `number`, `type` and `date`."""
+
+    def drive(page: Page, *, failed_eligibility: bool = False) -> dict[str, str]:
+        page.locator("#tester-eligibilite").click()
+        if failed_eligibility:
+            page.fill("#adresse", "3 chemin de la zone blanche")
+            page.click("#tester")
+            page.locator("[data-testid=eligibility-error]").wait_for()
+        page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
+        page.click("#tester")
+        page.click("#continuer")
+        page.fill("#nom", "Camille Martin")
+        page.fill("#telephone", "0612345678")
+        page.fill("#email", "camille@example.fr")
+        page.click("#valider")
+        page.click("#commander-plus-tard")
+        return {
+            k: page.get_by_test_id(f"order-{k}").inner_text().strip()
+            for k in ("number", "type", "date")
+        }
+
+    return drive

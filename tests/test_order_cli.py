@@ -20,33 +20,15 @@ from preflight.report import load_events
 from preflight.watch import Watcher
 
 
-def _customer(page: Page, *, later: bool = True, failed_eligibility: bool = False) -> None:
-    page.locator("#tester-eligibilite").click()
-    if failed_eligibility:
-        page.fill("#adresse", "3 chemin de la zone blanche")
-        page.click("#tester")
-        page.locator("[data-testid=eligibility-error]").wait_for()
-    page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
-    page.click("#tester")
-    page.click("#continuer")
-    page.fill("#nom", "Camille Martin")
-    page.fill("#telephone", "0612345678")
-    page.fill("#email", "camille@example.fr")
-    page.click("#valider")
-    page.click("#commander-plus-tard" if later else "#payer-maintenant")
-    if not later:
-        payment = page.frame_locator("iframe#paiement")  # the payment provider's frame
-        payment.locator("#iban").fill("FR7630006000011234567890189")
-        payment.locator("#carte").fill("4970101122334455")
-        payment.locator("#payer").click()
-    page.locator("[data-testid=order-number]").wait_for()
-
-
 def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    demo_customer: Callable[..., dict[str, str]],
 ) -> None:
     def drive(page: Page, watcher: Watcher) -> None:
-        _customer(page, failed_eligibility=True)
+        demo_customer(page, failed_eligibility=True)
 
     result = run_order(
         shop.link(offer="fibre", mode="mpa"),

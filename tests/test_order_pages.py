@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,27 +28,6 @@ from preflight.rules import Rules, load_rules
 from preflight.watch import Watcher
 
 _PERSONAL = ("Camille", "Martin", "0612345678", "camille@example.fr", "12 rue de la Paix")
-
-
-def _customer(page: Page, *, failed_eligibility: bool = False) -> dict[str, str]:
-    """The demo customer up to the confirmation (« Commander plus tard »); what it showed."""
-    page.locator("#tester-eligibilite").click()
-    if failed_eligibility:
-        page.fill("#adresse", "3 chemin de la zone blanche")
-        page.click("#tester")
-        page.locator("[data-testid=eligibility-error]").wait_for()
-    page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
-    page.click("#tester")
-    page.click("#continuer")
-    page.fill("#nom", "Camille Martin")
-    page.fill("#telephone", "0612345678")
-    page.fill("#email", "camille@example.fr")
-    page.click("#valider")
-    page.click("#commander-plus-tard")
-    shown = {}
-    for key in ("number", "type", "date"):
-        shown[key] = page.get_by_test_id(f"order-{key}").inner_text().strip()
-    return shown
 
 
 def _copied(page: Page, browser_name: str, button: str) -> str:
@@ -72,13 +52,18 @@ def _copied(page: Page, browser_name: str, button: str) -> str:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path, lang: str
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    lang: str,
+    demo_customer: Callable[..., dict[str, str]],
 ) -> None:
     shown: dict[str, str] = {}
     seen: dict[str, Any] = {}
 
     def drive(page: Page, watcher: Watcher) -> None:
-        shown.update(_customer(page, failed_eligibility=True))
+        shown.update(demo_customer(page, failed_eligibility=True))
 
     def on_end(page: Page) -> None:
         if browser_name == "chromium":
@@ -191,7 +176,11 @@ def _check_report() -> CheckReport:
 
 
 def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    demo_customer: Callable[..., dict[str, str]],
 ) -> None:
     seen: dict[str, Any] = {}
     hostile = 'https://evil.example/"><img id=pwn src=x>'
@@ -220,7 +209,7 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
         expect(go).to_be_enabled()
         go.click()
         page.wait_for_url("**/sfr/**")
-        _customer(page)
+        demo_customer(page)
 
     with SellerPages(
         shop.rules(), "fr", link=hostile, check=_check_report(), on_end=lambda p: None
@@ -280,7 +269,11 @@ def _rules_refusing(engine: str, folder: Path, port: int) -> Rules:
 
 
 def test_a_check_that_is_not_ready_shows_what_to_do_and_can_be_run_again_from_the_page(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    demo_customer: Callable[..., dict[str, str]],
 ) -> None:
     refused = run_checks(
         _rules_refusing(browser_name, tmp_path, shop.port),
@@ -326,7 +319,7 @@ def test_a_check_that_is_not_ready_shows_what_to_do_and_can_be_run_again_from_th
         expect(go).to_be_enabled()
         go.click()
         page.wait_for_url("**/sfr/**")
-        _customer(page)
+        demo_customer(page)
 
     with SellerPages(
         shop.rules(),
