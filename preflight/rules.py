@@ -62,7 +62,8 @@ def normalise_glob(glob: str) -> str:
     no page at all (a glob must match the whole URL):
 
     * a bare origin or host — `http://127.0.0.1:8000`, `https://*.sfr.fr/`, `localhost:8000`,
-      `www.sfr.fr` — means every page under it: `http://127.0.0.1:8000/*`, `*://www.sfr.fr/*`;
+      `www.sfr.fr`, `intranet:8080` — means every page under it: `http://127.0.0.1:8000/*`,
+      `*://www.sfr.fr/*`;
     * a path — `/contact/` — means that path on any site: `*://*/contact/`.
 
     Anything else is kept as written; normalising twice changes nothing.
@@ -73,13 +74,26 @@ def normalise_glob(glob: str) -> str:
     if glob.startswith("/") and not glob.startswith("//"):
         return "*://*" + glob
     host = _HOST.fullmatch(glob)
-    if host and ("." in host.group(1) or host.group(1) == "localhost"):
+    # A name without a dot is a host only with a port number (`intranet:8080`), and only when
+    # it is not a scheme whose addresses have no host: `tel:1023` and `tel:*` stay as written.
+    named = "." in host.group(1) or host.group(1) == "localhost" if host else False
+    ported = bool(host and (host.group(2) or ":*")[1:].isdigit())
+    if host and (named or (ported and host.group(1).lower() not in _HOSTLESS_SCHEMES)):
         return f"*://{glob}/*"
     return glob
 
 
+def matches_no_address(glob: str) -> bool:
+    """Whether a URL glob, once normalised, can match no address at all: with no wildcard it
+    must equal the whole address, and every address a browser shows has a scheme (`https:`,
+    `tel:`, `about:`), so a glob with neither a wildcard nor a colon (`paiement`, `intranet`)
+    names no page."""
+    return not any(c in glob for c in "*?:")
+
+
+_HOSTLESS_SCHEMES = frozenset({"tel", "sms", "mailto", "callto", "fax", "about", "data"})
 _ORIGIN = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*|\*)://([^/?#]+)/?")
-_HOST = re.compile(r"((?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?::(?:\d+|\*))?")
+_HOST = re.compile(r"((?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(:(?:\d+|\*))?")
 # Every key that takes URL globs, as (table, key): normalised at load time, counted by coverage.
 URL_GLOB_KEYS: tuple[tuple[str, str], ...] = (
     ("order", "entry"),
@@ -91,9 +105,17 @@ URL_GLOB_KEYS: tuple[tuple[str, str], ...] = (
 
 
 def _globs(value: Any) -> Any:
-    if isinstance(value, list):
-        return [normalise_glob(v) if isinstance(v, str) else v for v in value]
-    return value
+    if not isinstance(value, list):
+        return value
+    read = [normalise_glob(v) if isinstance(v, str) else v for v in value]
+    for glob in read:
+        if isinstance(glob, str) and matches_no_address(glob):
+            raise ValueError(
+                f"{glob!r} matches no address: a URL glob matches the whole address, scheme "
+                f"included — write '*://{glob}/*' for a host, '*{glob}*' for any address "
+                f"holding it, or '/{glob}/' for a path"
+            )
+    return read
 
 
 class BrowserRules(_Model):

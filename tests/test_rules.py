@@ -37,7 +37,7 @@ def test_broken_toml_names_the_file_and_line(tmp_path: Path) -> None:
 def test_wrong_type_names_the_key_and_what_was_expected(tmp_path: Path) -> None:
     bad = tmp_path / "r.toml"
     bad.write_text(
-        '[order]\nentry = "not a list"\nmerchant = ["x"]\n'
+        '[order]\nentry = "not a list"\nmerchant = ["http://x.test/*"]\n'
         '[merchant_session]\ndomains = ["x"]\naccount_url = "http://x/"\n',
         encoding="utf-8",
     )
@@ -50,7 +50,7 @@ def test_wrong_type_names_the_key_and_what_was_expected(tmp_path: Path) -> None:
 def test_unknown_key_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "r.toml"
     bad.write_text(
-        '[order]\nentry = ["a"]\nmerchant = ["x"]\nmerchnat = []\n'
+        '[order]\nentry = ["http://a.test/*"]\nmerchant = ["http://x.test/*"]\nmerchnat = []\n'
         '[merchant_session]\ndomains = ["x"]\naccount_url = "http://x/"\n',
         encoding="utf-8",
     )
@@ -70,7 +70,7 @@ def test_missing_file_and_non_utf8_are_clear(tmp_path: Path) -> None:
 def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "r.toml"
     bad.write_text(
-        '[order]\nentry = ["${NOPE}/a"]\nmerchant = ["x"]\n'
+        '[order]\nentry = ["${NOPE}/a"]\nmerchant = ["http://x.test/*"]\n'
         '[merchant_session]\ndomains = ["x"]\naccount_url = "http://x/"\n',
         encoding="utf-8",
     )

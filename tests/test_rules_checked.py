@@ -45,6 +45,8 @@ def _rules(tmp_path: Path, text: str, **variables: str) -> Path:
         ("https://shop.test/", "https://shop.test/*", "https://shop.test/a?b=1", "https://shop.test.evil/"),
         ("localhost:8000", "*://localhost:8000/*", "http://localhost:8000/x", "http://localhost:9000/x"),
         ("www.sfr.fr", "*://www.sfr.fr/*", "https://www.sfr.fr/offre", "https://boutique.sfr.fr/"),
+        ("intranet:8080", "*://intranet:8080/*", "http://intranet:8080/sfr/", "http://intranet:8081/"),
+        ("tel:1023", "tel:1023", "tel:1023", "tel:3900"),
         ("/contact/", "*://*/contact/", "http://shop.test/contact/", "http://shop.test/contact/x"),
         ("*/assistance/*", "*/assistance/*", "http://x/assistance/y", "http://x/aide/"),
         ("tel:*", "tel:*", "tel:1023", "http://tel/"),
@@ -65,6 +67,21 @@ def test_an_origin_a_host_or_a_path_is_read_as_the_pages_it_names(
         assert rules.notes == ()
 
 
+@pytest.mark.parametrize("written", ["paiement", "intranet", "sfr-fr"])
+def test_a_pattern_that_can_match_no_address_is_refused_with_the_globs_to_write(
+    written: str, tmp_path: Path
+) -> None:
+    text = MINIMAL.format(entry="http://acn.test/go/*", merchant=written, cs="tel:*")
+    with pytest.raises(RulesError) as caught:
+        load_rules(_rules(tmp_path, text))
+    message = str(caught.value)
+    assert f"{written!r} matches no address" in message and "order.merchant" in message
+    assert f"'*://{written}/*' for a host" in message and f"'*{written}*'" in message
+    done = _preflight("rules", "check", str(_rules(tmp_path, text)))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{written!r} matches no address" in done.stderr
+
+
 def test_rules_check_says_how_an_origin_and_a_path_are_read(tmp_path: Path) -> None:
     text = MINIMAL.format(
         entry="http://acn.test/go/*", merchant="http://127.0.0.1:8000", cs="/contact/"
@@ -82,9 +99,9 @@ def test_rules_check_says_how_an_origin_and_a_path_are_read(tmp_path: Path) -> N
 
 
 def test_an_unknown_key_lists_the_keys_of_its_table_and_the_closest(tmp_path: Path) -> None:
-    text = MINIMAL.format(entry="a", merchant="b", cs="c").replace(
-        'merchant = ["b"]', 'merchant = ["b"]\nmerchnt = ["b"]'
-    )
+    text = MINIMAL.format(
+        entry="http://a.test/*", merchant="http://b.test/*", cs="http://c.test/*"
+    ).replace('merchant = ["http://b.test/*"]', 'merchant = ["http://b.test/*"]\nmerchnt = ["b"]')
     with pytest.raises(RulesError) as caught:
         load_rules(_rules(tmp_path, text))
     message = str(caught.value)
@@ -94,7 +111,9 @@ def test_an_unknown_key_lists_the_keys_of_its_table_and_the_closest(tmp_path: Pa
 
 
 def test_an_unknown_top_level_key_lists_the_top_level_keys(tmp_path: Path) -> None:
-    text = "nmae = 'x'\n" + MINIMAL.format(entry="a", merchant="b", cs="c")
+    text = "nmae = 'x'\n" + MINIMAL.format(
+        entry="http://a.test/*", merchant="http://b.test/*", cs="http://c.test/*"
+    )
     with pytest.raises(
         RulesError,
         match=r"unknown key 'nmae' at the top level \(did you mean 'name'\?\).*one of name, vars",
@@ -105,7 +124,9 @@ def test_an_unknown_top_level_key_lists_the_top_level_keys(tmp_path: Path) -> No
 def test_an_unknown_placeholder_says_none_are_defined_or_lists_the_defined_names(
     tmp_path: Path,
 ) -> None:
-    text = MINIMAL.format(entry="${BASE_URL}/go/*", merchant="b", cs="c")
+    text = MINIMAL.format(
+        entry="${BASE_URL}/go/*", merchant="http://b.test/*", cs="http://c.test/*"
+    )
     path = _rules(tmp_path, text)
     with pytest.raises(
         RulesError,
@@ -134,7 +155,8 @@ def test_base_url_in_the_rules_is_the_replay_base_url_as_under_pytest(tmp_path: 
     from preflight.scenario._runner import demo_or_given
 
     path = _rules(
-        tmp_path, MINIMAL.format(entry="${BASE_URL}/go/*", merchant="${MERCHANT}/*", cs="c")
+        tmp_path,
+        MINIMAL.format(entry="${BASE_URL}/go/*", merchant="${MERCHANT}/*", cs="http://c.test/*"),
     )
     with demo_or_given("http://acn.test", str(path), {"MERCHANT": "http://pay.test"}) as (
         _,
@@ -165,7 +187,8 @@ def test_every_command_that_reads_rules_takes_var_and_refuses_an_undefined_name(
     command: list[str], tmp_path: Path
 ) -> None:
     path = _rules(
-        tmp_path, MINIMAL.format(entry="http://acn.test/go/*", merchant="${SHOP}/*", cs="c")
+        tmp_path,
+        MINIMAL.format(entry="http://acn.test/go/*", merchant="${SHOP}/*", cs="http://c.test/*"),
     )
     command = [str(tmp_path / "out.yaml") if part == "OUT" else part for part in command]
     rules = [str(path)] if command[0] == "rules" else ["--rules", str(path)]
@@ -286,7 +309,10 @@ def test_the_report_says_why_an_order_without_the_acn_entry_is_at_risk(
 
 
 def test_base_url_is_the_base_url_of_record_order_and_rules_check(tmp_path: Path) -> None:
-    path = _rules(tmp_path, MINIMAL.format(entry="${BASE_URL}/go/*", merchant="b", cs="c"))
+    path = _rules(
+        tmp_path,
+        MINIMAL.format(entry="${BASE_URL}/go/*", merchant="http://b.test/*", cs="http://c.test/*"),
+    )
     out = str(tmp_path / "out.yaml")
     for command in (
         ["record", "ftp://not-a-shop", "-o", out, "--base-url", "http://acn.test"],
@@ -313,7 +339,12 @@ def test_rules_show_writes_a_commented_file_that_loads_back_as_the_same_rules(
             words = " ".join(word for word in text.split() if word != "#")
             assert info.description and info.description in words, name
     assert "${DEMO_PORT}" in annotated("demo")  # placeholders kept as written
-    origin = _rules(tmp_path, MINIMAL.format(entry="a", merchant="http://127.0.0.1:8000", cs="c"))
+    origin = _rules(
+        tmp_path,
+        MINIMAL.format(
+            entry="http://a.test/*", merchant="http://127.0.0.1:8000", cs="http://c.test/*"
+        ),
+    )
     shown = _preflight("rules", "show", str(origin))
     assert shown.returncode == 0
     assert "# note: order.merchant[0]: 'http://127.0.0.1:8000' is read as" in shown.stdout
