@@ -295,7 +295,7 @@ def preflight_replay(
     assertion-style message and the events, when its expectation does not hold."""
     # `new_context` is requested so that this fixture ends before pytest-playwright closes the
     # contexts: its failure screenshot (`--screenshot`) is taken then, of the page as it is.
-    from preflight.report.privacy import allowed_params, redact
+    from preflight.privacy import allowed_params, redact
     from preflight.scenario._loader import fill_placeholders
     from preflight.scenario._replay import replay_scenario, typed_values
 
@@ -371,8 +371,8 @@ _MASK_FIELDS = """([selectors, colour]) => {
 
 def mask_pages(context: BrowserContext, rules: Rules) -> None:
     """Mask the bank and personal fields of every page of `context`, in every frame."""
+    from preflight.privacy import screenshot_masks
     from preflight.report import MASK_COLOR
-    from preflight.report.privacy import screenshot_masks
 
     selectors = screenshot_masks(rules)
     for page in list(context.pages):

@@ -26,9 +26,9 @@ from rich.table import Table
 from preflight.cli._out import SafeConsole, plain, styled
 from preflight.demo_shop import DemoShop
 from preflight.errors import ReportError
+from preflight.privacy import decoded, redact
 from preflight.report import ReportWriter
 from preflight.report.files import write_inside
-from preflight.report.privacy import decoded, redact
 from preflight.rules import Rules, load_rules
 from preflight.scenario import loads
 from preflight.scenario._replay import ScenarioResult, replay_scenario

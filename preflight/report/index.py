@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from preflight.i18n import Catalogue, Lang, say
+from preflight.privacy import redact
 from preflight.report import files
 from preflight.report.html import _ENV
-from preflight.report.privacy import redact
 from preflight.report.writer import HTML_FILE
 
 if TYPE_CHECKING:  # the replay builds on the report, not the other way round

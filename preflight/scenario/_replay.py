@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from preflight import history
 from preflight.errors import BrowserError, ScenarioError, UsageError
 from preflight.history import Direction
-from preflight.report.privacy import allowed_params, redact
+from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules, url_matches
 from preflight.scenario._loader import fill_placeholders
 from preflight.scenario._model import (
@@ -737,8 +737,8 @@ class _Driver:
         if self.artifacts is None:
             return None
         from preflight.errors import ReportError
+        from preflight.privacy import mask_locators, screenshot_masks
         from preflight.report.files import resolve_inside, write_inside
-        from preflight.report.privacy import mask_locators, screenshot_masks
 
         file = f"{self.stem}-{name}.png"
         try:

@@ -113,7 +113,7 @@ def trace_mark(event: Event, judged: Violation | Warning | None, rules: Rules) -
     """What the trace shows for `event` (None: nothing): the session lost and why, the order
     put at risk, a history move that ended nothing, the session's start and the order's end.
     The URL is redacted (its query values are already gone): a path may hold typed data."""
-    from preflight.report.privacy import allowed_params, redact
+    from preflight.privacy import allowed_params, redact
 
     if isinstance(judged, Violation):
         text = f"⚠ session lost: {judged.kind} — {judged.message}"
