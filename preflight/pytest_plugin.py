@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from preflight.demo_shop import DemoShop
     from preflight.scenario import Scenario
-    from preflight.scenario._replay import ScenarioResult
+    from preflight.scenario._results import ScenarioResult
     from preflight.watch import Watcher
 
 _SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -297,7 +297,8 @@ def preflight_replay(
     # contexts: its failure screenshot (`--screenshot`) is taken then, of the page as it is.
     from preflight.privacy import allowed_params, redact
     from preflight.scenario._loader import fill_placeholders
-    from preflight.scenario._replay import replay_scenario, typed_values
+    from preflight.scenario._replay import replay_scenario
+    from preflight.scenario._results import typed_values
 
     _no_video(pytestconfig)
     step_timeout = float(pytestconfig.getoption("--preflight-step-timeout"))
@@ -646,7 +647,7 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
     raw = config.getoption("--preflight-shard", default=None)
     if not raw:
         return
-    from preflight.scenario._replay import in_shard, parse_shard
+    from preflight.scenario._scale import in_shard, parse_shard
 
     try:
         shard = parse_shard(str(raw), option="--preflight-shard")

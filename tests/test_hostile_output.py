@@ -31,7 +31,8 @@ from preflight.report import ReportWriter
 from preflight.report.files import write_inside
 from preflight.rules import Rules, load_rules
 from preflight.scenario import loads
-from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import ScenarioResult
 from preflight.watch.events import Event, Outcome, Violation
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

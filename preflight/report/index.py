@@ -23,7 +23,7 @@ from preflight.report.html import _ENV
 from preflight.report.writer import HTML_FILE
 
 if TYPE_CHECKING:  # the replay builds on the report, not the other way round
-    from preflight.scenario._replay import ScenarioResult
+    from preflight.scenario._results import ScenarioResult
 
 INDEX_FILE = "index.html"
 
