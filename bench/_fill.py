@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bench._stats import Figure, Summary
 from preflight.demo_shop import DemoShop
-from preflight.scenario._replay import fill_control
+from preflight.scenario._forms import fill_control
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page

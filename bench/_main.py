@@ -25,7 +25,7 @@ from bench._scenarios import bench_set, long_order
 from bench._stats import Figure, timed
 from preflight.browsers import choose, executable_version, spec_for
 from preflight.demo_shop import DemoShop
-from preflight.scenario._replay import connect_browser
+from preflight.scenario._scale import connect_browser
 
 RESULTS = Path(__file__).with_name("results.json")
 console = Console(stderr=True)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from preflight.demo_shop import DemoShop
     from preflight.scenario import Scenario
-    from preflight.scenario._replay import ScenarioResult
+    from preflight.scenario._results import ScenarioResult
     from preflight.watch import Watcher
 
 _SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -295,9 +295,10 @@ def preflight_replay(
     assertion-style message and the events, when its expectation does not hold."""
     # `new_context` is requested so that this fixture ends before pytest-playwright closes the
     # contexts: its failure screenshot (`--screenshot`) is taken then, of the page as it is.
-    from preflight.report.privacy import allowed_params, redact
+    from preflight.privacy import allowed_params, redact
     from preflight.scenario._loader import fill_placeholders
-    from preflight.scenario._replay import replay_scenario, typed_values
+    from preflight.scenario._replay import replay_scenario
+    from preflight.scenario._results import typed_values
 
     _no_video(pytestconfig)
     step_timeout = float(pytestconfig.getoption("--preflight-step-timeout"))
@@ -371,8 +372,8 @@ _MASK_FIELDS = """([selectors, colour]) => {
 
 def mask_pages(context: BrowserContext, rules: Rules) -> None:
     """Mask the bank and personal fields of every page of `context`, in every frame."""
+    from preflight.privacy import screenshot_masks
     from preflight.report import MASK_COLOR
-    from preflight.report.privacy import screenshot_masks
 
     selectors = screenshot_masks(rules)
     for page in list(context.pages):
@@ -646,7 +647,7 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
     raw = config.getoption("--preflight-shard", default=None)
     if not raw:
         return
-    from preflight.scenario._replay import in_shard, parse_shard
+    from preflight.scenario._scale import in_shard, parse_shard
 
     try:
         shard = parse_shard(str(raw), option="--preflight-shard")

@@ -25,7 +25,7 @@ PREFIXES = {"mpa": "sfr", "spa": "app", "react": "react"}
 def fill(page: Page, selector: str, value: str, mode: str) -> None:
     """Type `value` in a field as a person does. React's controlled inputs need real key input
     on stock Firefox (over WebDriver BiDi, Playwright's fill() is invisible to React: see
-    preflight.scenario._replay.fill_control); the other modes take Playwright's fill()."""
+    preflight.scenario._forms.fill_control); the other modes take Playwright's fill()."""
     field = page.locator(selector)
     field.fill("")
     if mode == "react" and value:

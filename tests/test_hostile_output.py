@@ -26,12 +26,13 @@ from rich.table import Table
 from preflight.cli._out import SafeConsole, plain, styled
 from preflight.demo_shop import DemoShop
 from preflight.errors import ReportError
+from preflight.privacy import decoded, redact
 from preflight.report import ReportWriter
 from preflight.report.files import write_inside
-from preflight.report.privacy import decoded, redact
 from preflight.rules import Rules, load_rules
 from preflight.scenario import loads
-from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import ScenarioResult
 from preflight.watch.events import Event, Outcome, Violation
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

@@ -11,7 +11,8 @@ from playwright.sync_api import Browser
 
 from preflight.demo_shop import DemoShop
 from preflight.matrix._observe import click_element, find_elements
-from preflight.scenario._replay import NO_EXTERNAL_APPS, fill_control
+from preflight.scenario._forms import fill_control
+from preflight.scenario._replay import NO_EXTERNAL_APPS
 from preflight.watch import Watcher
 
 

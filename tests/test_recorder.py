@@ -19,7 +19,8 @@ from playwright.sync_api import Error as PlaywrightError
 from preflight.demo_shop import DemoShop
 from preflight.scenario import Fill, Reload, Scenario, load_file
 from preflight.scenario._recorder import Recording, RecordingInterrupted, record
-from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import ScenarioResult
 
 pytestmark = [
     pytest.mark.headed,

@@ -17,7 +17,7 @@ from preflight.errors import UsageError
 from preflight.report.index import render_index
 from preflight.scenario import ScenarioResult, load_paths
 from preflight.scenario._check import selector_problem
-from preflight.scenario._replay import Failure
+from preflight.scenario._results import Failure
 from preflight.scenario._select import select
 
 REPO = Path(__file__).resolve().parent.parent

@@ -17,7 +17,8 @@ from playwright.sync_api import Browser, BrowserContext
 from preflight.demo_shop import DemoShop
 from preflight.rules import Rules, load_rules
 from preflight.scenario import loads
-from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import ScenarioResult
 
 pytest_plugins = ["pytester"]
 

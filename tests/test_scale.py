@@ -24,7 +24,8 @@ from preflight.browsers import LaunchSpec
 from preflight.demo_shop import DemoShop
 from preflight.errors import BrowserError, UsageError
 from preflight.scenario import loads
-from preflight.scenario._replay import connect_browser, in_shard, parse_shard, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._scale import connect_browser, in_shard, parse_shard
 
 pytest_plugins = ["pytester"]
 

@@ -13,7 +13,8 @@ from playwright.sync_api import Browser, BrowserContext
 from preflight.demo_shop import DemoShop
 from preflight.errors import ScenarioError
 from preflight.scenario import loads
-from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import ScenarioResult
 
 TO_ELIGIBILITY = """\
   - goto: /acn/boutique

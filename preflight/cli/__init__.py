@@ -16,7 +16,7 @@ from types import FrameType
 from preflight.cli._app import app, err_console
 from preflight.cli._out import styled
 from preflight.errors import PreflightError, Terminated
-from preflight.report.privacy import redact
+from preflight.privacy import redact
 
 # Each module registers its commands on `app` when imported.
 from preflight.cli import (  # noqa: F401  isort: skip

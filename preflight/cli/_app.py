@@ -14,7 +14,7 @@ from loguru import logger
 
 from preflight.cli._out import SafeConsole, plain
 from preflight.errors import UsageError
-from preflight.report.privacy import redact
+from preflight.privacy import redact
 
 if TYPE_CHECKING:
     from preflight.rules import Rules

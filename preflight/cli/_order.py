@@ -27,7 +27,7 @@ from preflight.errors import UsageError
 from preflight.i18n import Catalogue, Lang, default_lang, say
 from preflight.order import OrderResult, SellerPages, run_order
 from preflight.order._texts import START
-from preflight.report.privacy import redact
+from preflight.privacy import redact
 from preflight.rules import load_rules
 from preflight.watch import Event, Outcome, Watcher
 

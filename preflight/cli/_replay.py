@@ -18,12 +18,7 @@ from preflight.i18n import Lang, default_lang
 from preflight.report.index import write_index
 from preflight.scenario import load_paths
 from preflight.scenario._check import check_paths
-from preflight.scenario._replay import (
-    ScenarioResult,
-    never_matched,
-    parse_shard,
-    shard_scenarios,
-)
+from preflight.scenario._results import ScenarioResult, never_matched
 from preflight.scenario._runner import (
     RunSettings,
     browser_names,
@@ -32,6 +27,7 @@ from preflight.scenario._runner import (
     ensure_reachable,
     run,
 )
+from preflight.scenario._scale import parse_shard, shard_scenarios
 from preflight.scenario._select import select
 
 

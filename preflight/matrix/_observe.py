@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from preflight.matrix._model import Boundary, CsElement
-from preflight.report.privacy import allowed_params, redact
+from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules, url_matches
 from preflight.watch.events import Event
 

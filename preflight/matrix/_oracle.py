@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from preflight.matrix._model import Cell, Status, Truth
 from preflight.rules import Rules, load_rules
-from preflight.scenario._replay import ScenarioResult
+from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import demo_or_given
 
 if TYPE_CHECKING:

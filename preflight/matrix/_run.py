@@ -37,7 +37,8 @@ from preflight.matrix._observe import Observer, click_element
 from preflight.matrix._oracle import ORDER_COOKIE, judge_cell
 from preflight.scenario import _runner
 from preflight.scenario._model import Scenario, Step
-from preflight.scenario._replay import ScenarioResult, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import RunSettings, check_placeholders
 from preflight.watch.events import Event
 

@@ -13,9 +13,9 @@ incomplete; `load_events(folder)` reads the log back, even after a crash, and
 
 from __future__ import annotations
 
+from preflight.privacy import redact_url
 from preflight.report.dates import add_business_days, expected_validation
 from preflight.report.models import OrderReport, Report, ScreenshotRecord, load_report
-from preflight.report.privacy import redact_url
 from preflight.report.writer import MASK_COLOR, ReportWriter, load_events, recover
 
 __all__ = [

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from preflight.i18n import Catalogue, Lang, say
+from preflight.privacy import redact
 from preflight.report import files
 from preflight.report.html import _ENV
-from preflight.report.privacy import redact
 from preflight.report.writer import HTML_FILE
 
 if TYPE_CHECKING:  # the replay builds on the report, not the other way round
-    from preflight.scenario._replay import ScenarioResult
+    from preflight.scenario._results import ScenarioResult
 
 INDEX_FILE = "index.html"
 

@@ -35,6 +35,14 @@ from pydantic import ValidationError
 
 from preflight.errors import ReportError
 from preflight.i18n import Lang
+from preflight.privacy import (
+    allowed_params,
+    mask_locators,
+    redact_event,
+    redact_text,
+    redact_url,
+    screenshot_masks,
+)
 from preflight.report import files, html, support
 from preflight.report.dates import expected_validation, parse_order_date
 from preflight.report.models import (
@@ -43,14 +51,6 @@ from preflight.report.models import (
     RulesRef,
     ScreenshotRecord,
     load_report,
-)
-from preflight.report.privacy import (
-    allowed_params,
-    mask_locators,
-    redact_event,
-    redact_text,
-    redact_url,
-    screenshot_masks,
 )
 from preflight.watch.events import Event, Outcome, now
 

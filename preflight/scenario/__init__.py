@@ -6,8 +6,11 @@ the replayer, and the recorder.
         result = replay_scenario(context, scenario, rules=rules, base_url=url)
 
 Modules: `_model` (the format), `_loader` (YAML → models, `${NAME}`), `_writer` (models →
-YAML), `_replay` (one scenario on a context), `_runner` (many, on several browsers and
-processes: `preflight replay`), `_chrome` (Chrome Recorder import), `_recorder` (record).
+YAML), `_replay` (one scenario on a context, step after step), its driver `_drive` (the small
+base) with one module per kind of step (`_forms`, `_waits`, `_moves`, `_frames`), `_results`
+(the result and its judging), `_gotos` (where a `goto` may go), `_scale` (shards, remote
+browsers), `_runner` (many, on several browsers and processes: `preflight replay`), `_chrome`
+(Chrome Recorder import), `_recorder` (record).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from preflight.scenario._model import (
     WaitFor,
 )
 from preflight.scenario._recorder import Recording, RecordingInterrupted, record
-from preflight.scenario._replay import Failure, ScenarioResult, judge, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import Failure, ScenarioResult, judge
 from preflight.scenario._runner import RunSettings, run
 from preflight.scenario._writer import dump
 

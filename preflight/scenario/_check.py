@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preflight.errors import ScenarioError
+from preflight.scenario._gotos import check_gotos
 from preflight.scenario._loader import SCENARIO_SUFFIXES, fill_placeholders, load_file
 from preflight.scenario._model import Scenario
-from preflight.scenario._replay import check_gotos
 
 # Playwright 1.64's selector engines (injected script's `_engines`); `internal:*` too.
 _ENGINES = frozenset(

@@ -30,9 +30,11 @@ from preflight.browsers import choose, discover, spec_for
 from preflight.errors import BrowserError, PreflightError, UsageError
 from preflight.i18n import Lang
 from preflight.rules import Rules, load_rules
+from preflight.scenario._gotos import check_gotos
 from preflight.scenario._loader import fill_placeholders
 from preflight.scenario._model import Scenario
-from preflight.scenario._replay import Failure, ScenarioResult, check_gotos, replay_scenario
+from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import Failure, ScenarioResult
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -77,7 +79,7 @@ class _Browsers:
                 self.playwright = sync_playwright().start()
             spec = spec_for(choose(name), bfcache=self.bfcache, frame_input=True)
             if self.connect:
-                from preflight.scenario._replay import connect_browser
+                from preflight.scenario._scale import connect_browser
 
                 browser_type = getattr(self.playwright, spec.engine)
                 kwargs = spec.launch_kwargs(headless=not self.headed)

@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from preflight.report.privacy import spellings
+from preflight.privacy import spellings
 
 MASK = b"***"
 SHORT = 4

@@ -22,7 +22,7 @@ attributes go away, `untraced` makes the ordinary, traced call: never a failure.
 
 Group names and markers come from scenario files and pages (hostile text): control characters
 are dropped and the length is bounded; personal data is the caller's to redact (URLs through
-`preflight.report.privacy.redact`), and the trace scrubber (`scenario/_trace.py`) removes typed
+`preflight.privacy.redact`), and the trace scrubber (`scenario/_trace.py`) removes typed
 values from the whole zip, group titles included.
 """
 

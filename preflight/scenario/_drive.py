@@ -1,0 +1,131 @@
+"""The driver's small base: one page of one replay with the watcher on it, and what every kind
+of step uses (a locator in the page or in a frame, settling after an action, a one-shot
+`evaluate`, the URL the page really shows, a masked screenshot); `StepFailed` says what a step
+could not do. Each kind of step is driven by its own module, given this driver: `_forms`,
+`_waits`, `_moves` (history), `_frames`; `_replay` dispatches the steps."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from preflight.rules import Rules
+from preflight.watch import Watcher
+from preflight.watch._tracing import untraced
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+STEP_TIMEOUT_S = 10.0
+
+SETTLE_S = 3.0
+
+_POLL_S = 0.05
+
+
+class StepFailed(Exception):
+    """A step that could not be done; the message says what was seen."""
+
+
+def one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    # Playwright's messages carry a call log after the first line; its first entry says what
+    # was being waited for (`waiting for locator("#x")`): keep the gist, not the log.
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    head = lines[0].removeprefix("Error: ")
+    if "Call log:" in lines:
+        after = lines[lines.index("Call log:") + 1 :]
+        if after:
+            head += " " + after[0].lstrip("- ")
+    return head
+
+
+class Driver:
+    """Does one step at a time on the page; raises with a plain message when it cannot."""
+
+    def __init__(
+        self,
+        page: Page,
+        watcher: Watcher,
+        rules: Rules,
+        base_url: str,
+        artifacts: Path | None,
+        scenario: str,
+        browser: str,
+    ) -> None:
+        self.page = page
+        self.watcher = watcher
+        self.rules = rules
+        self.base_url = base_url.rstrip("/") + "/"
+        self.artifacts = artifacts
+        self.stem = f"{scenario}-{browser}" if browser else scenario
+        self.sensitive_values: set[str] = set()
+        browser_type = page.context.browser.browser_type if page.context.browser else None
+        self.engine = browser_type.name if browser_type else browser
+        self.allow_local_files = False
+
+    def locate(self, selector: str, frame: str | None) -> Locator:
+        """`selector` in the page, or in the document of the <iframe> `frame` names (any
+        origin: Playwright reaches into cross-origin frames)."""
+        if frame is None:
+            return self.page.locator(selector)
+        return self.page.frame_locator(frame).locator(selector)
+
+    def settle(self) -> None:
+        self.watcher.settle(timeout=SETTLE_S)
+
+    def href(self) -> str:
+        """The URL the page really shows (`page.url` goes stale on a BiDi bfcache restore)."""
+        last: Exception | None = None
+        for _ in range(40):
+            try:
+                return str(self.page.evaluate("location.href"))
+            except Exception as error:  # the document is being replaced: ask again
+                last = error
+                time.sleep(_POLL_S)
+        raise StepFailed(f"cannot read the page's URL: {last}")
+
+    def probe(self, script: str, arg: Any = None, *, again: bool = False) -> Any:
+        """One `evaluate`; `again` for a poll's repeats, which are left out of a Playwright
+        trace: the step's group shows its first look at the page, not every poll."""
+        try:
+            if again:
+                return untraced(self.page, "evaluate", script, arg)
+            return self.page.evaluate(script, arg)
+        except Exception as error:  # navigating: the caller polls again
+            logger.trace("evaluate while navigating: {}", error)
+            return None
+
+    def shot(self, name: str, *, full_page: bool = False, required: bool = False) -> str | None:
+        """A screenshot with bank and personal fields masked, or None (no folder, no page).
+
+        Written through `write_inside` (inside the artifacts folder, no link followed, atomic,
+        owner-only). A `screenshot:` step (`required`) that cannot be taken or written fails
+        with the reason; a failure screenshot only logs it, never hiding the real failure.
+        """
+        if self.artifacts is None:
+            return None
+        from preflight.errors import ReportError
+        from preflight.privacy import mask_locators, screenshot_masks
+        from preflight.report.files import resolve_inside, write_inside
+
+        file = f"{self.stem}-{name}.png"
+        try:
+            resolve_inside(self.artifacts, file)  # a bad name is refused before the picture
+            masks = mask_locators(self.page, screenshot_masks(self.rules))
+            png = self.page.screenshot(mask=masks, full_page=full_page, timeout=5000)
+            path = write_inside(self.artifacts, file, png)
+        except ReportError as error:
+            if required:
+                raise StepFailed(f"screenshot not written: {error}") from None
+            logger.debug("screenshot {} not written: {}", file, error)
+            return None
+        except Exception as error:  # never let the evidence hide the real failure
+            if required:
+                raise StepFailed(f"screenshot not taken: {one_line(error)}") from None
+            logger.debug("screenshot {} not taken: {}", file, error)
+            return None
+        return str(path)

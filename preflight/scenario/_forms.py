@@ -1,0 +1,75 @@
+"""Putting a value in a form control so that the page's own state sees it (React's value
+tracker on Firefox included), and the `fill` step, which also notes what was typed in a bank
+detail field (a trace is scrubbed of it)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from preflight.scenario._model import Fill
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
+
+    from preflight.scenario._drive import Driver
+
+# The field's tag, and whether one of the rules' sensitive selectors (bank details) matches it.
+_TAG_AND_SENSITIVE = """(e, selectors) => [e.tagName, selectors.some((s) => {
+    try { return e.matches(s); } catch (error) { return false; }
+})]"""
+
+
+# React wraps each input's own `value` property to remember what it rendered (its "value
+# tracker"), and drops an `input` event when the element's value equals what it remembers. So:
+# set the wrapped property to something else (the tracker follows), put the real value through
+# the prototype's setter (the tracker does not see it), and tell the page as an edit does.
+# On a page without React both setters are the same one: the value ends the same, one more
+# `input` event is sent. (Skyvern-AI/rustwright#187; RESEARCH.md, "Driving forms…")
+_SYNC_FRAMEWORK_STATE = """(e, value) => {
+    const proto = e instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
+        : HTMLInputElement.prototype;
+    const set = Object.getOwnPropertyDescriptor(proto, "value").set;
+    if (e.value !== value) return false;
+    e.value = value === "" ? " " : "";
+    set.call(e, value);
+    e.dispatchEvent(new Event("input", {bubbles: true}));
+    return true;
+}"""
+
+# Inputs whose value is text a user edits (fill refuses the others: checkbox, radio, file…).
+_TEXT_TAGS = ("INPUT", "TEXTAREA")
+
+
+def fill_control(field: Locator, tag: str, value: str, engine: str) -> None:
+    """Put `value` in a form control so that the page's own state (React's, Preact's, Vue's or
+    none) sees it, as it sees a user's typing.
+
+    Chromium: Playwright's `fill` edits through the DevTools protocol (`Input.insertText`), a
+    real edit that every framework sees; nothing more to do (and nothing slower).
+    Firefox (stock, over WebDriver BiDi, Playwright 1.64): `fill` assigns the value from
+    script, which React's value tracker swallows: its state stays empty and a controlled form
+    answers "required" (measured on the demo shop's React variant; `keyboard.insert_text` does
+    the same). Typing each key (`press_sequentially`) works but costs a key round trip per
+    character; so `fill` still does the waiting, focusing and clearing, and one `evaluate`
+    then replays the edit past the tracker. The value goes to the page as an argument, in the
+    same trace action as `fill`'s own: the trace scrubber finds it there like any typed value.
+    A <select> takes a choice (Chrome's recorder writes it as a `change` like any field's):
+    `select_option` fires the `change` React listens to, on both engines. (`check` clicks and
+    `press` sends keys: real input that React sees on both engines, measured; nothing to add.)
+    """
+    if tag == "SELECT":
+        field.select_option(value)
+        return
+    field.fill(value)
+    if engine == "firefox" and tag in _TEXT_TAGS:
+        field.evaluate(_SYNC_FRAMEWORK_STATE, value)
+
+
+def fill(driver: Driver, step: Fill) -> None:
+    field = driver.locate(step.selector, step.frame).first
+    tag, sensitive = field.evaluate(_TAG_AND_SENSITIVE, list(driver.rules.privacy.sensitive))
+    if sensitive and step.value:
+        # Bank details typed here also land in a Playwright trace, if one is recorded:
+        # the pytest plugin scrubs these values from it (microsoft/playwright#10526).
+        driver.sensitive_values.add(step.value)
+    fill_control(field, tag, step.value, driver.engine)

@@ -1,0 +1,99 @@
+"""The steps that wait for the page: `wait_for` (a URL or an element's state), `expect_url`,
+`expect_text`. CSS selectors are checked with one-shot `evaluate`s, which keep working on a
+page restored from the back/forward cache over WebDriver BiDi; other selectors go through
+Playwright's own waits."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+from preflight import history
+from preflight.rules import url_matches
+from preflight.scenario._drive import StepFailed
+from preflight.scenario._model import ExpectText, WaitFor
+
+if TYPE_CHECKING:
+    from preflight.scenario._drive import Driver
+
+
+def _css(selector: str) -> bool:
+    """Whether `selector` may be plain CSS. CSS selectors are checked with one-shot `evaluate`s:
+    they work on a page restored from the back/forward cache over WebDriver BiDi, where
+    Playwright's own waits hang (Playwright 1.64, Firefox ESR 153). Other engines (text=,
+    role=, xpath=) go through Playwright."""
+    return not re.match(r"^[a-z_-]+=", selector) and not selector.startswith(("//", ".."))
+
+
+def wait_url(driver: Driver, glob: str, timeout_s: float, what: str) -> None:
+    pattern = glob if "://" in glob or glob.startswith("*") else "*" + glob
+    pauses = history.pauses()
+    deadline = time.monotonic() + timeout_s
+    again = False
+    while True:
+        href, again = driver.probe("location.href", again=again), True
+        if isinstance(href, str) and url_matches(href, [pattern]):
+            return
+        if time.monotonic() >= deadline:
+            raise StepFailed(f"{what}: the URL is {href}, expected one matching {glob}")
+        time.sleep(next(pauses))
+
+
+def expect_text(driver: Driver, step: ExpectText) -> None:
+    pauses = history.pauses()
+    deadline = time.monotonic() + step.timeout_s
+    script = """([selector, text]) => {
+            let el;
+            try { el = document.querySelector(selector); } catch (e) { return "not-css"; }
+            return el ? (el.innerText || el.textContent || "").includes(text) : null;
+        }"""
+    again = False
+    while True:
+        css = _css(step.selector)
+        found = driver.probe(script, [step.selector, step.text], again=again) if css else None
+        again = True
+        if found == "not-css" or not _css(step.selector):
+            locator = driver.page.locator(step.selector).first
+            found = step.text in (locator.inner_text(timeout=step.timeout_s * 1000) or "")
+        if found is True:
+            return
+        if time.monotonic() >= deadline:
+            where = "the page" if step.selector == "body" else step.selector
+            state = "is not on the page" if found is None else f"does not contain {step.text!r}"
+            raise StepFailed(f"expect_text: {where} {state} (URL {driver.probe('location.href')})")
+        time.sleep(next(pauses))
+
+
+def wait_selector(driver: Driver, step: WaitFor) -> None:
+    assert step.selector is not None
+    if not _css(step.selector):
+        driver.page.wait_for_selector(
+            step.selector, state=step.state, timeout=step.timeout_s * 1000
+        )
+        return
+    script = """([selector, state]) => {
+            let el;
+            try { el = document.querySelector(selector); } catch (e) { return "not-css"; }
+            const visible = !!el && (el.checkVisibility ? el.checkVisibility()
+                : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length));
+            return {visible: visible, attached: !!el, hidden: !visible, detached: !el}[state];
+        }"""
+    pauses = history.pauses()
+    deadline = time.monotonic() + step.timeout_s
+    again = False
+    while True:
+        done, again = driver.probe(script, [step.selector, step.state], again=again), True
+        if done == "not-css":  # a Playwright extension (:has-text, >>): Playwright waits
+            driver.page.wait_for_selector(
+                step.selector, state=step.state, timeout=step.timeout_s * 1000
+            )
+            return
+        if done is True:
+            return
+        if time.monotonic() >= deadline:
+            raise StepFailed(
+                f"wait_for: {step.selector} not {step.state} after {step.timeout_s:g}s "
+                f"(URL {driver.probe('location.href')})"
+            )
+        time.sleep(next(pauses))

@@ -1,0 +1,39 @@
+"""What the watcher keeps of each page it watches: its number in the order, where it is, what
+its probe last said, and the signals Playwright and CDP gave for it that a probe message may
+still need to corroborate."""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from preflight.watch._messages import Navigate
+
+if TYPE_CHECKING:
+    from playwright.sync_api import CDPSession, Page
+
+
+@dataclass
+class _PageState:
+    index: int
+    page: Page
+    last_stamp: float | None = None
+    url: str = ""
+    on_merchant: bool = False
+    merchant_seen: bool = False
+    merchant_navs: int = 0
+    closed: bool = False
+    seen: OrderedDict[str, int] = field(default_factory=OrderedDict)  # doc → highest n handled
+    hint: Navigate | None = None
+    hint_at: float = 0.0
+    cdp: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=20))
+    frame_navs: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    # Main-frame URLs Playwright reported (never cleared): what corroborates a confirmation.
+    nav_urls: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    cdp_session: CDPSession | None = None
+    confirmation_url: str | None = None
+
+
+def _same_doc_url(a: str, b: str) -> bool:
+    return a.split("#", 1)[0] == b.split("#", 1)[0]

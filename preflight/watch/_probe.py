@@ -1,0 +1,277 @@
+"""Turning a probe message into events: which navigation a shown document is (the probe's
+stamps cross-checked with navigation timing, `navigation.activation`, the Navigation API's hint,
+CDP and Playwright's `framenavigated`), customer-service and « order later » clicks, the
+guard's answers, and a confirmation the page reports, believed only where Playwright saw a
+confirmation page too."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from loguru import logger
+
+from preflight.rules import Rules, url_matches, within_page
+from preflight.watch._emit import scrub
+from preflight.watch._messages import (
+    Confirmation,
+    CsClick,
+    EligibilityError,
+    Guard,
+    Message,
+    Navigate,
+    OrderLater,
+    Shown,
+)
+from preflight.watch._pages import _PageState, _same_doc_url
+from preflight.watch.events import Event, NavKind
+
+_SHOWN = ("doc", "pageshow", "popstate", "hashchange", "push", "replace")
+
+_CDP_DOCUMENT = ("Navigation", "BackForwardCacheRestore")
+
+_CDP_SAME_DOCUMENT = ("historyApi", "fragment", "other")
+
+_HINT_TTL = 10.0  # seconds a Navigation API `navigate` hint stays a valid corroboration
+
+
+class ProbeMessages:
+    """Handles each probe message once, per page; what it emits goes through `emit`, and where a
+    shown page lands goes on to `url_events` (what the rules say of that URL)."""
+
+    def __init__(
+        self,
+        rules: Rules,
+        guard: bool,
+        emit: Callable[..., Event],
+        url_events: Callable[[_PageState, str, NavKind, bool], None],
+    ) -> None:
+        self.rules = rules
+        self.guard = guard
+        self._emit = emit
+        self._url_events = url_events
+        self._merchant_urls: dict[str, int] = {}  # merchant document URL → first page showing it
+
+    # --- probe messages -----------------------------------------------------------------------
+    def handle(self, state: _PageState, msg: Message, *, via: str, top: bool = True) -> bool:
+        """Handle one probe message once; True when it was new."""
+        if top:
+            if msg.n <= state.seen.get(msg.doc, 0):
+                return False
+            # Messages of one document arrive in order over the binding; from the queue they
+            # come in order too, so the highest number handled is enough to skip repeats.
+            state.seen[msg.doc] = msg.n
+            state.seen.move_to_end(msg.doc)
+            while len(state.seen) > 30:
+                state.seen.popitem(last=False)
+        url = msg.url
+        if isinstance(msg, Shown):
+            self._shown(state, msg, via)
+        elif isinstance(msg, Navigate):
+            state.hint, state.hint_at = msg, time.monotonic()
+        elif isinstance(msg, CsClick):
+            detail = {"how": msg.how, "match": msg.match, "label": msg.label}
+            if not top:
+                detail["frame"] = "true"
+            if msg.how == "url":  # a link's address: no query values, as for any URL
+                detail["match"] = scrub(detail["match"], self.rules.order.session_param)
+            # Only the guard can stop a click: without it, a page saying "cancelled" is lying.
+            if msg.allowed or not self.guard:
+                self._emit("customer_service", state, url, sources=["probe:click"], detail=detail)
+            else:
+                self._emit(
+                    "guard", state, url, sources=["probe:click"],
+                    detail={**detail, "action": "customer_service", "answer": "cancel"},
+                )  # fmt: skip
+        elif isinstance(msg, Guard):
+            detail = {
+                k: v
+                for k, v in (("action", msg.action), ("key", msg.key), ("answer", msg.answer))
+                if v is not None
+            }
+            if msg.action != "customer_service":  # the cs_click message says it
+                self._emit("guard", state, url, sources=["probe:guard"], detail=detail)
+        elif isinstance(msg, OrderLater):
+            self._emit("order_later", state, url, sources=["probe:click"])
+        elif isinstance(msg, EligibilityError):
+            self._emit("eligibility_error", state, url, sources=["probe:dom"])
+        elif isinstance(msg, Confirmation):
+            if not self._confirmation_seen(state, url):
+                # A page can say anything; what makes the order attributed must be seen by
+                # Playwright too (issue #13: a forged confirmation said ATTRIBUTED).
+                logger.warning(
+                    "dropped a confirmation the page reported on page {}: Playwright saw no"
+                    " confirmation page there",
+                    state.index,
+                )
+                return True
+            state.confirmation_url = None
+            detail = {
+                k: v
+                for k, v in (
+                    ("number", msg.number), ("order_type", msg.order_type), ("date", msg.date)
+                )
+                if v is not None
+            }  # fmt: skip
+            self._emit("confirmation", state, url, sources=["probe:dom"], detail=detail)
+        return True
+
+    def _confirmation_seen(self, state: _PageState, url: str) -> bool:
+        """Whether the page really is on a confirmation page: the URL the probe gives matches
+        the rules' confirmation globs, and so does one Playwright itself knows for the page
+        (its URL now, or a main-frame navigation it reported) — a page cannot forge those."""
+        globs = self.rules.order.confirmation
+        if not globs or not url_matches(url, globs):
+            return False
+        try:
+            now = state.page.url
+        except Exception as error:  # closing
+            logger.trace("page url: {}", error)
+            now = ""
+        return any(url_matches(seen, globs) for seen in (now, *state.nav_urls))
+
+    def _shown(self, state: _PageState, msg: Shown, via: str) -> None:
+        url = msg.url
+        nav, sources, detail = self._classify(state, msg, via)
+        if msg.stamp is not None:
+            state.last_stamp = float(msg.stamp)
+        if nav is None:
+            return
+        merchant = self.rules.is_merchant(url)
+        state.on_merchant = merchant
+        if nav in ("back", "forward") and within_page(state.url, url):
+            # A Back or Forward that only undoes (or redoes) an in-page anchor: the same
+            # document, nothing loaded or replayed, so no step of the order is shown again —
+            # the demo shop's truth agrees (the matrix found it: no-false-alarm, step 8).
+            detail["within_page"] = "true"
+        state.url = url
+        # What counts is where the move lands: a merchant page shown again is what the merchant
+        # sees replayed; a Back from the merchant to the ACN shop replays nothing of it (the
+        # demo shop's truth agrees), and is kept as an event, not a violation.
+        self._emit(
+            "navigation", state, url, nav=nav, sources=sources, detail=detail,
+            on_merchant=merchant,
+        )  # fmt: skip
+        self._url_events(state, url, nav, merchant)
+
+    def _classify(
+        self, state: _PageState, msg: Shown, via: str
+    ) -> tuple[NavKind | None, list[str], dict[str, str]]:
+        kind, url, stamp = msg.type, msg.url, msg.stamp
+        fresh, timing, activation = msg.fresh, msg.timing, msg.activation
+        sources: list[str] = []
+        detail: dict[str, str] = {}
+        nav: NavKind | None
+        same_document = kind in ("popstate", "hashchange", "push", "replace")
+        if same_document:
+            detail["same_document"] = "true"
+        if kind in ("push", "replace"):
+            self._shown_elsewhere(state, url)  # remembered, for a tab that loads it again
+        if kind == "push":
+            return (
+                "spa_push",
+                ["probe:pushState", *self._cdp_agrees(state, url, ("historyApi",))],
+                detail,
+            )
+        if kind == "replace":
+            return "spa_replace", ["probe:replaceState"], detail
+        ref = state.last_stamp
+        if fresh:
+            if kind == "doc" and timing in ("reload", "back_forward"):
+                # An entry without our stamp (the site stored a non-object state): trust timing.
+                nav = "reload" if timing == "reload" else self._hint_direction(state) or "back"
+                sources.append("probe:timing")
+                detail["unstamped"] = "true"
+            elif kind == "doc":
+                nav = "navigate"
+                sources.append("probe:stamp")
+                shown_in = self._shown_elsewhere(state, url)
+                if shown_in is not None:
+                    # A merchant page already shown in another tab, loaded again in this one
+                    # (a duplicated tab, a link opened twice): the server sees the same page
+                    # shown twice, exactly as for a reload.
+                    nav = "reload"
+                    sources.append("watcher:duplicate")
+                    detail["duplicate_of_page"] = str(shown_in)
+            elif kind == "pageshow":
+                # A page restored from the cache whose entry had no stamp (the site stored a
+                # non-object state): a traversal all the same, its direction from the
+                # Navigation API when it told.
+                nav = self._hint_direction(state) or "back"
+                detail["unstamped"] = "true"
+            else:
+                nav = "fragment"
+                sources.append("probe:stamp")
+        elif stamp is None:
+            return None, [], {}
+        elif ref is None:
+            probe = msg.probe
+            nav = probe if probe in ("back", "forward", "reload") else "navigate"
+            sources.append("probe:session")
+        elif stamp == ref:
+            if kind != "doc":
+                return None, [], {}  # the same entry shown again without a load: nothing moved
+            nav = "reload"
+            sources.append("probe:stamp")
+        else:
+            nav = "back" if stamp < ref else "forward"
+            sources.append("probe:stamp")
+        if nav in ("back", "forward", "reload") and msg.probe == nav and ref is not None:
+            sources.append("probe:session")
+        if kind == "doc" and timing:
+            expected = {"reload": "reload", "back": "back_forward", "forward": "back_forward"}
+            if expected.get(str(nav), "navigate") == timing:
+                sources.append("probe:timing")
+            else:
+                detail["timing"] = str(timing)
+        if kind == "doc" and activation:
+            agrees = {"reload": ("reload",), "back": ("traverse",), "forward": ("traverse",)}
+            if activation in agrees.get(str(nav), ("push", "replace")):
+                sources.append("probe:activation")
+            else:
+                detail["activation"] = str(activation)
+        if kind == "pageshow":
+            sources.append("probe:pageshow")
+            detail["bfcache"] = "true"
+        if nav in ("back", "forward") and self._hint_direction(state) == nav:
+            sources.append("probe:navigate")
+        if nav == "reload" and self._hint_type(state) == "reload":
+            sources.append("probe:navigate")
+        if kind in ("doc", "pageshow"):
+            sources.extend(self._cdp_agrees(state, url, _CDP_DOCUMENT))
+            if any(_same_doc_url(seen, url) for seen in state.frame_navs):
+                sources.append("playwright:framenavigated")
+                state.frame_navs.clear()
+        elif kind in ("popstate", "hashchange"):
+            sources.extend(self._cdp_agrees(state, url, _CDP_SAME_DOCUMENT))
+        if via == "queue":
+            sources.append("probe:queue")  # the binding did not bring it: read with evaluate
+        state.hint = None
+        return nav, sources, detail
+
+    def _shown_elsewhere(self, state: _PageState, url: str) -> int | None:
+        if not self.rules.is_merchant(url):
+            return None
+        key = url.split("#", 1)[0]
+        first = self._merchant_urls.setdefault(key, state.index)
+        if len(self._merchant_urls) > 1000:  # a long order: forget the oldest pages
+            self._merchant_urls.pop(next(iter(self._merchant_urls)))
+        return first if first != state.index else None
+
+    def _hint_type(self, state: _PageState) -> str | None:
+        if state.hint is None or time.monotonic() - state.hint_at > _HINT_TTL:
+            return None
+        return state.hint.navigationType
+
+    def _hint_direction(self, state: _PageState) -> NavKind | None:
+        if self._hint_type(state) != "traverse" or state.hint is None:
+            return None
+        return state.hint.direction
+
+    def _cdp_agrees(self, state: _PageState, url: str, wanted: tuple[str, ...]) -> list[str]:
+        for i, (kind, seen) in enumerate(state.cdp):
+            if _same_doc_url(seen, url) and kind in wanted:
+                for _ in range(i + 1):  # older signals can no longer match anything
+                    state.cdp.popleft()
+                return [f"cdp:{kind}"]
+        return []
