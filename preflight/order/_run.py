@@ -23,6 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import Terminated, UsageError
+from preflight.i18n import Lang
 from preflight.report import ReportWriter
 from preflight.rules import Rules
 from preflight.watch import Event, Outcome, Watcher
@@ -80,7 +81,7 @@ def run_order(
     guard: bool = True,
     headless: bool = False,
     report_dir: str | Path | None = None,
-    lang: Literal["fr", "en"] = "fr",
+    lang: Lang = "fr",
     timeout: float | None = None,
     grace: float = 2.0,
     drive: Driver | None = None,
@@ -144,7 +145,10 @@ def run_order(
         writer = ReportWriter(report_dir, rules, browser_info=info, lang=lang)
         session = _Session(writer, on_event)
         stopped_by_system = False
-        watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang)
+        # The watcher's `lang` is still annotated fr/en; it only hands it to the guard's
+        # catalogue texts, which say any language (merge: _watcher.py takes `Lang`).
+        watcher_lang = cast(Literal["fr", "en"], lang)
+        watcher = Watcher(rules, guard=guard, on_event=session.event, lang=watcher_lang)
         session.watcher = watcher
         try:
             context = driven.new_context(no_viewport=not headless)
