@@ -4,8 +4,9 @@ Code names a message by a stable key (`check.cache.fixed`, `report.verdict.lost`
 live in `locale/<lang>/LC_MESSAGES/preflight.po`, one catalogue per language, each entry with a
 `msgctxt` telling the translator where the text shows and what it is. `locale/preflight.pot`
 lists the keys, with the English text as a comment. The `.po` files are read with Babel when a
-language is first needed: no compiled `.mo` to keep in step. `PREFLIGHT_LOCALE_DIR` points at
-another locale folder, to try a translation without reinstalling.
+language is first needed: no compiled `.mo` to keep in step. `PREFLIGHT_LOCALE_DIR` names
+another locale folder, whose catalogues come over the package's: a translation is tried without
+reinstalling.
 
 A language is any that has a catalogue; a message missing from it (or left empty) is said in
 English. Texts hold `{placeholders}`, filled by `say`.
@@ -32,9 +33,15 @@ FALLBACK: Lang = "en"
 LOCALE_DIR_ENV = "PREFLIGHT_LOCALE_DIR"
 
 
-def _locale_dir() -> Traversable:
-    chosen = os.environ.get(LOCALE_DIR_ENV, "").strip()
-    return Path(chosen) if chosen else resources.files("preflight").joinpath("locale")
+def _chosen() -> str:
+    """`PREFLIGHT_LOCALE_DIR`, or "" when unset."""
+    return os.environ.get(LOCALE_DIR_ENV, "").strip()
+
+
+def _roots(chosen: str) -> list[Traversable]:
+    """Where catalogues are: the package's `locale/`, then `PREFLIGHT_LOCALE_DIR` over it."""
+    own = resources.files("preflight").joinpath("locale")
+    return [own, Path(chosen)] if chosen else [own]
 
 
 def _po(root: Traversable, lang: str) -> Traversable:
@@ -43,11 +50,16 @@ def _po(root: Traversable, lang: str) -> Traversable:
 
 def available_langs() -> tuple[Lang, ...]:
     """The languages that have a catalogue, sorted."""
-    root = _locale_dir()
-    if not root.is_dir():
-        return ()
     return tuple(
-        sorted(d.name for d in root.iterdir() if d.is_dir() and _po(root, d.name).is_file())
+        sorted(
+            {
+                folder.name
+                for root in _roots(_chosen())
+                if root.is_dir()
+                for folder in root.iterdir()
+                if folder.is_dir() and _po(root, folder.name).is_file()
+            }
+        )
     )
 
 
@@ -74,25 +86,32 @@ def default_lang() -> Lang:
     return "fr"
 
 
-@lru_cache(maxsize=16)
-def _read(root: str, lang: str) -> Mapping[str, str]:
-    path = _po(Path(root) if root else resources.files("preflight").joinpath("locale"), lang)
+def _entries(path: Traversable) -> dict[str, str]:
     if not path.is_file():
         return {}
     with path.open("rb") as file:
-        catalog = read_po(file, locale=None, domain=DOMAIN)
+        catalog = read_po(file, domain=DOMAIN)
     # gettext's rule: a fuzzy or empty translation is no translation.
     return {
-        str(m.id): str(m.string)
+        m.id: m.string
         for m in catalog
-        if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
         if not m.fuzzy
     }
 
 
+@lru_cache(maxsize=16)
+def _catalogue(chosen: str, lang: str) -> Mapping[str, str]:
+    found: dict[str, str] = {}
+    for root in _roots(chosen):
+        found.update(_entries(_po(root, lang)))
+    return found
+
+
 def catalogue(lang: Lang) -> Mapping[str, str]:
-    """`lang`'s messages by key, as its `.po` has them (read once per folder and language)."""
-    return _read(os.environ.get(LOCALE_DIR_ENV, "").strip(), lang)
+    """`lang`'s messages by key, as its `.po` has them (`PREFLIGHT_LOCALE_DIR`'s over the
+    package's), read once per folder and language."""
+    return _catalogue(_chosen(), lang)
 
 
 def known(key: str) -> bool:
