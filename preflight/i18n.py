@@ -1,17 +1,77 @@
-"""Messages in the EI's language (French) and in English.
+"""Messages in the EI's language, from gettext catalogues.
 
-Each module keeps its own catalogue, `{key: {"fr": …, "en": …}}`, next to the code that uses it;
-this module only picks the language and formats.
+Code names a message by a stable key (`check.cache.fixed`, `report.verdict.lost`); its words
+live in `locale/<lang>/LC_MESSAGES/preflight.po`, one catalogue per language, each entry with a
+`msgctxt` telling the translator where the text shows and what it is. `locale/preflight.pot`
+lists the keys, with the English text as a comment. The `.po` files are read with Babel when a
+language is first needed: no compiled `.mo` to keep in step. `PREFLIGHT_LOCALE_DIR` names
+another locale folder, whose catalogues come over the package's: a translation is tried without
+reinstalling.
+
+A language is any that has a catalogue; a message missing from it (or left empty) is said in
+English. Texts hold `{placeholders}`, filled by `say`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
-Lang = Literal["fr", "en"]
-Catalogue = Mapping[str, Mapping[Lang, str]]
+from babel.messages.pofile import read_po
+
+from preflight.errors import UsageError
+
+# Any language with a catalogue: a plain string, checked at the boundary (`checked_lang`).
+Lang = str
+
+DOMAIN = "preflight"
+FALLBACK: Lang = "en"
+LOCALE_DIR_ENV = "PREFLIGHT_LOCALE_DIR"
+
+
+def _chosen() -> str:
+    """`PREFLIGHT_LOCALE_DIR`, or "" when unset."""
+    return os.environ.get(LOCALE_DIR_ENV, "").strip()
+
+
+def _roots(chosen: str) -> list[Traversable]:
+    """Where catalogues are: the package's `locale/`, then `PREFLIGHT_LOCALE_DIR` over it."""
+    own = resources.files("preflight").joinpath("locale")
+    return [own, Path(chosen)] if chosen else [own]
+
+
+def _po(root: Traversable, lang: str) -> Traversable:
+    return root.joinpath(lang, "LC_MESSAGES", f"{DOMAIN}.po")
+
+
+def available_langs() -> tuple[Lang, ...]:
+    """The languages that have a catalogue, sorted."""
+    return tuple(
+        sorted(
+            {
+                folder.name
+                for root in _roots(_chosen())
+                if root.is_dir()
+                for folder in root.iterdir()
+                if folder.is_dir() and _po(root, folder.name).is_file()
+            }
+        )
+    )
+
+
+def checked_lang(lang: str | None) -> Lang:
+    """`--lang` as given (None: `default_lang()`); a language without a catalogue is a usage
+    error that names the ones there are."""
+    if lang is None:
+        return default_lang()
+    langs = available_langs()
+    if lang not in langs:
+        raise UsageError(f"--lang {lang!r}: no such language; available: {', '.join(langs)}")
+    return lang
 
 
 def default_lang() -> Lang:
@@ -26,11 +86,57 @@ def default_lang() -> Lang:
     return "fr"
 
 
-def say(catalogue: Catalogue, key: str, lang: Lang, **values: object) -> str:
-    """The message `key` in `lang`, with `{placeholders}` filled."""
-    entry = catalogue[key]
-    text = entry.get(lang) or entry["en"]
+def _entries(path: Traversable) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as file:
+        catalog = read_po(file, domain=DOMAIN)
+    # gettext's rule: a fuzzy or empty translation is no translation.
+    return {
+        m.id: m.string
+        for m in catalog
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+        if not m.fuzzy
+    }
+
+
+@lru_cache(maxsize=16)
+def _catalogue(chosen: str, lang: str) -> Mapping[str, str]:
+    found: dict[str, str] = {}
+    for root in _roots(chosen):
+        found.update(_entries(_po(root, lang)))
+    return found
+
+
+def catalogue(lang: Lang) -> Mapping[str, str]:
+    """`lang`'s messages by key, as its `.po` has them (`PREFLIGHT_LOCALE_DIR`'s over the
+    package's), read once per folder and language."""
+    return _catalogue(_chosen(), lang)
+
+
+def known(key: str) -> bool:
+    """Whether `key` is a message (code that builds a key from data asks first)."""
+    return key in catalogue(FALLBACK)
+
+
+def say(key: str, lang: Lang, /, **values: object) -> str:
+    """The message `key` in `lang` (English when `lang` lacks it), `{placeholders}` filled."""
+    text = catalogue(lang).get(key) or catalogue(FALLBACK)[key]
     return text.format(**values) if values else text
+
+
+def translations(lang: Lang, **names: object) -> dict[str, Callable[..., str]]:
+    """The gettext callables of Jinja2's i18n extension, bound to `lang` for one render: pass
+    them to `render()`. `names` fill every message's placeholders (the shop's names), and a
+    call's own values come on top: `{{ _("report.title") }}`, `{{ _("x", n=3) }}`."""
+
+    def gettext(key: str, /, **values: object) -> str:
+        return say(key, lang, **names, **values) if names or values else say(key, lang)
+
+    def ngettext(key: str, plural: str, n: int, /, **values: object) -> str:
+        return gettext(key if n == 1 else plural, n=n, **values)
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
 def shop_names(
@@ -38,9 +144,5 @@ def shop_names(
 ) -> dict[str, str]:
     """The names messages give the shop (`{merchant}`, `{affiliate}`, `{order_later}`), from the
     rules' `[shop]` table and `order.order_later`."""
-    later = f"« {order_later[0]} »" if order_later else _ORDER_LATER[lang]
+    later = f"« {order_later[0]} »" if order_later else say("shop.order_later", lang)
     return {"merchant": merchant, "affiliate": affiliate, "order_later": later}
-
-
-# When the rules name no « order later » control: what it is, in words.
-_ORDER_LATER: Mapping[Lang, str] = {"fr": "la commande différée", "en": "the order-later option"}

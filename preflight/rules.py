@@ -21,10 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from preflight.errors import RulesError
-from preflight.i18n import Lang, shop_names
+from preflight.i18n import Lang, say, shop_names
 
 BUILTIN = {"default": "default_rules.toml", "demo": "demo_shop/demo_rules.toml"}
 Family = Literal["chrome", "chromium", "firefox", "edge", "safari", "opera", "other"]
@@ -309,17 +309,24 @@ class PrivacyRules(_Model):
 
 
 class Texts(_Model):
-    """A text in both of preflight's languages."""
+    """A text in both of preflight's languages (a rules file gives both; English stands in for
+    any other language). The seed's texts are catalogue messages, said in any language."""
 
     fr: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    _key: str | None = PrivateAttr(None)
 
     def __call__(self, lang: Lang) -> str:
+        if self._key is not None:
+            return say(self._key, lang)
         return self.fr if lang == "fr" else self.en
 
 
-def _texts(fr: str, en: str) -> Texts:
-    return Texts(fr=fr, en=en)
+def _texts(key: str) -> Texts:
+    """The seed's text `key` of the catalogues (`checklist.…`)."""
+    texts = Texts(fr=say(key, "fr"), en=say(key, "en"))
+    texts._key = key
+    return texts
 
 
 class ChecklistItem(_Model):
@@ -363,66 +370,28 @@ class ChecklistItem(_Model):
 SEED_CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         id="offers_explained",
-        question=_texts(
-            "Avez-vous présenté au client les offres, leur contenu et les conditions de vente ?",
-            "Have you told the customer about the offers, their content and terms of sale?",
-        ),
-        done=_texts(
-            "Offres, contenu et conditions de vente expliqués au client.",
-            "Offers, their content and the terms of sale explained to the customer.",
-        ),
-        todo=_texts(
-            "À faire : informer le client des offres, de leur contenu et des conditions de vente.",
-            "To do: tell the customer about the offers, their content and the terms of sale.",
-        ),
+        question=_texts("checklist.offers_explained.question"),
+        done=_texts("checklist.offers_explained.done"),
+        todo=_texts("checklist.offers_explained.todo"),
     ),
     ChecklistItem(
         id="installation_explained",
-        question=_texts(
-            "Avez-vous expliqué la procédure d'installation (Fibre : accès au local technique) ?",
-            "Have you explained the installation procedure (Fibre: technical room access)?",
-        ),
-        done=_texts(
-            "Procédure d'installation expliquée (accès au local technique pour la Fibre).",
-            "Installation procedure explained (access to the technical room for Fibre).",
-        ),
-        todo=_texts(
-            "À faire : expliquer la procédure d'installation (Fibre en immeuble : accès au local "
-            "technique, clé souvent chez le concierge).",
-            "To do: explain the installation procedure (Fibre in a building: access to the "
-            "technical room, key usually with the caretaker).",
-        ),
+        question=_texts("checklist.installation_explained.question"),
+        done=_texts("checklist.installation_explained.done"),
+        todo=_texts("checklist.installation_explained.todo"),
     ),
     ChecklistItem(
         id="daytime_phone_given",
-        question=_texts(
-            "Numéro joignable en journée du client (vide pour passer ; il n'est pas conservé)",
-            "Customer's daytime phone number (empty to skip; it is not stored)",
-        ),
-        done=_texts(
-            "Numéro de téléphone joignable en journée fourni (numéro français valide).",
-            "A daytime phone number was given (a valid French number).",
-        ),
-        todo=_texts(
-            "À faire : demander au client un numéro de téléphone joignable en journée.",
-            "To do: ask the customer for a phone number reachable during the day.",
-        ),
+        question=_texts("checklist.daytime_phone_given.question"),
+        done=_texts("checklist.daytime_phone_given.done"),
+        todo=_texts("checklist.daytime_phone_given.todo"),
         answer="french_phone",
     ),
     ChecklistItem(
         id="customer_computer",
-        question=_texts(
-            "La commande se fait-elle sur l'ordinateur du client (pas le vôtre) ?",
-            "Is the order placed on the customer's own computer (not yours)?",
-        ),
-        done=_texts(
-            "La commande est passée sur l'ordinateur du client.",
-            "The order is placed on the customer's own computer.",
-        ),
-        todo=_texts(
-            "Attention : le client doit confirmer et payer lui-même, sur son propre ordinateur.",
-            "Careful: the customer must confirm and pay themselves, on their own computer.",
-        ),
+        question=_texts("checklist.customer_computer.question"),
+        done=_texts("checklist.customer_computer.done"),
+        todo=_texts("checklist.customer_computer.todo"),
     ),
 )
 

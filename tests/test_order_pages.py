@@ -81,7 +81,7 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
             report.click()
         seen["report"] = opened.value.locator("h1, h2").first.inner_text()
 
-    with SellerPages(shop.rules(), lang, start=False, on_end=on_end) as pages:  # type: ignore[arg-type]
+    with SellerPages(shop.rules(), lang, start=False, on_end=on_end) as pages:
         result = run_order(
             shop.link(offer="fibre", mode="mpa"),
             shop.rules(),
@@ -90,7 +90,7 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
             report_dir=tmp_path / "report",
             drive=drive,
             playwright=playwright,
-            lang=lang,  # type: ignore[arg-type]
+            lang=lang,
             pages=pages,
         )
 
@@ -101,7 +101,7 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
         assert seen[f"copied-{key}"] == shown[key], (key, seen)
     due = expected_validation(shown["type"], parse_order_date(shown["date"])).expected_date
     assert due is not None
-    assert report_html.long_date(due, lang) in seen["validation"]  # type: ignore[arg-type]
+    assert report_html.long_date(due, lang) in seen["validation"]
     saved = json.loads((result.folder / "report.json").read_text())
     assert saved["order"]["expected_validation_date"] == due.isoformat()
     assert ("attribuée" if lang == "fr" else "attributed") in seen["verdict"]

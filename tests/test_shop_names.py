@@ -221,7 +221,7 @@ def local_time(at: datetime) -> str:
 
 
 def write(folder: Path, rules: Rules, events: list[Event], outcome: Outcome, lang: str) -> str:
-    with ReportWriter(folder, rules, lang=lang) as writer:  # type: ignore[arg-type]
+    with ReportWriter(folder, rules, lang=lang) as writer:
         for item in events:
             writer.on_event(item)
         return html.unescape(writer.finish(outcome).read_text(encoding="utf-8"))
@@ -307,7 +307,7 @@ def test_every_report_of_another_shop_names_that_shop_only(
     assert report.rules.merchant_name == "Boutique Test"
     assert report.rules.affiliate_name == "Partenaire X"
     # A report finished after a crash is rendered again from report.json: same names.
-    recovered = html.unescape(recover(tmp_path / "lost", lang=lang).read_text(encoding="utf-8"))  # type: ignore[arg-type]
+    recovered = html.unescape(recover(tmp_path / "lost", lang=lang).read_text(encoding="utf-8"))
     assert "Partenaire X" in recovered and not FOREIGN.search(ours(recovered))
 
 

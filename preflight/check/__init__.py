@@ -27,7 +27,8 @@ The package, one module per concern: `_identity` (R1), `_profiles` (finding, ref
 and restoring a named profile's own files), `_cleaning` (Chromium and Firefox, live and offline),
 `_proofs` (storage, cookies, the account page read from pages, and their results), `_manual`
 (the seller's checklist), `_run` (`run_checks`); `_model` holds the results, `_sites` the order
-sites, `_messages` the catalogue they share. Nothing here imports the CLI, the report or the order.
+sites; their messages are in the gettext catalogues (`preflight.i18n`, keys `check.…`).
+Nothing here imports the CLI, the report or the order.
 """
 
 from preflight.check._cleaning import clean_offline

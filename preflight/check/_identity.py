@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from preflight.check._messages import _M
 from preflight.check._model import CheckResult
 from preflight.check._sites import _PROBE_GLOB, _PROBE_PATH, OrderSites, _fulfil_probe
 from preflight.i18n import Lang, say
@@ -24,18 +23,18 @@ def check_browser_family(identity: BrowserIdentity, rules: Rules, lang: Lang) ->
     name = identity.name.removesuffix(" iOS")  # "Chrome Mobile iOS" → "Chrome Mobile … on iOS"
     if identity.ios:
         return CheckResult(
-            id="browser_family", status="fail", message=say(_M, "family.ios", lang, name=name)
+            id="browser_family", status="fail", message=say("check.family.ios", lang, name=name)
         )
     if identity.family == "chromium" and allowed & {"chromium", "chrome"}:
         return CheckResult(
-            id="browser_family", status="pass", message=say(_M, "family.chromium", lang)
+            id="browser_family", status="pass", message=say("check.family.chromium", lang)
         )
     if identity.family in allowed:
         return CheckResult(
-            id="browser_family", status="pass", message=say(_M, "family.pass", lang, name=name)
+            id="browser_family", status="pass", message=say("check.family.pass", lang, name=name)
         )
-    key = "family.safari" if identity.family == "safari" else "family.other"
-    message = say(_M, key, lang, name=name, merchant=rules.shop.merchant_name)
+    key = "check.family.safari" if identity.family == "safari" else "check.family.other"
+    message = say(key, lang, name=name, merchant=rules.shop.merchant_name)
     return CheckResult(id="browser_family", status="fail", message=message)
 
 
@@ -47,27 +46,29 @@ def check_browser_version(identity: BrowserIdentity, rules: Rules, lang: Lang) -
         return CheckResult(
             id="browser_version",
             status="warn",
-            message=say(_M, "version.na", lang, version=version),
+            message=say("check.version.na", lang, version=version),
         )
     major = identity.major
     if major is None:
         return CheckResult(
-            id="browser_version", status="warn", message=say(_M, "version.unknown", lang)
+            id="browser_version", status="warn", message=say("check.version.unknown", lang)
         )
     # The user agent carries no ESR marker: a maintained ESR major counts as current
     # (browser-update/browser-update#561).
     # An ESR that Mozilla no longer maintains is outdated like any other version.
     if family == "firefox" and major in rules.browser.firefox_esr_majors:
-        message = say(_M, "version.esr", lang, version=version, major=major)
+        message = say("check.version.esr", lang, version=version, major=major)
         return CheckResult(id="browser_version", status="pass", message=message)
     minimum = rules.browser.min_major.get(family)
     if minimum is None and family == "chromium":
         minimum = rules.browser.min_major.get("chrome")
     if minimum is not None and major < minimum:
-        message = say(_M, "version.old", lang, version=version, minimum=minimum)
+        message = say("check.version.old", lang, version=version, minimum=minimum)
         return CheckResult(id="browser_version", status="warn", message=message)
     return CheckResult(
-        id="browser_version", status="pass", message=say(_M, "version.pass", lang, version=version)
+        id="browser_version",
+        status="pass",
+        message=say("check.version.pass", lang, version=version),
     )
 
 

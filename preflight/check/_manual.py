@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from preflight.check._messages import _M
 from preflight.check._model import CheckResult, Status
 from preflight.i18n import Lang, say
 from preflight.rules import SEED_CHECKLIST, ChecklistItem
@@ -47,6 +46,6 @@ def manual_checks(
         status: Status = "pass" if value else "warn"
         message = (item.done if value else item.todo)(lang)
         if value is None:
-            message += say(_M, "manual.not_asked", lang)
+            message += say("check.manual.not_asked", lang)
         results.append(CheckResult(id=item.id, status=status, message=message))
     return results

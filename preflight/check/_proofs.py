@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from preflight.check._messages import _M
 from preflight.check._model import CheckResult, Status
 from preflight.check._sites import _PROBE_GLOB, _PROBE_PATH, OrderSites, _fulfil_probe
 from preflight.i18n import Lang, say
@@ -161,20 +160,23 @@ def inspect_context(
 
 def _proof(state: PageState, lang: Lang) -> str:
     if state.account == "unreachable":
-        return say(_M, "proof.unreachable", lang, error=state.error)
+        return say("check.proof.unreachable", lang, error=state.error)
     if state.from_cache:
         return say(
-            _M, "proof.cached", lang, count=len(state.from_cache), urls=", ".join(state.from_cache)
+            "check.proof.cached",
+            lang,
+            count=len(state.from_cache),
+            urls=", ".join(state.from_cache),
         )
     if state.from_network:
-        return say(_M, "proof.network", lang, count=len(state.from_network))
-    return say(_M, "proof.none", lang)
+        return say("check.proof.network", lang, count=len(state.from_network))
+    return say("check.proof.none", lang)
 
 
 def _account(state: ProfileState, lang: Lang) -> str:
     if state.pages.account == "unreachable":
-        return say(_M, "account.unreachable", lang, error=state.pages.error)
-    return say(_M, f"account.{state.pages.account}", lang)
+        return say("check.account.unreachable", lang, error=state.pages.error)
+    return say(f"check.account.{state.pages.account}", lang)
 
 
 def _stored(state: ProfileState) -> list[str]:
@@ -199,26 +201,28 @@ def fresh_results(state: ProfileState, lang: Lang, merchant: str = "SFR") -> lis
         CheckResult(
             id="cache",
             status="fail" if not _cache_ok(state) else warn_if_unverified,
-            message=say(_M, "fresh.cache", lang, proof=_proof(state.pages, lang)),
+            message=say("check.fresh.cache", lang, proof=_proof(state.pages, lang)),
         ),
         CheckResult(
             id="cookies",
             status="pass" if state.cookies == 0 else "fail",
-            message=say(_M, "fresh.cookies", lang)
+            message=say("check.fresh.cookies", lang)
             if state.cookies == 0
-            else say(_M, "cookies.fail", lang, after=state.cookies, scope=""),
+            else say("check.cookies.fail", lang, after=state.cookies, scope=""),
         ),
         CheckResult(
             id="storage",
             status="pass" if not stored else "fail",
-            message=say(_M, "fresh.storage", lang, origins=origins)
+            message=say("check.fresh.storage", lang, origins=origins)
             if not stored
-            else say(_M, "storage.fail", lang, found="; ".join(stored)),
+            else say("check.storage.fail", lang, found="; ".join(stored)),
         ),
         CheckResult(
             id="merchant_session",
             status="fail" if _session_open(state) else warn_if_unverified,
-            message=say(_M, "fresh.session", lang, proof=_account(state, lang), merchant=merchant),
+            message=say(
+                "check.fresh.session", lang, proof=_account(state, lang), merchant=merchant
+            ),
         ),
     ]
 
@@ -232,7 +236,7 @@ def profile_results(
     merchant: str = "SFR",
 ) -> list[CheckResult]:
     """Results for a named profile: what was found, what was removed, what is verified now."""
-    scope = say(_M, "scope.order" if only_order_sites else "scope.all", lang)
+    scope = say("check.scope.order", lang) if only_order_sites else ""
 
     def result(
         check: str, was_dirty: bool, clean_now: bool, fixed: str, passed: str, failed: str
@@ -258,17 +262,17 @@ def profile_results(
         "cache",
         not _cache_ok(before),
         _cache_ok(after),
-        say(_M, "cache.fixed", lang, found=found_cache, proof=proof),
-        say(_M, "cache.pass", lang, proof=proof),
-        say(_M, "cache.fail", lang, proof=proof),
+        say("check.cache.fixed", lang, found=found_cache, proof=proof),
+        say("check.cache.pass", lang, proof=proof),
+        say("check.cache.fail", lang, proof=proof),
     )
     cookies = result(
         "cookies",
         before.cookies > 0,
         after.cookies == 0,
-        say(_M, "cookies.fixed", lang, before=before.cookies, scope=scope).replace("  ", " "),
-        say(_M, "cookies.pass", lang, scope=scope).replace("  ", " "),
-        say(_M, "cookies.fail", lang, after=after.cookies, scope=scope).replace("  ", " "),
+        say("check.cookies.fixed", lang, before=before.cookies, scope=scope).replace("  ", " "),
+        say("check.cookies.pass", lang, scope=scope).replace("  ", " "),
+        say("check.cookies.fail", lang, after=after.cookies, scope=scope).replace("  ", " "),
     )
     origins = ", ".join(after.pages.storage) or "—"
     stored_before, stored_after = _stored(before), _stored(after)
@@ -276,9 +280,9 @@ def profile_results(
         "storage",
         bool(stored_before),
         not stored_after,
-        say(_M, "storage.fixed", lang, found="; ".join(stored_before), origins=origins),
-        say(_M, "storage.pass", lang, origins=origins),
-        say(_M, "storage.fail", lang, found="; ".join(stored_after)),
+        say("check.storage.fixed", lang, found="; ".join(stored_before), origins=origins),
+        say("check.storage.pass", lang, origins=origins),
+        say("check.storage.fail", lang, found="; ".join(stored_after)),
     )
     account = _account(after, lang)
     found_session = ", ".join(
@@ -291,9 +295,9 @@ def profile_results(
         "merchant_session",
         _session_open(before),
         not _session_open(after),
-        say(_M, "session.fixed", lang, found=found_session, proof=account, merchant=merchant),
-        say(_M, "session.pass", lang, proof=account, merchant=merchant),
-        say(_M, "session.fail", lang, proof=account, merchant=merchant),
+        say("check.session.fixed", lang, found=found_session, proof=account, merchant=merchant),
+        say("check.session.pass", lang, proof=account, merchant=merchant),
+        say("check.session.fail", lang, proof=account, merchant=merchant),
     )
     if after.pages.account == "unreachable":
         # Nothing left to see, but the page that proves it could not be loaded: not a pass.

@@ -17,7 +17,6 @@ from preflight.check._identity import (
     identify_running,
 )
 from preflight.check._manual import ManualAnswers, manual_checks
-from preflight.check._messages import _M
 from preflight.check._model import BrowserInfo, CheckReport, CheckResult, verdict_of
 from preflight.check._profiles import ProfileDir, _profile_guard, open_profile, profile_engine
 from preflight.check._proofs import fresh_results, inspect_context, profile_results
@@ -44,12 +43,12 @@ def check_user_agent(user_agent: str, rules: Rules, lang: Lang) -> list[CheckRes
         check_browser_version(identity, rules, lang),
     ]
     for check, what in (
-        ("cache", "ua.cache"),
-        ("cookies", "ua.cookies"),
-        ("merchant_session", "ua.session"),
+        ("cache", "check.ua.cache"),
+        ("cookies", "check.ua.cookies"),
+        ("merchant_session", "check.ua.session"),
     ):
         merchant = rules.shop.merchant_name
-        message = say(_M, "ua.manual", lang, what=say(_M, what, lang, merchant=merchant))
+        message = say("check.ua.manual", lang, what=say(what, lang, merchant=merchant))
         results.append(CheckResult(id=check, status="warn", message=message))
     return results
 

@@ -92,6 +92,11 @@ ExecutableOption = Annotated[
 RulesOption = Annotated[
     str, typer.Option(help="Rules file (TOML), or a builtin one: default, demo.")
 ]
+# Any language with a catalogue (`preflight.i18n.available_langs`), checked by the command.
+LangOption = Annotated[
+    str | None,
+    typer.Option(metavar="LANG", help="Language of the messages (default: from the locale)."),
+]
 VarOption = Annotated[
     list[str] | None,
     typer.Option(

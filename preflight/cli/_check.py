@@ -15,6 +15,7 @@ from preflight.check import CheckReport, ManualAnswers, is_french_phone, run_che
 from preflight.cli._app import (
     BrowserOption,
     ExecutableOption,
+    LangOption,
     RulesOption,
     VarOption,
     app,
@@ -23,26 +24,10 @@ from preflight.cli._app import (
     rules_for,
 )
 from preflight.cli._out import styled
-from preflight.i18n import Catalogue, Lang, default_lang, say
+from preflight.i18n import Lang, checked_lang, say
 from preflight.rules import SEED_CHECKLIST, ChecklistItem
 
 _STYLE = {"pass": "green", "fixed": "cyan", "warn": "yellow", "fail": "bold red"}
-
-_T: Catalogue = {
-    "title": {"fr": "Contrôle avant commande — {browser}", "en": "Pre-order check — {browser}"},
-    "ready": {
-        "fr": "Prêt : ce navigateur peut servir à la commande. Cliquez sur le lien {affiliate}.",
-        "en": "Ready: this browser can be used for the order. Click the {affiliate} link.",
-    },
-    "not_ready": {
-        "fr": "Pas prêt : corrigez les points en échec avant de cliquer sur le lien {affiliate}.",
-        "en": "Not ready: fix the failed items before clicking the {affiliate} link.",
-    },
-    "q.phone.bad": {
-        "fr": "Ce n'est pas un numéro français valide (ex. 06 12 34 56 78 ou +33 6 12 34 56 78).",
-        "en": "Not a valid French number (e.g. 06 12 34 56 78 or +33 6 12 34 56 78).",
-    },
-}
 
 
 class _YesNo(Confirm):
@@ -92,14 +77,14 @@ def _ask_phone(question: str, lang: Lang) -> bool:
             return False
         if is_french_phone(number):
             return True
-        console.print(say(_T, "q.phone.bad", lang), style="yellow")
+        console.print(say("cli.check.q.phone.bad", lang), style="yellow")
 
 
 def render(report: CheckReport, lang: Lang, affiliate: str = "ACN") -> None:
     """A table, one row per check, then the verdict in a sentence."""
     b = report.browser
     name = f"{b.family} {b.version or ''}".strip() + (f" ({b.driver})" if b.driver else "")
-    table = Table(title=say(_T, "title", lang, browser=name), title_justify="left")
+    table = Table(title=say("cli.check.title", lang, browser=name), title_justify="left")
     table.add_column("check")
     table.add_column("status")
     table.add_column("message", overflow="fold")
@@ -107,7 +92,7 @@ def render(report: CheckReport, lang: Lang, affiliate: str = "ACN") -> None:
         table.add_row(check.id, styled(check.status, _STYLE[check.status]), check.message)
     console.print(table)
     style = "bold green" if report.ready else "bold red"
-    console.print(say(_T, report.verdict, lang, affiliate=affiliate), style=style)
+    console.print(say(f"cli.check.{report.verdict}", lang, affiliate=affiliate), style=style)
 
 
 @app.command()
@@ -135,9 +120,7 @@ def check(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
-    lang: Annotated[
-        Lang | None, typer.Option(help="Language of the messages (default: from the locale).")
-    ] = None,
+    lang: LangOption = None,
     yes: Annotated[
         bool,
         typer.Option(
@@ -152,7 +135,7 @@ def check(
 
     Example: preflight check --browser firefox --profile ~/.mozilla/firefox/abcd.default
     """
-    chosen_lang: Lang = lang or default_lang()
+    chosen_lang = checked_lang(lang)
     loaded = rules_for(rules, parse_vars(var))
     manual = None
     if sys.stdin.isatty() and not yes and not as_json:

@@ -14,6 +14,7 @@ from preflight.check import CheckReport, run_checks
 from preflight.cli._app import (
     BrowserOption,
     ExecutableOption,
+    LangOption,
     RulesOption,
     VarOption,
     app,
@@ -24,126 +25,12 @@ from preflight.cli._app import (
 )
 from preflight.cli._check import render as render_check
 from preflight.errors import UsageError
-from preflight.i18n import Catalogue, Lang, default_lang, say
+from preflight.i18n import Lang, checked_lang, known, say
 from preflight.order import OrderResult, SellerPages, run_order
-from preflight.order._texts import START
 from preflight.privacy import redact
+from preflight.report.html import coverage_line
 from preflight.rules import load_rules
 from preflight.watch import Event, Outcome, Watcher
-
-_T: Catalogue = {
-    "start": {
-        "fr": "Commande surveillée{guard} : suivez le lien {affiliate} dans la fenêtre ouverte. "
-        "N'utilisez ni Précédent, ni Suivant, ni Actualiser, ni le service client.",
-        "en": "Watched order{guard}: follow the {affiliate} link in the window opened. Do not "
-        "use Back, Forward, Refresh or customer service.",
-    },
-    "guard_on": {"fr": " (garde activée)", "en": " (guard on)"},
-    "not_ready": {
-        "fr": "Ce navigateur n'est pas prêt : commande non ouverte.",
-        "en": "This browser is not ready: the order was not opened.",
-    },
-    "acn_entry": {
-        "fr": "Lien {affiliate} suivi : la session {affiliate} commence.",
-        "en": "{affiliate} link followed: the {affiliate} session starts.",
-    },
-    "merchant_reached": {
-        "fr": "Site de commande {merchant} atteint.",
-        "en": "{merchant} order site reached.",
-    },
-    "step": {"fr": "Page : {path}", "en": "Page: {path}"},
-    "order_later": {
-        "fr": "{order_later} utilisé.",
-        "en": "{order_later} used.",
-    },
-    "payment_reached": {"fr": "Page de paiement atteinte.", "en": "Payment page reached."},
-    "eligibility_error": {
-        "fr": "Test d'éligibilité en échec : dossier d'assistance enregistré dans le rapport.",
-        "en": "Eligibility test failed: a support bundle is saved in the report.",
-    },
-    "confirmation": {
-        "fr": "Commande confirmée : n° {number}, {type}, du {date}.",
-        "en": "Order confirmed: number {number}, {type}, of {date}.",
-    },
-    "new_tab": {"fr": "Nouvel onglet ouvert.", "en": "New tab opened."},
-    "guard": {"fr": "Garde : {what} bloqué.", "en": "Guard: {what} stopped."},
-    "guard_ok": {
-        "fr": "Garde : {what} confirmé malgré l'avertissement.",
-        "en": "Guard: {what} confirmed despite the warning.",
-    },
-    "v.back": {"fr": "Retour arrière (Précédent)", "en": "Back"},
-    "v.forward": {"fr": "Page suivante (Suivant)", "en": "Forward"},
-    "v.reload": {"fr": "Actualisation de la page", "en": "Page reload"},
-    "v.customer_service": {"fr": "Service client contacté", "en": "Customer service contacted"},
-    "v.left_session": {
-        "fr": "Site {merchant} atteint hors de la session {affiliate}",
-        "en": "{merchant} reached outside the {affiliate} session",
-    },
-    "violation": {
-        "fr": "SESSION {affiliate} PERDUE : {what} ({url}).",
-        "en": "{affiliate} SESSION LOST: {what} ({url}).",
-    },
-    "w.payment_without_order_later": {
-        "fr": "Paiement sans {order_later} : le client doit payer depuis son ordinateur.",
-        "en": "Payment without {order_later}: the customer should pay from their own computer.",
-    },
-    "w.second_merchant_tab": {
-        "fr": "La commande continue dans un second onglet.",
-        "en": "The order goes on in a second tab.",
-    },
-    "w.eligibility_error": {"fr": "Test d'éligibilité en échec.", "en": "Eligibility failed."},
-    "warning": {"fr": "Attention : {what}", "en": "Warning: {what}"},
-    "verdict.attributed": {
-        "fr": "Verdict : commande ATTRIBUÉE à la session {affiliate}.",
-        "en": "Verdict: order ATTRIBUTED to the {affiliate} session.",
-    },
-    "verdict.at_risk": {
-        "fr": "Verdict : commande À RISQUE.",
-        "en": "Verdict: order AT RISK.",
-    },
-    "reason": {"fr": "Raison : {reason}", "en": "Reason: {reason}"},
-    "reason.clean": {
-        "fr": "la commande est partie du lien {affiliate}, a atteint le site {merchant}, et rien "
-        "n'a interrompu la session {affiliate}",
-        "en": "the order started from the {affiliate} link, reached the {merchant} site, and "
-        "nothing ended the {affiliate} session",
-    },
-    "reason.no_merchant": {
-        "fr": "aucune page du site {merchant} n'a été vue pendant la session {affiliate} (les "
-        "règles order.merchant ne reconnaissent aucune page) : rien de la commande n'a été "
-        "surveillé",
-        "en": "no {merchant} page was seen inside the {affiliate} session (the rules' "
-        "order.merchant matched no page): nothing of the order was watched",
-    },
-    "coverage": {
-        "fr": "Règles qui n'ont rien reconnu pendant cette commande :",
-        "en": "Rules that matched nothing during this order:",
-    },
-    "verdict.lost": {
-        "fr": "Verdict : session {affiliate} PERDUE — la commande ne sera pas attribuée.",
-        "en": "Verdict: {affiliate} session LOST — the order will not be attributed.",
-    },
-    "no_entry": {
-        "fr": "Le lien {affiliate} n'a pas été vu : rien ne prouve l'attribution.",
-        "en": "The {affiliate} link was not seen: nothing proves the attribution.",
-    },
-    "incomplete": {
-        "fr": "Le navigateur a été fermé avant la confirmation : rapport incomplet.",
-        "en": "The browser was closed before the confirmation: the report is incomplete.",
-    },
-    "interrupted": {
-        "fr": "Surveillance interrompue (Ctrl+C ou arrêt demandé) : rapport incomplet, aucun "
-        "verdict ne vaut preuve.",
-        "en": "Watch interrupted (Ctrl+C or a stop request): the report is incomplete and no "
-        "verdict stands.",
-    },
-    "report": {"fr": "Rapport : {path}", "en": "Report: {path}"},
-    "guard.key": {"fr": "raccourci {shortcut}", "en": "shortcut {shortcut}"},
-    "guard.beforeunload": {"fr": "départ de la page", "en": "leaving the page"},
-    "guard.customer_service": {"fr": "service client", "en": "customer service"},
-    "guard.traverse": {"fr": "Précédent/Suivant", "en": "Back/Forward"},
-    "guard.other": {"fr": "une action", "en": "an action"},
-}
 
 
 class LiveAlerts:
@@ -159,22 +46,21 @@ class LiveAlerts:
         violation = next((v for v in watcher.violations if v.event_seq == event.seq), None)
         warning = next((w for w in watcher.warnings if w.event_seq == event.seq), None)
         if violation is not None:
-            what = say(_T, f"v.{violation.kind}", lang, **names)
-            text = say(_T, "violation", lang, **names, what=what, url=_short(event.url))
+            what = say(f"cli.order.v.{violation.kind}", lang, **names)
+            text = say("cli.order.violation", lang, **names, what=what, url=_short(event.url))
             console.print(f"✗ {text}", style="bold red", highlight=False)
         elif event.kind == "guard":
             action = event.detail.get("action", "")
-            action = action if f"guard.{action}" in _T else "other"
-            what = say(_T, f"guard.{action}", lang, **names, shortcut=event.detail.get("key", "?"))
-            line = "guard_ok" if event.detail.get("answer") == "ok" else "guard"
-            console.print(
-                f"🛡 {say(_T, line, lang, **names, what=what)}", style="cyan", highlight=False
+            action = action if known(f"cli.order.guard.{action}") else "other"
+            what = say(
+                f"cli.order.guard.{action}", lang, **names, shortcut=event.detail.get("key", "?")
             )
+            line = "cli.order.guard_ok" if event.detail.get("answer") == "ok" else "cli.order.guard"
+            console.print(f"🛡 {say(line, lang, **names, what=what)}", style="cyan", highlight=False)
         elif event.kind == "confirmation":
             detail = event.detail
             text = say(
-                _T,
-                "confirmation",
+                "cli.order.confirmation",
                 lang,
                 number=detail.get("number", "?"),
                 type=detail.get("order_type", "?"),
@@ -182,19 +68,21 @@ class LiveAlerts:
             )
             console.print(f"✓ {text}", style="green", highlight=False)
         elif event.kind in ("acn_entry", "merchant_reached", "order_later", "payment_reached"):
-            console.print(f"• {say(_T, event.kind, lang, **names)}", highlight=False)
+            console.print(f"• {say(f'cli.order.{event.kind}', lang, **names)}", highlight=False)
         elif event.kind in ("eligibility_error", "new_tab"):
             console.print(
-                f"• {say(_T, event.kind, lang, **names)}", style="yellow", highlight=False
+                f"• {say(f'cli.order.{event.kind}', lang, **names)}",
+                style="yellow",
+                highlight=False,
             )
         elif event.kind == "navigation" and event.nav in ("navigate", "spa_push"):
             path = _short(event.url)
             console.print(
-                f"  {say(_T, 'step', lang, **names, path=path)}", style="dim", highlight=False
+                f"  {say('cli.order.step', lang, **names, path=path)}", style="dim", highlight=False
             )
         if warning is not None:
-            what = say(_T, f"w.{warning.kind}", lang, **names)
-            console.print(f"⚠ {say(_T, 'warning', lang, **names, what=what)}", style="yellow")
+            what = say(f"cli.order.w.{warning.kind}", lang, **names)
+            console.print(f"⚠ {say('cli.order.warning', lang, **names, what=what)}", style="yellow")
 
 
 def _short(url: str) -> str:
@@ -210,39 +98,42 @@ def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
     outcome = result.outcome
     style = {"attributed": "bold green", "at_risk": "bold yellow", "lost": "bold red"}
     console.print(
-        say(_T, f"verdict.{outcome.verdict}", lang, **names), style=style[outcome.verdict]
+        say(f"cli.order.verdict.{outcome.verdict}", lang, **names), style=style[outcome.verdict]
     )
     for v in outcome.violations:
         at = v.at.astimezone().strftime("%H:%M:%S")
         step = f" [{v.step}]" if v.step else ""
-        console.print(f"  ✗ {at}{step} {say(_T, f'v.{v.kind}', lang, **names)} — {_short(v.url)}")
+        console.print(
+            f"  ✗ {at}{step} {say(f'cli.order.v.{v.kind}', lang, **names)} — {_short(v.url)}"
+        )
     for w in outcome.warnings:
-        console.print(f"  ⚠ {say(_T, f'w.{w.kind}', lang, **names)}")
+        console.print(f"  ⚠ {say(f'cli.order.w.{w.kind}', lang, **names)}")
     console.print(
-        say(_T, "reason", lang, **names, reason=_reason(outcome, lang, names)), highlight=False
+        say("cli.order.reason", lang, **names, reason=_reason(outcome, lang, names)),
+        highlight=False,
     )
     if outcome.coverage:
-        console.print(say(_T, "coverage", lang, **names), style="yellow")
+        console.print(say("cli.order.coverage", lang, **names), style="yellow")
         for gap in outcome.coverage:
-            console.print(f"  {gap.message}", markup=False, highlight=False)
+            console.print(f"  {coverage_line(gap, lang)}", markup=False, highlight=False)
     if result.ended == "interrupted":
-        console.print(say(_T, "interrupted", lang, **names), style="yellow")
+        console.print(say("cli.order.interrupted", lang, **names), style="yellow")
     elif result.incomplete:
-        console.print(say(_T, "incomplete", lang, **names), style="yellow")
+        console.print(say("cli.order.incomplete", lang, **names), style="yellow")
     console.print(
-        say(_T, "report", lang, **names, path=result.html or result.folder), highlight=False
+        say("cli.order.report", lang, **names, path=result.html or result.folder), highlight=False
     )
 
 
 def _reason(outcome: Outcome, lang: Lang, names: Mapping[str, str]) -> str:
     """The verdict's reason in the seller's language."""
     if outcome.reason_kind == "violation" and outcome.violations:
-        return say(_T, f"v.{outcome.violations[0].kind}", lang, **names)
+        return say(f"cli.order.v.{outcome.violations[0].kind}", lang, **names)
     if outcome.reason_kind == "warning" and outcome.warnings:
-        return say(_T, f"w.{outcome.warnings[0].kind}", lang, **names).rstrip(".")
+        return say(f"cli.order.w.{outcome.warnings[0].kind}", lang, **names).rstrip(".")
     if outcome.reason_kind == "no_entry":
-        return say(_T, "no_entry", lang, **names).rstrip(".")
-    return say(_T, f"reason.{outcome.reason_kind}", lang, **names)
+        return say("cli.order.no_entry", lang, **names).rstrip(".")
+    return say(f"cli.order.reason.{outcome.reason_kind}", lang, **names)
 
 
 @app.command()
@@ -271,9 +162,7 @@ def order(
         typer.Option(help="Folder for the report (default: a new one in ./preflight-reports/)."),
     ] = None,
     rules: RulesOption = "default",
-    lang: Annotated[
-        Lang | None, typer.Option(help="Language of the messages (default: from the locale).")
-    ] = None,
+    lang: LangOption = None,
     timeout: Annotated[
         float | None,
         typer.Option(min=0, help="End the watch after this many seconds (default: no limit)."),
@@ -295,7 +184,7 @@ def order(
         )
     # BASE_URL: where the order starts, the link's origin (the ACN shop).
     loaded = rules_for(rules, parse_vars(var), origin(link) if link else None)
-    lang = lang or default_lang()
+    lang = checked_lang(lang)
     names = loaded.names(lang)
     checked = None
 
@@ -307,12 +196,12 @@ def order(
     if check:
         checked = run_check()
         if not checked.ready and headless:
-            console.print(say(_T, "not_ready", lang, **names), style="bold red")
+            console.print(say("cli.order.not_ready", lang, **names), style="bold red")
             raise typer.Exit(2)
         if not checked.ready:  # someone at the screen: the start page shows what to fix
-            console.print(say(START, "start.not_ready.cli", lang), style="bold red")
-    guard_text = say(_T, "guard_on", lang, **names) if guard else ""
-    console.print(say(_T, "start", lang, **names, guard=guard_text))
+            console.print(say("order.start.not_ready.cli", lang), style="bold red")
+    guard_text = say("cli.order.guard_on", lang, **names) if guard else ""
+    console.print(say("cli.order.start", lang, **names, guard=guard_text))
     # A window to look at: the seller's pages (start page, live panel, end page) in it.
     pages = None
     if not headless:
@@ -326,7 +215,7 @@ def order(
 
     def said(result: OrderResult) -> None:
         if never_ready():
-            console.print(say(_T, "not_ready", lang, **names), style="bold red")
+            console.print(say("cli.order.not_ready", lang, **names), style="bold red")
         else:
             render(result, lang, names)
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from preflight.cli._app import app, console, err_console, parse_vars
 from preflight.cli._out import styled
 from preflight.errors import RulesError
-from preflight.i18n import Lang, default_lang
+from preflight.i18n import checked_lang
 from preflight.report.index import write_index
 from preflight.scenario import load_paths
 from preflight.scenario._check import check_paths
@@ -105,8 +105,11 @@ def replay(
         ),
     ] = None,
     lang: Annotated[
-        Lang | None,
-        typer.Option(help="Language of the reports (default: from the locale, else French)."),
+        str | None,
+        typer.Option(
+            metavar="LANG",
+            help="Language of the reports (default: from the locale, else French).",
+        ),
     ] = None,
 ) -> None:
     """Replay scenarios on each browser and check the verdict each one expects.
@@ -136,7 +139,7 @@ def replay(
             step_timeout_s=step_timeout,
             connect=connect,
             allow_local_files=allow_local_files,
-            lang=lang or default_lang(),
+            lang=checked_lang(lang),
         )
         check_placeholders(scenarios, settings)  # what the files say, before the network
         if base_url is not None and connect is None:

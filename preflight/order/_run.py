@@ -23,6 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import Terminated, UsageError
+from preflight.i18n import Lang
 from preflight.report import ReportWriter
 from preflight.rules import Rules
 from preflight.watch import Event, Outcome, Watcher
@@ -80,7 +81,7 @@ def run_order(
     guard: bool = True,
     headless: bool = False,
     report_dir: str | Path | None = None,
-    lang: Literal["fr", "en"] = "fr",
+    lang: Lang = "fr",
     timeout: float | None = None,
     grace: float = 2.0,
     drive: Driver | None = None,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from preflight.i18n import Lang, say
-from preflight.order._texts import TEXTS
 from preflight.order.render import render_page
 from preflight.report import html as report_html
 from preflight.report.models import Report
@@ -46,6 +45,7 @@ class EndView:
     has_report: bool = False
     stopped_title: str = ""  # a watch cut short: « Commande interrompue », why, what it means
     stopped_text: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # the shop's, for the page's own words
 
 
 def end_view(
@@ -54,7 +54,7 @@ def end_view(
     names = report.rules.names(lang)  # the report's messages name the shop, as in report.html
 
     def t(key: str, **values: object) -> str:
-        return say(report_html.MESSAGES, key, lang, **names, **values)
+        return say(key, lang, **names, **values)
 
     violations = [report_html.violation_text(v, {}, t) for v in report.violations]
     warnings = [report_html.warning_text(w, t) for w in report.warnings]
@@ -62,39 +62,40 @@ def end_view(
     view = EndView(
         verdict=verdict,
         headline=report_html.verdict_headline(report, violations, warnings, t),
-        more=t("verdict.lost.more") if verdict == "lost" else "",
+        more=t("report.verdict.lost.more") if verdict == "lost" else "",
         report_folder=str(folder),
         has_report=has_report,
+        names=names,
     )
     if ended in ("timeout", "interrupted"):
-        view.stopped_title = say(TEXTS, "end.stopped.title", lang)
+        view.stopped_title = t("order.end.stopped.title")
         view.stopped_text = [
-            say(TEXTS, f"end.stopped.{ended}", lang),
-            say(TEXTS, "end.stopped.commission", lang, **names),
+            t(f"order.end.stopped.{ended}"),
+            t("order.end.stopped.commission"),
         ]
     order = report_html.attribution_lines(report, lang, t)
     if verdict == "lost":
-        view.todo.append(say(TEXTS, "end.lost.todo", lang))
+        view.todo.append(t("order.end.lost.todo"))
     elif order is None:
-        view.todo.append(say(TEXTS, "end.no_order", lang))
+        view.todo.append(t("order.end.no_order"))
     if order is not None and verdict != "lost":
-        view.reminder_title = t("reminder.title")
-        view.reminder_text = t("reminder.text")
+        view.reminder_title = t("report.reminder.title")
+        view.reminder_text = t("report.reminder.text")
         given = report.order
         assert given is not None
         for key, label, value in (
-            ("number", t("order.number"), given.number),
-            ("type", t("order.type"), given.type),
-            ("date", t("order.date"), given.date),
+            ("number", t("report.order.number"), given.number),
+            ("type", t("report.order.type"), given.type),
+            ("date", t("report.order.date"), given.date),
         ):
-            view.fields.append(Field(key, label, value or t("unknown"), value is not None))
+            view.fields.append(Field(key, label, value or t("report.unknown"), value is not None))
         view.validation = str(order["validation"])
     if report.support_bundle:
-        view.support_title = t("support.title")
-        view.support_text = t("support.text")
+        view.support_title = t("report.support.title")
+        view.support_text = t("report.support.text")
         view.support_path = str(folder / Path(report.support_bundle).parent)
     return view
 
 
 def render_end(view: EndView, lang: Lang, nonce: str) -> str:
-    return render_page("end.html", lang, nonce, view=view)
+    return render_page("end.html", lang, nonce, view.names, view=view)

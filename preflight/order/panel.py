@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from preflight.i18n import Lang, say
-from preflight.order._texts import TEXTS
-from preflight.report import html as report_html
 from preflight.watch import Watcher
 
 BINDING = "__preflightPanel"
@@ -37,9 +35,9 @@ def panel_script(lang: Lang, *, own_origin: str) -> str:
         "binding": BINDING,
         "poll_ms": POLL_MS,
         "own_origin": own_origin,  # the seller's pages draw no panel
-        "fold": say(TEXTS, "panel.fold", lang),
-        "unfold": say(TEXTS, "panel.unfold", lang),
-        "title": say(TEXTS, "panel.title", lang),
+        "fold": say("order.panel.fold", lang),
+        "unfold": say("order.panel.unfold", lang),
+        "title": say("order.panel.title", lang),
     }
     text = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     return _source().replace(_MARK, text, 1)
@@ -57,36 +55,41 @@ class Panel:
     def lines(self) -> dict[str, Any]:
         lang, w = self.lang, self.watcher
 
-        def t(key: str, **values: object) -> str:
-            return say(TEXTS, key, lang, **values)
+        names = w.rules.names(lang)  # the shop's, as the report names them
 
-        def r(key: str) -> str:
-            return say(report_html.MESSAGES, key, lang)
+        def t(key: str, **values: object) -> str:
+            return say(key, lang, **names, **values)
 
         violations = w.violations
         state = "lost" if violations else "intact" if w.entry_seen else "waiting"
         lines: list[str] = []
         if w.step:
-            lines.append(t("panel.step", step=w.step))
+            lines.append(t("order.panel.step", step=w.step))
         if violations:
-            lines.append(t("panel.ended_by", what=r(f"violation.{violations[0].kind}")))
+            lines.append(
+                t("order.panel.ended_by", what=t(f"report.violation.{violations[0].kind}"))
+            )
         elif w.confirmed:
-            lines.append(t("panel.confirmed"))
+            lines.append(t("order.panel.confirmed"))
         else:
-            lines.append(t("panel.rules"))
+            lines.append(t("order.panel.rules"))
         warnings: list[str] = []
         for warning in w.warnings:
             if warning.kind == "eligibility_error":
                 folder = self.folder()
                 saved = folder is not None and (folder / "support").is_dir()
-                text = t("panel.support_saved") if saved else r("warning.eligibility_error")
+                text = (
+                    t("order.panel.support_saved")
+                    if saved
+                    else t("report.warning.eligibility_error")
+                )
             else:
-                text = r(f"warning.{warning.kind}")
+                text = t(f"report.warning.{warning.kind}")
             if text not in warnings:
                 warnings.append(text[:1].upper() + text[1:])
         return {
             "state": state,
-            "headline": t(f"panel.{state}"),
+            "headline": t(f"order.panel.{state}"),
             "lines": lines,
             "warnings": warnings,
             "folded": self.folded,

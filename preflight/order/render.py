@@ -3,17 +3,19 @@ one stylesheet and one script, both inline under the answer's CSP nonce."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
 import jinja2
 from markupsafe import Markup
 
-from preflight.i18n import Lang, say
-from preflight.order._texts import TEXTS
+from preflight.i18n import Lang, translations
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("preflight.order", "templates"),
+    # The words: `{{ _("order.…") }}`, gettext bound to the page's language at each render.
+    extensions=["jinja2.ext.i18n"],
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
@@ -26,13 +28,14 @@ def _asset(name: str) -> str:
     return resources.files("preflight.order").joinpath("templates", name).read_text("utf-8")
 
 
-def render_page(template: str, lang: Lang, nonce: str, **values: object) -> str:
-    def t(key: str, **more: object) -> str:
-        return say(TEXTS, key, lang, **more)
-
+def render_page(
+    template: str, lang: Lang, nonce: str, names: Mapping[str, str], **values: object
+) -> str:
+    """`template` in `lang`; `names` (the shop's, `Rules.names`) fill the messages'
+    `{affiliate}`, `{merchant}` and `{order_later}`."""
     return _ENV.get_template(template).render(
         lang=lang,
-        t=t,
+        **translations(lang, **names),
         nonce=nonce,
         # Markup-safe: our own files, not page text (</script> cannot appear in them).
         css=Markup(_asset("pages.css")),

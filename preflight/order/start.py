@@ -24,7 +24,6 @@ from loguru import logger
 from preflight.check import CheckReport, ManualAnswers, is_french_phone, manual_checks
 from preflight.i18n import Lang, say
 from preflight.order._server import Answer, PagesServer, json_answer
-from preflight.order._texts import START
 from preflight.order.render import render_page
 from preflight.rules import Rules
 
@@ -32,12 +31,12 @@ _SYMBOL = {"pass": "✓", "fixed": "✓", "warn": "⚠", "fail": "✗"}
 _MAX_LINK = 4096
 # What to do about a failed check, by its id: another browser, or a cleaner one.
 _TODO = {
-    "browser_family": "start.todo.browser",
-    "browser_version": "start.todo.browser",
-    "cache": "start.todo.clean",
-    "cookies": "start.todo.clean",
-    "storage": "start.todo.clean",
-    "merchant_session": "start.todo.clean",
+    "browser_family": "order.start.todo.browser",
+    "browser_version": "order.start.todo.browser",
+    "cache": "order.start.todo.clean",
+    "cookies": "order.start.todo.clean",
+    "storage": "order.start.todo.clean",
+    "merchant_session": "order.start.todo.clean",
 }
 
 
@@ -76,7 +75,7 @@ class StartPage:
         self.manual = {item.id for item in self.checklist}
 
     def t(self, key: str, **values: object) -> str:
-        return say(START, key, self.lang, **self.names, **values)
+        return say(key, self.lang, **self.names, **values)
 
     @property
     def ready(self) -> bool:
@@ -99,7 +98,7 @@ class StartPage:
                 c.status,
                 _SYMBOL.get(c.status, "?"),
                 c.message,
-                self.t(_TODO.get(c.id, "start.todo.other")) if c.status == "fail" else "",
+                self.t(_TODO.get(c.id, "order.start.todo.other")) if c.status == "fail" else "",
             )
             for c in self.check.checks
             if c.id not in self.manual
@@ -107,10 +106,10 @@ class StartPage:
 
     def summary(self) -> str:
         if self.check is None:
-            return self.t("start.check.none")
+            return self.t("order.start.check.none")
         if self.ready:
-            return self.t("start.check.ready")
-        return self.t("start.check.fix" if self.recheck else "start.check.not_ready")
+            return self.t("order.start.check.ready")
+        return self.t("order.start.check.fix" if self.recheck else "order.start.check.not_ready")
 
     def boxes(self) -> list[tuple[str, str]]:
         # The items' wording as the check's report says a confirmed item.
@@ -123,7 +122,7 @@ class StartPage:
             "start.html",
             self.lang,
             nonce,
-            s=self.t,
+            self.names,
             cards=self.cards(),
             summary=self.summary(),
             ready=self.ready,
@@ -138,9 +137,9 @@ class StartPage:
         text = link.strip() if isinstance(link, str) else ""
         web = text.startswith(("http://", "https://"))
         if web and len(text) <= _MAX_LINK and self.rules.is_entry(text):
-            return True, self.t("start.link.ok")
+            return True, self.t("order.start.link.ok")
         expected = self.rules.order.entry[0].rstrip("*")
-        return False, self.t("start.link.bad", expected=expected)
+        return False, self.t("order.start.link.bad", expected=expected)
 
     def check_link(self, data: Any) -> Answer:
         ok, message = self._link_ok(data.get("link") if isinstance(data, dict) else None)
@@ -150,7 +149,9 @@ class StartPage:
         phone = data.get("phone") if isinstance(data, dict) else None
         ok = isinstance(phone, str) and len(phone) < 64 and is_french_phone(phone)
         del phone  # checked, not kept
-        return json_answer({"ok": ok, "message": self.t(f"start.phone.{'ok' if ok else 'bad'}")})
+        return json_answer(
+            {"ok": ok, "message": self.t(f"order.start.phone.{'ok' if ok else 'bad'}")}
+        )
 
     def go(self, data: Any) -> Answer:
         if not isinstance(data, dict):
@@ -182,7 +183,7 @@ class StartPage:
                 self.check = self.recheck()
             except Exception as error:  # a browser that cannot start: said, the page stays
                 logger.warning("check again: {}", error)
-                return json_answer({"ok": False, "message": self.t("start.recheck.failed")})
+                return json_answer({"ok": False, "message": self.t("order.start.recheck.failed")})
         cards = [vars(card) for card in self.cards()]
         return json_answer(
             {"ok": True, "ready": self.ready, "summary": self.summary(), "cards": cards}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from preflight.i18n import Catalogue, Lang, say
+from preflight.i18n import Lang, say, translations
 from preflight.privacy import redact
 from preflight.report import files
 from preflight.report.html import _ENV
@@ -26,31 +26,6 @@ if TYPE_CHECKING:  # the replay builds on the report, not the other way round
     from preflight.scenario._results import ScenarioResult
 
 INDEX_FILE = "index.html"
-
-MESSAGES: Catalogue = {
-    "title": {"fr": "Rejeu des scénarios", "en": "Scenario replay"},
-    "summary": {
-        "fr": "{passed} réussi(s), {failed} en échec, sur {total}",
-        "en": "{passed} passed, {failed} failed, of {total}",
-    },
-    "scenario": {"fr": "Scénario", "en": "Scenario"},
-    "browser": {"fr": "Navigateur", "en": "Browser"},
-    "verdict": {"fr": "Verdict", "en": "Verdict"},
-    "expected": {"fr": "Attendu", "en": "Expected"},
-    "result": {"fr": "Résultat", "en": "Result"},
-    "reason": {"fr": "Raison", "en": "Reason"},
-    "duration": {"fr": "Durée", "en": "Duration"},
-    "report": {"fr": "Rapport", "en": "Report"},
-    "open": {"fr": "ouvrir", "en": "open"},
-    "no_report": {"fr": "aucun", "en": "none"},
-    "passed": {"fr": "réussi", "en": "passed"},
-    "failed": {"fr": "en échec", "en": "failed"},
-    "verdict.attributed": {"fr": "attribuée", "en": "attributed"},
-    "verdict.at_risk": {"fr": "à risque", "en": "at risk"},
-    "verdict.lost": {"fr": "perdue", "en": "lost"},
-    "verdict.none": {"fr": "aucun verdict", "en": "no verdict"},
-    "seconds": {"fr": "{s} s", "en": "{s} s"},
-}
 
 
 @dataclass(frozen=True)
@@ -79,10 +54,10 @@ def render_index(
     """The index page of `results`, whose order reports are under `folder`."""
 
     def t(key: str, **values: object) -> str:
-        return say(MESSAGES, key, lang, **values)
+        return say(key, lang, **values)
 
     def verdict(value: str | None) -> str:
-        return t(f"verdict.{value}") if value else t("verdict.none")
+        return t(f"index.verdict.{value}") if value else t("index.verdict.none")
 
     rows = []
     for r in results:
@@ -99,7 +74,7 @@ def render_index(
                 passed=r.passed,
                 reason=redact(r.reason),
                 failure=redact(r.failure.message) if r.failure and not r.passed else "",
-                duration=t("seconds", s=f"{r.duration_s:.1f}"),
+                duration=t("index.seconds", s=f"{r.duration_s:.1f}"),
                 # Percent-encoded and relative: a name can never become another scheme or path.
                 link=f"{quote(name, safe='')}/{HTML_FILE}" if exists else None,
             )
@@ -107,9 +82,9 @@ def render_index(
     passed = sum(1 for r in results if r.passed)
     return _ENV.get_template("index.html").render(
         lang=lang,
-        t=t,
+        **translations(lang),
         rows=rows,
-        summary=t("summary", passed=passed, failed=len(results) - passed, total=len(results)),
+        summary=t("index.summary", passed=passed, failed=len(results) - passed, total=len(results)),
         started=at.strftime("%Y-%m-%d %H:%M"),
     )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
 
+from preflight.i18n import Lang, say
 from preflight.rules import Rules
 
 BINDING = "__preflightReport"
@@ -43,5 +43,11 @@ def probe_script(rules: Rules) -> str:
     )
 
 
-def guard_script(rules: Rules, lang: Literal["fr", "en"] = "fr") -> str:
-    return _fill("guard.js", {"merchant": rules.order.merchant, "lang": lang})
+def guard_script(rules: Rules, lang: Lang = "fr") -> str:
+    names = rules.names(lang)
+    texts = {
+        "banner": say("guard.banner", lang, **names),
+        # `{label}` stays for the guard to fill with the button's own words.
+        "confirm": say("guard.confirm", lang, **names, label="{label}"),
+    }
+    return _fill("guard.js", {"merchant": rules.order.merchant, "texts": texts})

@@ -33,10 +33,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight.i18n import Lang
 from preflight.rules import Rules
 from preflight.watch._cdp import attach_cdp
 from preflight.watch._emit import Emitter, EventHandler, scrub
@@ -73,11 +74,11 @@ class Watcher:
         *,
         guard: bool = False,
         on_event: EventHandler | None = None,
-        lang: Literal["fr", "en"] = "fr",
+        lang: Lang = "fr",
     ) -> None:
         self.rules = rules
         self.guard = guard
-        self.lang: Literal["fr", "en"] = lang
+        self.lang: Lang = lang
         self._judge = Judge(rules)
         self._pages: dict[Page, _PageState] = {}
         self._context: BrowserContext | None = None

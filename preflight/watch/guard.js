@@ -30,17 +30,8 @@
   const prevent = Event.prototype.preventDefault;
   const stopAll = Event.prototype.stopImmediatePropagation;
   const on = (target, type, fn, options) => apply(listen, target, [type, fn, options]);
-  const TEXT = {
-    fr: {
-      banner: "preflight surveille la session ACN : n'utilisez ni Précédent, ni Suivant, ni Actualiser, ni le service client.",
-      confirm: "Attention : « {label} » est un contact du service client.\n\nL'utiliser maintenant met fin à la session ACN : cette commande ne sera PAS attribuée à votre boutique ACN.\n\nAnnuler (recommandé) : rester sur la commande.\nOK : continuer quand même.",
-    },
-    en: {
-      banner: "preflight is watching the ACN session: do not use Back, Forward, Refresh or customer service.",
-      confirm: "Warning: « {label} » contacts customer service.\n\nUsing it now ends the ACN session: this order will NOT be attributed to your ACN shop.\n\nCancel (recommended): stay on the order.\nOK: go on anyway.",
-    },
-  };
-  const T = TEXT[CONFIG.lang] || TEXT.fr;
+  // The banner's and the confirmation's words, in the order's language (Python's catalogues).
+  const T = CONFIG.texts;
   const merchant = (CONFIG.merchant || []).map((glob) => {
     let out = "";
     for (const c of glob) out += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
