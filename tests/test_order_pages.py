@@ -187,8 +187,11 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
 
     def drive(page: Page, watcher: Watcher) -> None:
         seen["start_url"] = page.url
-        expect(page.get_by_test_id("check-browser_family")).to_contain_text("✓")
+        family = page.get_by_test_id("check-browser_family")
+        expect(family).to_contain_text("✓ Navigateur")  # in words, not the check's id
+        expect(family).not_to_contain_text("browser_family")
         expect(page.get_by_test_id("check-cache_empty")).to_contain_text("Cache vidé <b>ok</b>.")
+        expect(page.get_by_test_id("check-cache_empty")).to_contain_text("cache_empty")  # no title
         assert page.get_by_test_id("link").input_value() == hostile  # shown as text
         assert page.locator("#pwn").count() == 0
         go = page.get_by_test_id("go")
@@ -295,7 +298,7 @@ def test_a_check_that_is_not_ready_shows_what_to_do_and_can_be_run_again_from_th
 
     def drive(page: Page, watcher: Watcher) -> None:
         family = page.get_by_test_id("check-browser_family")
-        expect(family).to_contain_text("✗")
+        expect(family).to_contain_text("✗ Navigateur")
         expect(page.get_by_test_id("todo-browser_family")).to_contain_text("À faire")
         expect(page.get_by_test_id("start-summary")).to_contain_text("Vérifier à nouveau")
         go = page.get_by_test_id("go")
@@ -312,7 +315,7 @@ def test_a_check_that_is_not_ready_shows_what_to_do_and_can_be_run_again_from_th
             shop.link(offer="fibre", mode="mpa"),
         )
         page.get_by_test_id("recheck").click()
-        expect(family).to_contain_text("✓", timeout=60_000)
+        expect(family).to_contain_text("✓ Navigateur", timeout=60_000)  # redrawn by the page
         expect(page.get_by_test_id("todo-browser_family")).to_have_count(0)
         expect(page.get_by_test_id("go-blocked")).to_be_hidden()
         expect(page.get_by_test_id("recheck")).to_be_hidden()

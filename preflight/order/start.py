@@ -39,12 +39,24 @@ _TODO = {
     "merchant_session": "order.start.todo.clean",
 }
 
+# What each check is, in words, for its card's title (a check the page has no title for shows
+# its id).
+_TITLE = {
+    "browser_family": "order.start.card.browser_family",
+    "browser_version": "order.start.card.browser_version",
+    "cache": "order.start.card.cache",
+    "cookies": "order.start.card.cookies",
+    "storage": "order.start.card.storage",
+    "merchant_session": "order.start.card.merchant_session",
+}
+
 
 @dataclass
 class Card:
     id: str
     status: str
     symbol: str
+    title: str
     message: str
     todo: str = ""
 
@@ -97,6 +109,7 @@ class StartPage:
                 c.id,
                 c.status,
                 _SYMBOL.get(c.status, "?"),
+                self.t(_TITLE[c.id]) if c.id in _TITLE else c.id,
                 c.message,
                 self.t(_TODO.get(c.id, "order.start.todo.other")) if c.status == "fail" else "",
             )

@@ -109,7 +109,7 @@
       card.className = "check " + c.status;
       card.dataset.testid = "check-" + c.id;
       const title = document.createElement("b");
-      title.textContent = c.symbol + " " + c.id;
+      title.textContent = c.symbol + " " + c.title;
       card.append(title, c.message);
       if (c.todo) {
         const todo = document.createElement("span");
