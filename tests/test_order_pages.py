@@ -107,6 +107,10 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
     assert ("attribuée" if lang == "fr" else "attributed") in seen["verdict"]
     assert Path(seen["support"]) == result.folder / "support" and Path(seen["support"]).is_dir()
     assert seen["url"].startswith("http://127.0.0.1:") and seen["report"]
+    # The attribution reminder's title says what to do (« À faire maintenant : attribuer… »):
+    # the card's own heading is not shown above it as well.
+    heading = "À faire maintenant" if lang == "fr" else "What to do now"
+    assert f"{heading}\n" not in seen["text"] and "SFR-" in seen["text"], seen["text"]
     for personal in _PERSONAL:
         assert personal not in seen["text"]
 
