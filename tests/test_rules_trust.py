@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,11 @@ def test_expect_completed_fails_an_order_that_stopped_before_its_end(
 
 
 def test_a_watched_order_does_not_count_customer_service_after_the_confirmation(
-    playwright: Any, browser_name: str, shop: DemoShop, tmp_path: Path
+    playwright: Any,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    demo_customer: Callable[..., dict[str, str]],
 ) -> None:
     from playwright.sync_api import Page
 
@@ -196,16 +200,7 @@ def test_a_watched_order_does_not_count_customer_service_after_the_confirmation(
     from preflight.watch import Watcher
 
     def drive(page: Page, watcher: Watcher) -> None:
-        page.locator("#tester-eligibilite").click()
-        page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
-        page.click("#tester")
-        page.click("#continuer")
-        page.fill("#nom", "Camille Martin")
-        page.fill("#telephone", "0612345678")
-        page.fill("#email", "camille@example.fr")
-        page.click("#valider")
-        page.click("#commander-plus-tard")
-        page.locator("[data-testid=order-number]").wait_for()
+        demo_customer(page)
         page.click("#service-client")  # the order is placed: a question about it is fine
         page.wait_for_url("**/assistance/**")
         watcher.settle()
