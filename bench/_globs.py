@@ -9,7 +9,8 @@ import statistics
 from collections.abc import Callable
 
 from bench._stats import Figure, Summary, timed
-from preflight.rules import load_rules, url_matches
+from preflight.globs import url_matches
+from preflight.rules import load_rules
 
 URL_BYTES = 100_000
 

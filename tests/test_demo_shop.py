@@ -22,7 +22,7 @@ import pytest
 from preflight.demo_shop import DemoShop, create_app
 from preflight.demo_shop.flow import is_card_number, is_eligible, is_french_phone, is_iban
 from preflight.errors import UsageError
-from preflight.rules import url_matches
+from preflight.globs import url_matches
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 PERSONAL = {

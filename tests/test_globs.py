@@ -1,4 +1,4 @@
-"""URL globs match in linear time, in Python (rules.url_matches) and in the probe (probe.js).
+"""URL globs match in linear time, in Python (globs.url_matches) and in the probe (probe.js).
 
 Issue 13: a regex of `.*` per star backtracked — `*a*a*a*a*a*b` against a 200-character URL took
 136 s, and the default rules' payment glob grew with the square of a long URL's length."""
@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from playwright.sync_api import Page
 
 import preflight.watch
-from preflight.rules import load_rules, url_matches
+from preflight.globs import url_matches
+from preflight.rules import load_rules
 
 PROBE = Path(preflight.watch.__file__).with_name("probe.js")
 

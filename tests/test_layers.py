@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "preflight"
 
 # package -> the layers above it, which it must not import
 ABOVE = {
+    "globs": ("privacy", "cli", "report", "order", "check", "watch", "scenario", "matrix"),
     "privacy": ("cli", "report", "order", "check", "watch", "scenario", "matrix"),
     "check": ("cli", "report", "order", "watch", "scenario", "matrix"),
     "watch": ("cli", "report", "order", "scenario", "matrix"),
@@ -89,3 +90,10 @@ def test_the_old_checks_module_still_gives_the_public_names() -> None:
     assert preflight.checks.__all__ == preflight.check.__all__
     for name in preflight.check.__all__:
         assert getattr(preflight.checks, name) is getattr(preflight.check, name)
+
+
+def test_the_url_globs_import_nothing_of_preflight() -> None:
+    # Below every layer, the rules included (which `preflight/__init__.py` itself loads, so the
+    # fresh-interpreter check above cannot tell): the rules and the watcher build on it.
+    [(file, names)] = _imported(PACKAGE / "globs").items()
+    assert not [n for n in names if n == "preflight" or n.startswith("preflight.")], (file, names)

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from preflight.errors import RulesError
-from preflight.rules import load_rules, url_matches
+from preflight.globs import url_matches
+from preflight.rules import load_rules
 
 
 def test_builtin_rules_load_and_match_their_own_sites() -> None:

@@ -13,7 +13,8 @@ from typing import Literal
 import pytest
 
 from preflight.errors import RulesError
-from preflight.rules import load_rules, normalise_glob
+from preflight.globs import normalise_glob
+from preflight.rules import load_rules
 from preflight.watch._judge import Judge
 from preflight.watch.events import Event
 

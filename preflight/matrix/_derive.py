@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from preflight.errors import UsageError
+from preflight.globs import within_page
 from preflight.matrix._model import ACTIONS, Action, Boundary, Cell
-from preflight.rules import within_page
 from preflight.scenario._model import (
     Back,
     Click,

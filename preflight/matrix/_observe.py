@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight.globs import url_matches
 from preflight.matrix._model import Boundary, CsElement
 from preflight.privacy import allowed_params, redact
-from preflight.rules import Rules, url_matches
+from preflight.rules import Rules
 from preflight.watch.events import Event
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from preflight import history
-from preflight.rules import url_matches
+from preflight.globs import url_matches
 from preflight.scenario._drive import StepFailed
 from preflight.scenario._model import ExpectText, WaitFor
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from preflight.globs import url_matches
 from preflight.i18n import shop_names
-from preflight.rules import URL_GLOB_KEYS, url_matches
+from preflight.rules import URL_GLOB_KEYS
 from preflight.watch.events import (
     CoverageGap,
     Event,

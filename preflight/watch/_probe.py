@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from loguru import logger
 
-from preflight.rules import Rules, url_matches, within_page
+from preflight.globs import url_matches, within_page
+from preflight.rules import Rules
 from preflight.watch._emit import scrub
 from preflight.watch._messages import (
     Confirmation,

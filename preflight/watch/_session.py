@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from preflight.rules import Rules, url_matches
+from preflight.globs import url_matches
+from preflight.rules import Rules
 from preflight.watch._judge import Judge
 from preflight.watch._pages import _PageState
 from preflight.watch._tracing import untraced
