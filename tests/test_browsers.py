@@ -12,12 +12,12 @@ from playwright.sync_api import Browser, Page
 from preflight.browsers import (
     InstalledBrowser,
     LaunchSpec,
-    _bundled_builds,
     choose,
     default_browser,
     discover,
     family_from_name,
 )
+from preflight.browsers._found import _bundled_builds
 from preflight.errors import BrowserNotFound, UsageError
 
 
