@@ -116,7 +116,11 @@ class Driver:
         try:
             resolve_inside(self.artifacts, file)  # a bad name is refused before the picture
             masks = mask_locators(self.page, screenshot_masks(self.rules))
-            png = self.page.screenshot(mask=masks, full_page=full_page, timeout=5000)
+            # A `screenshot:` step is the scenario's own: give Firefox time to paint the masks
+            # on a loaded machine (5 s failed once in a full run at load 9, a payment frame);
+            # a failure's picture stays quick, the real failure must not wait for it.
+            wait_ms = 15_000 if required else 5_000
+            png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
             path = write_inside(self.artifacts, file, png)
         except ReportError as error:
             if required:
