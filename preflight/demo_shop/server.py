@@ -158,6 +158,12 @@ class DemoShop:
         assert len(orders) == 1, orders
         return dict(orders[0])
 
+    def quiet_for(self, order_id: str) -> float | None:
+        """Seconds since the shop last heard of the order (a page, a beacon, a form, a
+        customer-service call); None when it has no such order. An oracle waits on it for
+        what may still be on its way, instead of a fixed time."""
+        return self.truth.quiet_for(order_id)
+
     def reset(self) -> None:
         """What `POST /__truth/reset` does."""
         self.truth.reset()

@@ -41,6 +41,7 @@ import copy
 import itertools
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -90,6 +91,9 @@ class Order:
     step: str = "offre"
     current_seq: int = 0
     next_seq: int = 1
+    # When the shop last heard of this order (a page, its data, a beacon, a form, a call):
+    # `Truth.quiet_for` tells an oracle that nothing more is on its way.
+    heard: float = field(default_factory=time.monotonic)
 
     def as_truth(self) -> dict[str, Any]:
         """The order as the truth API shows it (no personal data is ever held here)."""
@@ -157,6 +161,12 @@ class Truth:
     def reset(self) -> None:
         with self._lock:
             self._clear()
+
+    def quiet_for(self, order_id: str) -> float | None:
+        """Seconds since the shop last heard of order `order_id` (None: no such order)."""
+        with self._lock:
+            order = self._orders.get(order_id)
+            return None if order is None else time.monotonic() - order.heard
 
     # -- ACN side ---------------------------------------------------------------------------
 
@@ -227,6 +237,7 @@ class Truth:
 
     def _show(self, token: Token, how: Showing, *, via: str | None = None) -> Shown:
         order = self._orders[token.order_id]
+        order.heard = time.monotonic()
         shown_before = token.served > 0 or token.loads_reported > 0
         if how == "beacon" and via == "bfcache":
             # Restored from the back/forward cache: the page was shown before, by definition.
@@ -270,6 +281,7 @@ class Truth:
         """The token for `step` that the page of token `value` links to (issued once)."""
         with self._lock:
             token = self._tokens[value]
+            self._orders[token.order_id].heard = time.monotonic()
             if step not in token.links:
                 token.links[step] = self._issue(token.order_id, step, view or {}).value
             return token.links[step]
@@ -281,6 +293,7 @@ class Truth:
             if token is None or token.step != step:
                 raise UnknownToken(value)
             order = self._orders[token.order_id]
+            order.heard = time.monotonic()
             return Shown(copy.deepcopy(order), copy.deepcopy(token), None)
 
     def advance(
@@ -300,6 +313,7 @@ class Truth:
         `shown=True` when the answer itself shows it (the app's validation errors)."""
         with self._lock:
             order = self._orders[order_id]
+            order.heard = time.monotonic()
             if event:
                 order.events.append({"kind": event, "step": at_step, "at": _now()})
             if status and order.status == "in_progress":
@@ -327,6 +341,7 @@ class Truth:
             order = self._orders.get(order_id or "")
             if order is None:
                 return False
+            order.heard = time.monotonic()
             self._end(order, "customer_service", order.step)
             order.events[-1]["what"] = what
             return True

@@ -14,20 +14,38 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from loguru import logger
+
 from preflight.matrix._model import Cell, Status, Truth
 from preflight.rules import Rules, load_rules
 from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import demo_or_given
 
 if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
     from preflight.demo_shop import DemoShop
 
 ORDER_COOKIE = "sfr_order"  # preflight.demo_shop.sfr.ORDER_COOKIE (not imported: no Starlette)
-# How long the truth may take to record an end that arrives after the page: a beacon (the tel:
-# link's, sent as the call leaves the browser), the assistance widget's own request. Measured
-# on a loaded machine, a tel: beacon came later than 1.5 s on Firefox; only a cell the shop
-# still calls attributed waits this long.
+# An end can reach the shop after the page: a beacon (the tel: link's, sent as the call leaves
+# the browser), the assistance widget's own request. Measured on a loaded machine, a tel:
+# beacon came later than 1.5 s on Firefox. So the oracle waits, but for a signal, not a clock:
+# where the watcher saw an end, until the shop has it too (at most SETTLE_S); where it saw
+# none, until the shop has heard nothing of the order for QUIET_S (the shop says how long:
+# `DemoShop.quiet_for`), at most SETTLE_S.
 SETTLE_S = 5.0
+QUIET_S = 2.0
+
+
+def order_of(context: BrowserContext) -> str | None:
+    """The id of the order `context` made on the demo shop: its order cookie."""
+    try:
+        for cookie in context.cookies():
+            if cookie.get("name") == ORDER_COOKIE:
+                return str(cookie.get("value"))
+    except Exception as error:  # the context is gone: no oracle for this cell
+        logger.debug("matrix: cookies: {}", error)
+    return None
 
 
 def agrees(verdict: str | None, truth: Truth) -> bool:
@@ -46,26 +64,53 @@ def judge_cell(cell: Cell, result: ScenarioResult, truth: Truth | None) -> Statu
 
 
 class DemoShopTruth:
-    """`truth(order_id, cell)` for `run_matrix`, read from a running demo shop."""
+    """`truth(order_id, cell, verdict)` for `run_matrix`, read from a running demo shop."""
 
-    def __init__(self, shop: DemoShop, settle_s: float = SETTLE_S) -> None:
+    def __init__(
+        self, shop: DemoShop, settle_s: float = SETTLE_S, quiet_s: float = QUIET_S
+    ) -> None:
         self.shop = shop
         self.settle_s = settle_s
+        self.quiet_s = quiet_s
 
-    def __call__(self, order_id: str | None, cell: Cell) -> Truth | None:
+    def __call__(
+        self, order_id: str | None, cell: Cell, verdict: str | None = None
+    ) -> Truth | None:
+        return self.read(order_id, settle=cell.action != "clean", verdict=verdict)
+
+    def disagrees(self, context: BrowserContext, verdict: str | None) -> str | None:
+        """Why the order `context` made on the shop did not end as `verdict` says (None when
+        it did, or when there is no verdict: a replay that judged nothing)."""
+        if verdict is None:
+            return None
+        truth = self.read(order_of(context), verdict=verdict)
+        if truth is None:
+            return f"watcher: {verdict}; the demo shop has no order for this context"
+        return None if agrees(verdict, truth) else f"watcher: {verdict}; shop: {truth}"
+
+    def read(
+        self, order_id: str | None, *, settle: bool = True, verdict: str | None = None
+    ) -> Truth | None:
+        """The shop's record of the order. An end is final, so a lost order is read at once;
+        with `settle`, an order still attributed is read once nothing more is on its way (see
+        SETTLE_S): the shop has it lost where the watcher said lost, else it has been quiet."""
         if order_id is None:
             return None
-        deadline = time.monotonic() + (self.settle_s if cell.action != "clean" else 0)
+        deadline = time.monotonic() + (self.settle_s if settle else 0)
         while True:
             found = [o for o in self.shop.orders() if o.get("id") == order_id]
-            if found and (not found[0]["attributed"] or time.monotonic() >= deadline):
+            now = time.monotonic()
+            if found:
                 order = found[0]
-                return Truth(
-                    attributed=bool(order["attributed"]),
-                    ended_by=order.get("ended_by"),
-                    ended_at=order.get("ended_at"),
-                )
-            if not found and time.monotonic() >= deadline:
+                quiet = self.shop.quiet_for(order_id) or 0.0
+                settled = verdict != "lost" and quiet >= self.quiet_s
+                if not order["attributed"] or not settle or settled or now >= deadline:
+                    return Truth(
+                        attributed=bool(order["attributed"]),
+                        ended_by=order.get("ended_by"),
+                        ended_at=order.get("ended_at"),
+                    )
+            elif now >= deadline:
                 return None
             time.sleep(0.05)
 

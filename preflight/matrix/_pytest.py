@@ -202,7 +202,9 @@ def run_item(
 
     def one(cell: Cell) -> tuple[CellResult, int]:
         replayed = replay_cell(given, scenario, cell, settings, check_boundary=True)
-        looked = truth(replayed.order_id, cell) if truth is not None else None
+        looked = (
+            truth(replayed.order_id, cell, replayed.result.verdict) if truth is not None else None
+        )
         shown = len(replayed.boundaries[-1].elements) if replayed.boundaries else 0
         return to_result(cell, replayed, looked), shown
 

@@ -34,7 +34,7 @@ from preflight.matrix._derive import (
 )
 from preflight.matrix._model import ACTIONS, Action, Boundary, Cell, CellResult, CsElement, Truth
 from preflight.matrix._observe import Observer, click_element
-from preflight.matrix._oracle import ORDER_COOKIE, judge_cell
+from preflight.matrix._oracle import judge_cell, order_of
 from preflight.scenario import _runner
 from preflight.scenario._model import Scenario, Step
 from preflight.scenario._replay import replay_scenario
@@ -160,7 +160,7 @@ def replay_cell(
             writer.finish(result.outcome)
         return Replayed(
             result,
-            order_id=_order_id(context),
+            order_id=order_of(context),
             boundaries=boundaries,
             report=str(folder) if folder is not None else None,
             element=chosen,
@@ -172,16 +172,6 @@ def replay_cell(
             context.close()
         except Exception as error:  # the browser died: the result says so
             logger.debug("matrix: closing a context: {}", error)
-
-
-def _order_id(context: BrowserContext) -> str | None:
-    try:
-        for cookie in context.cookies():
-            if cookie.get("name") == ORDER_COOKIE:
-                return str(cookie.get("value"))
-    except Exception as error:  # the context is gone: no oracle for this cell
-        logger.debug("matrix: cookies: {}", error)
-    return None
 
 
 def to_result(cell: Cell, replayed: Replayed, truth: Truth | None) -> CellResult:
@@ -240,7 +230,7 @@ class Matrix:
         return 0 if not self.wrong else 1
 
 
-TruthLookup = Callable[[str | None, Cell], "Truth | None"]
+TruthLookup = Callable[[str | None, Cell, str | None], "Truth | None"]
 
 
 def run_matrix(
@@ -257,7 +247,8 @@ def run_matrix(
 ) -> Matrix:
     """Derive and run the matrix of every clean scenario in `scenarios` on `browsers`.
 
-    `truth(order_id, cell)` is the shop's record of an order (None: no oracle). `sample`: run
+    `truth(order_id, cell, verdict)` is the shop's record of an order, read once nothing more
+    is on its way for the watcher's `verdict` (None: no oracle). `sample`: run
     only that many of each scenario-and-browser's derived cells, drawn with `seed` (the clean
     run always runs); the others are `skipped`.
     """
@@ -270,7 +261,9 @@ def run_matrix(
     boundaries: dict[tuple[str, str], list[Boundary]] = {}
 
     def finish(cell: Cell, replayed: Replayed) -> None:
-        looked = truth(replayed.order_id, cell) if truth is not None else None
+        looked = (
+            truth(replayed.order_id, cell, replayed.result.verdict) if truth is not None else None
+        )
         results[_uid(cell)] = to_result(cell, replayed, looked)
         if on_result is not None:
             on_result(results[_uid(cell)])
