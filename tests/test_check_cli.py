@@ -9,7 +9,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import inprocess
 import pytest
+from inprocess import Ran
 
 from preflight.browsers import discover
 from preflight.check import CheckReport
@@ -27,18 +29,24 @@ CHROME = (
 REQUIRED_IDS = {"browser_family", "browser_version", "cache", "cookies", "merchant_session"}
 
 
-def preflight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def preflight(*args: str) -> Ran:
+    """`preflight check ARGS…` in-process (tests/inprocess.py): usage, exit codes, messages."""
+    return inprocess.preflight("check", *args)
+
+
+def preflight_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`preflight check ARGS…` as a process of its own: the check that launches a browser."""
     return subprocess.run(
         [sys.executable, "-m", "preflight", "check", *args],
         capture_output=True,
         text=True,
         timeout=240,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **env},
         stdin=subprocess.DEVNULL,
     )
 
 
-def assert_one_clean_line(result: subprocess.CompletedProcess[str]) -> str:
+def assert_one_clean_line(result: Ran) -> str:
     assert result.returncode == 2, result
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -112,7 +120,7 @@ def test_only_order_sites_without_a_profile_is_a_usage_error() -> None:
 def test_the_demo_shop_check_is_ready_on_a_fresh_profile(
     browser_name: str, demo_shop: DemoShop
 ) -> None:
-    result = preflight(
+    result = preflight_process(
         "--browser",
         browser_name,
         "--rules",

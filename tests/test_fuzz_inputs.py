@@ -21,6 +21,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from inprocess import RanBytes, preflight_bytes
 
 from preflight.check import check_user_agent
 from preflight.errors import InputError, PreflightError, UsageError
@@ -574,18 +575,14 @@ def test_a_huge_user_agent_is_checked_without_hanging() -> None:
 # --- through the real command ----------------------------------------------------------------
 
 
-def preflight(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "preflight", *args],
-        capture_output=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "300"},
-    )
+def preflight(*args: str, cwd: Path | None = None) -> RanBytes:
+    """The command in-process (tests/inprocess.py): the same exit code and lines as its process,
+    and an exception escaping it fails the test. The non-UTF-8 command line below needs a real
+    process, as bytes reach only a process's argv."""
+    return preflight_bytes(*args, cwd=cwd)
 
 
-def assert_exit_2_one_line(result: subprocess.CompletedProcess[bytes], *names: str) -> str:
+def assert_exit_2_one_line(result: RanBytes, *names: str) -> str:
     stderr = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 2, (result.returncode, stderr[-2000:])
     assert "Traceback" not in stderr, stderr[-2000:]

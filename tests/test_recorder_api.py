@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from inprocess import preflight as preflight_command
 
 import preflight
 from preflight.errors import BrowserError, RulesError, UsageError
@@ -54,8 +55,6 @@ def test_the_public_api_names_what_the_readme_documents() -> None:
 
 def test_import_recording_says_1_step_not_1_steps(tmp_path: Path) -> None:
     import json
-    import subprocess
-    import sys
 
     recording = tmp_path / "one.json"
     recording.write_text(
@@ -63,12 +62,7 @@ def test_import_recording_says_1_step_not_1_steps(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "one.yaml"
-    done = subprocess.run(
-        [sys.executable, "-m", "preflight", "import-recording", str(recording), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = preflight_command("import-recording", str(recording), "-o", str(out))  # in-process
     assert done.returncode == 0, done.stderr
     assert "1 step written to" in done.stdout, done.stdout
 

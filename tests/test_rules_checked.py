@@ -4,13 +4,12 @@ meaning for ${BASE_URL} and --var in every command, and verdicts that carry thei
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 import pytest
+from inprocess import Ran, preflight
 
 from preflight.errors import RulesError
 from preflight.globs import normalise_glob
@@ -146,10 +145,8 @@ def test_an_unknown_placeholder_says_none_are_defined_or_lists_the_defined_names
 # --- one meaning for ${BASE_URL} and --var, in every command that reads rules ---------------
 
 
-def _preflight(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "preflight", *args], capture_output=True, text=True, timeout=120
-    )
+def _preflight(*args: str) -> Ran:
+    return preflight(*args)  # in-process: usage and exit codes (tests/inprocess.py)
 
 
 def test_base_url_in_the_rules_is_the_replay_base_url_as_under_pytest(tmp_path: Path) -> None:

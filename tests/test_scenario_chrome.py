@@ -5,14 +5,13 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from inprocess import preflight
 from playwright.sync_api import Browser
 
 from preflight.demo_shop import DemoShop
@@ -152,23 +151,8 @@ def test_broken_recordings_name_the_file_and_line(tmp_path: Path) -> None:
 
 def test_the_command_writes_yaml_and_lists_what_it_did_not_import(tmp_path: Path) -> None:
     out = tmp_path / "imported.yaml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "preflight",
-            "import-recording",
-            str(RECORDING),
-            "-o",
-            str(out),
-            "--base-url",
-            ACN,
-            "--merchant",
-            SFR,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = preflight(  # in-process (tests/inprocess.py)
+        "import-recording", str(RECORDING), "-o", str(out), "--base-url", ACN, "--merchant", SFR
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("not imported:") == 3 and "hover" in done.stderr
@@ -232,15 +216,9 @@ def test_an_order_recorded_on_the_react_shop_imports_and_replays(
     # a radio as a click on it: React's controlled form must get each one, or its own
     # validation stops the order at « Vos coordonnées ».
     out = tmp_path / "react.yaml"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "preflight", "import-recording"),
-            *(str(DATA / "chrome-recorder-demo-react.json"), "-o", str(out)),
-            *("--base-url", ACN, "--merchant", SFR),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = preflight(
+        *("import-recording", str(DATA / "chrome-recorder-demo-react.json"), "-o", str(out)),
+        *("--base-url", ACN, "--merchant", SFR),
     )
     assert done.returncode == 0, done.stderr
     [scenario] = load_file(out)

@@ -5,14 +5,13 @@ file:///etc/shadow` and `screenshot` steps, while stderr listed it as "not impor
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from inprocess import Ran, preflight
 
 from preflight.errors import ScenarioError
 from preflight.scenario import (
@@ -29,13 +28,8 @@ from preflight.scenario import (
 INJECTED = "z\n  - goto: file:///etc/shadow\n  - screenshot: shadow.png\n  #"
 
 
-def _import_command(recording: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "preflight", "import-recording", str(recording), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def _import_command(recording: Path, out: Path) -> Ran:
+    return preflight("import-recording", str(recording), "-o", str(out))  # in-process
 
 
 def _recording(*steps: dict[str, Any]) -> dict[str, Any]:

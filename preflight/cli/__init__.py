@@ -31,33 +31,43 @@ from preflight.cli import (  # noqa: F401  isort: skip
     _setup,
 )
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; exit with the command's code."""
-    # Standalone mode: Typer itself turns usage errors into exit code 2 and `typer.Exit(n)`
-    # into exit code n; only our own errors are left to map.
+    """Run the CLI as a process: signals handled, exit with the command's code."""
     if threading.current_thread() is threading.main_thread():
         # A CI runner's or service manager's stop (SIGTERM) ends a command as Ctrl+C does: the
         # report is closed as incomplete and the browser shut, instead of dying mid-write.
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code, leaving the process as it is (no signal handler,
+    no exit): what `main` does inside, and what tests call in-process."""
+    # Standalone mode: Typer itself turns usage errors into exit code 2 and `typer.Exit(n)`
+    # into exit code n; only our own errors are left to map.
     try:
         app(args=argv, prog_name="preflight")
     except PreflightError as error:
         # An error may quote a page's URL: redacted like every line that leaves the process.
         err_console.print(styled("preflight:", "bold red"), redact(str(error)), soft_wrap=True)
-        sys.exit(2)
+        return 2
     except KeyboardInterrupt:
         err_console.print("preflight: interrupted")
-        sys.exit(130)
+        return 130
     except SystemExit as done:
         # Typer turns Ctrl+C (and SIGTERM, above) into a silent exit 130 (typer/core.py
         # `_main`, Typer 0.2x): say so, for whoever reads the CI log.
         if done.code == 130:
             err_console.print("preflight: interrupted — what was written so far is kept")
-        raise
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        err_console.print(str(done.code))  # as Python does with sys.exit("message")
+        return 1
+    return 0
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
