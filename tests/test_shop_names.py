@@ -92,6 +92,10 @@ def _preflight(
     )
 
 
+# What a command says of the rules' shop does not depend on the engine that ran it: said once,
+# on Chromium (the check's and the order's browser work, on both engines, have tests of their own).
+ONE_ENGINE = pytest.mark.only_browser("chromium")
+
 # -- the rules --------------------------------------------------------------------------------
 
 
@@ -175,6 +179,7 @@ def test_check_of_a_user_agent_speaks_of_the_rules_shop(
     assert not FOREIGN.search(done.stdout + done.stderr), done.stdout
 
 
+@ONE_ENGINE
 def test_check_of_a_real_browser_says_no_session_of_the_rules_merchant(
     browser_name: str, demo_shop: DemoShop, other_rules_file: Path, tmp_path: Path
 ) -> None:
@@ -391,6 +396,7 @@ def _replay_report(
     return done, page.read_text(encoding="utf-8")
 
 
+@ONE_ENGINE
 def test_replay_lang_en_writes_an_english_report_of_the_rules_shop(
     browser_name: str, other_rules_file: Path, tmp_path: Path
 ) -> None:
@@ -406,6 +412,7 @@ def test_replay_lang_en_writes_an_english_report_of_the_rules_shop(
     assert not FOREIGN.search(ours(done.stdout + done.stderr)), done.stdout
 
 
+@ONE_ENGINE
 @pytest.mark.parametrize(
     ("locale", "lang", "headline"),
     [("en_GB.UTF-8", "en", "Order lost: Page refresh"), ("C.UTF-8", "fr", "Commande perdue")],
@@ -418,6 +425,7 @@ def test_replay_without_lang_writes_its_reports_in_the_locales_language(
     assert "ACN" in page  # the demo rules: the seed's names
 
 
+@ONE_ENGINE
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_an_order_for_another_shop_speaks_of_it_on_screen_and_in_its_report(
     lang: str, browser_name: str, shop: DemoShop, other_rules_file: Path, tmp_path: Path
