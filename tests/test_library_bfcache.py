@@ -4,10 +4,12 @@ passes … with the back/forward cache on and off"). `make test` collects `scena
 cache off (Playwright's default), each replay checked against the demo shop's truth (the root
 conftest.py, with the matrix's oracle); this is the other half, checked the same way.
 
-The cache changes only what a history move shows: a page restored, not loaded again. So the
-flows here are those with a Back, a Forward or a Refresh step, and those whose page or widget
-moves in its own history; a flow with none of these never meets the cache, and its cache-on
-replay would repeat its cache-off one (issue 22).
+The cache is read only by a history move: a page restored, not loaded again. So the flows here
+are those with a Back, a Forward or a Refresh step, and those whose page or widget moves in its
+own history; the others would repeat their cache-off replay (issue 22). What the cache changes
+on every page left — the page frozen into it instead of unloaded — is tested on its own, with
+the cache on and off, on the three shops and both engines: a clean order, a payment and every
+customer-service control (tests/test_watcher.py), the guard (tests/test_guard.py).
 """
 
 from __future__ import annotations
