@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Page, Playwright, expect
 
 from preflight.check import BrowserInfo, CheckReport, CheckResult, manual_checks, run_checks
+from preflight.cli import _interrupt
 from preflight.demo_shop import DemoShop
 from preflight.errors import UsageError
 from preflight.order import SellerPages, run_order
@@ -373,7 +374,12 @@ def test_a_not_ready_check_still_stops_a_headless_order_in_the_terminal(
 
 @pytest.mark.parametrize("how", ["sigint", "timeout"])
 def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path, how: str
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    how: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     seen: dict[str, Any] = {}
 
@@ -383,6 +389,14 @@ def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
         watcher.settle()
         if how == "sigint":  # Ctrl+C, a real SIGINT, while the watch loop waits
             threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    # Ctrl+C as `preflight order` takes it (preflight.cli's handler): Python's default one raises
+    # wherever the main thread is, and inside one of Playwright's event callbacks the interrupt
+    # is swallowed — the watch, with no time limit, then went on for pytest-timeout's 300 s (twice
+    # in one full run on a loaded machine). A watch that misses the interrupt now ends at its
+    # time limit, and the test says so at once.
+    handler = signal.signal(signal.SIGINT, _interrupt) if how == "sigint" else None
+    request.addfinalizer(lambda: handler is None or signal.signal(signal.SIGINT, handler))
 
     def on_end(page: Page) -> None:
         seen["stopped"] = page.get_by_test_id("end-stopped").inner_text()
@@ -397,7 +411,7 @@ def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
             browser=browser_name,
             headless=True,
             report_dir=tmp_path / "report",
-            timeout=None if how == "sigint" else 1.0,
+            timeout=30.0 if how == "sigint" else 1.0,
             drive=drive,
             playwright=playwright,
             pages=pages,
