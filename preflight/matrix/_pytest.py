@@ -160,7 +160,16 @@ def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
             allow_local_files=bool(pytestconfig.getoption("--preflight-allow-local-files")),
         )
         truth = DemoShopTruth(preflight_demo_shop) if preflight_demo_shop is not None else None
-        results = run_item(scenario, preflight_matrix_cell, browser_name, browser, settings, truth)
+        count, _ = parse_option(str(pytestconfig.getoption(OPTION)))
+        # In a sample each customer-service element is a cell like any other: the item clicks
+        # one, drawn with the sample's seed, instead of all of them (issue 22: each click replays
+        # the flow up to its step, and an item of six elements cost six cells).
+        pick = None
+        if count is not None:
+            pick = random.Random(f"{pytestconfig.stash[SEED]}:{request.node.nodeid}")
+        results = run_item(
+            scenario, preflight_matrix_cell, browser_name, browser, settings, truth, pick=pick
+        )
         if not results:
             pytest.fail(f"{scenario.name} {preflight_matrix_cell}: nothing ran", pytrace=False)
         request.node.user_properties.append(
@@ -195,13 +204,24 @@ def run_item(
     browser: Browser,
     settings: RunSettings,
     truth: DemoShopTruth | None,
+    *,
+    pick: random.Random | None = None,
 ) -> list[CellResult]:
     """One item's cells: the clean run, one history move, or every customer-service element
-    of the page (each in its own context)."""
+    of the page (each in its own context) — with `pick`, one of them, drawn by it."""
     given: Any = _Given(browser)
+    drawn: list[int] = []
+
+    def choose(count: int) -> int:
+        assert pick is not None
+        drawn.append(pick.randrange(count) + 1)
+        return drawn[-1]
 
     def one(cell: Cell) -> tuple[CellResult, int]:
-        replayed = replay_cell(given, scenario, cell, settings, check_boundary=True)
+        replayed = replay_cell(
+            given, scenario, cell, settings, check_boundary=True,
+            choose=choose if pick is not None else None,
+        )  # fmt: skip
         looked = (
             truth(replayed.order_id, cell, replayed.result.verdict) if truth is not None else None
         )
@@ -224,6 +244,10 @@ def run_item(
         return [one(base)[0]]
     # The first run finds the page's elements and clicks the first; one run for each other.
     first, shown = one(base.model_copy(update={"index": 1}))
+    if drawn:  # a sample: the one element drawn is the item's cell
+        return [
+            first.model_copy(update={"cell": first.cell.model_copy(update={"index": drawn[0]})})
+        ]
     results = [first]
     if first.status != "n/a":
         for index in range(2, shown + 1):

@@ -71,12 +71,15 @@ def replay_cell(
     observe: bool = False,
     check_boundary: bool = False,
     context_hook: Callable[[BrowserContext], None] | None = None,
+    choose: Callable[[int], int] | None = None,
 ) -> Replayed:
     """Replay `cell` of `scenario` in a fresh context of `browsers`.
 
     `observe`: describe the page at every step boundary (the clean run does: that is where
     the cells come from). `check_boundary`: before the inserted action, make sure its boundary
     applies (under pytest, where cells are made before any run); NotApplicable otherwise.
+    `choose(n)`: for a customer-service cell found at run time, which of the page's n elements
+    to click (1-based; default: the cell's index).
     """
     started = time.monotonic()
     to_run = cell_scenario(scenario, cell)
@@ -129,11 +132,12 @@ def replay_cell(
             if cell.action in ("back", "back-forward") and back_within_page(boundaries):
                 raise NotApplicable(WITHIN_PAGE)
             if cell.action == "customer-service" and cell.element is None:
-                if len(here.elements) < max(cell.index, 1):
-                    raise NotApplicable(
-                        f"no customer-service element number {max(cell.index, 1)} on this page"
-                    )
-                chosen = here.elements[max(cell.index, 1) - 1]
+                index = max(cell.index, 1)
+                if choose is not None and here.elements:
+                    index = choose(len(here.elements))
+                if len(here.elements) < index:
+                    raise NotApplicable(f"no customer-service element number {index} on this page")
+                chosen = here.elements[index - 1]
                 click_element(context, chosen)
 
         try:
