@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import Page, Playwright
+from playwright.sync_api import Browser, Page
 
 from preflight.demo_shop import DemoShop
 from preflight.errors import PreflightError
@@ -207,7 +207,7 @@ def test_a_browser_killed_under_the_command_leaves_an_incomplete_report_and_no_p
 
 
 def test_a_page_closed_by_the_user_ends_the_order_as_incomplete(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
     def drive(page: Page, watcher: Watcher) -> None:
         page.locator("#tester-eligibilite").click()
@@ -222,7 +222,7 @@ def test_a_page_closed_by_the_user_ends_the_order_as_incomplete(
         headless=True,
         report_dir=tmp_path / "report",
         drive=drive,
-        playwright=playwright,
+        launched=bfcache_browser,
     )
 
     assert result.ended == "closed" and result.incomplete
@@ -289,7 +289,7 @@ class FlakyShop:
 
 
 def test_a_shop_answering_500_is_watched_until_the_user_gives_up(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
     with FlakyShop(status=500) as flaky:
 
@@ -307,7 +307,7 @@ def test_a_shop_answering_500_is_watched_until_the_user_gives_up(
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
         )
 
     assert result.ended == "closed" and result.incomplete
@@ -318,7 +318,7 @@ def test_a_shop_answering_500_is_watched_until_the_user_gives_up(
 
 @pytest.mark.slow
 def test_a_slow_shop_seconds_per_page_loses_no_event(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
     with FlakyShop(delay=3.0) as flaky:
 
@@ -337,7 +337,7 @@ def test_a_slow_shop_seconds_per_page_loses_no_event(
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
         )
 
     events = list(load_events(result.folder))
@@ -349,7 +349,7 @@ def test_a_slow_shop_seconds_per_page_loses_no_event(
 
 
 def test_a_shop_that_stops_mid_order_ends_with_the_log_whole(
-    playwright: Playwright, browser_name: str, private_shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, private_shop: DemoShop, tmp_path: Path
 ) -> None:
     def drive(page: Page, watcher: Watcher) -> None:
         page.locator("#tester-eligibilite").wait_for()
@@ -368,7 +368,7 @@ def test_a_shop_that_stops_mid_order_ends_with_the_log_whole(
         headless=True,
         report_dir=tmp_path / "report",
         drive=drive,
-        playwright=playwright,
+        launched=bfcache_browser,
     )
 
     assert result.ended == "closed" and result.incomplete

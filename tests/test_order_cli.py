@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 from preflight.demo_shop import DemoShop
 from preflight.order import run_order
@@ -21,7 +21,7 @@ from preflight.watch import Watcher
 
 
 def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
-    playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -37,7 +37,7 @@ def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
         headless=True,
         report_dir=tmp_path / "report",
         drive=drive,
-        playwright=playwright,
+        launched=bfcache_browser,
     )
 
     order = shop.orders()[-1]
@@ -54,7 +54,7 @@ def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
 
 
 def test_a_reload_without_guard_is_lost_with_exit_code_3(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
     def drive(page: Page, watcher: Watcher) -> None:
         page.locator("#tester-eligibilite").click()
@@ -71,7 +71,7 @@ def test_a_reload_without_guard_is_lost_with_exit_code_3(
         headless=True,
         report_dir=tmp_path / "report",
         drive=drive,
-        playwright=playwright,
+        launched=bfcache_browser,
     )
 
     assert result.ended == "closed"
@@ -156,7 +156,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(
 
 
 def test_live_alerts_tell_in_french_what_the_guard_stopped(
-    playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -182,7 +182,7 @@ def test_live_alerts_tell_in_french_what_the_guard_stopped(
         timeout=0.5,
         drive=drive,
         on_event=LiveAlerts("fr"),
-        playwright=playwright,
+        launched=bfcache_browser,
     )
 
     out = capsys.readouterr().out

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
 from preflight.check import BrowserInfo, CheckReport, CheckResult, manual_checks, run_checks
 from preflight.cli import _interrupt
@@ -53,7 +53,7 @@ def _copied(page: Page, browser_name: str, button: str) -> str:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
-    playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -90,7 +90,7 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             lang=lang,
             pages=pages,
         )
@@ -118,7 +118,7 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
 
 @pytest.mark.parametrize("guard", [True, False], ids=["guard", "no-guard"])
 def test_a_refresh_turns_the_live_panel_to_lost_within_a_second(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path, guard: bool
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path, guard: bool
 ) -> None:
     seen: dict[str, Any] = {}
 
@@ -155,7 +155,7 @@ def test_a_refresh_turns_the_live_panel_to_lost_within_a_second(
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             pages=pages,
         )
 
@@ -181,7 +181,7 @@ def _check_report() -> CheckReport:
 
 
 def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
-    playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -229,7 +229,7 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             pages=pages,
         )
         assert pages.link == shop.link(offer="fibre", mode="mpa")
@@ -278,6 +278,7 @@ def _rules_refusing(engine: str, folder: Path, port: int) -> Rules:
 
 def test_a_check_that_is_not_ready_shows_what_to_do_and_can_be_run_again_from_the_page(
     playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -344,7 +345,7 @@ def test_a_check_that_is_not_ready_shows_what_to_do_and_can_be_run_again_from_th
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             pages=pages,
         )
 
@@ -374,7 +375,7 @@ def test_a_not_ready_check_still_stops_a_headless_order_in_the_terminal(
 
 @pytest.mark.parametrize("how", ["sigint", "timeout"])
 def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
-    playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -413,7 +414,7 @@ def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
             report_dir=tmp_path / "report",
             timeout=30.0 if how == "sigint" else 1.0,
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             pages=pages,
         )
 
@@ -429,7 +430,7 @@ def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
 
 
 def test_the_panel_fold_button_folds_and_unfolds_it_at_a_trusted_click(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
     seen: dict[str, Any] = {}
     pages = SellerPages(shop.rules(), "fr", start=False, on_end=lambda p: None)
@@ -472,7 +473,7 @@ def test_the_panel_fold_button_folds_and_unfolds_it_at_a_trusted_click(
             headless=True,
             report_dir=tmp_path / "report",
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             pages=pages,
         )
 
@@ -579,7 +580,7 @@ def test_a_headed_order_whose_check_is_not_ready_opens_the_start_page_and_exits_
 
 
 def test_a_failed_eligibility_test_saves_the_bundle_and_the_panel_and_end_page_say_so(
-    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
     # The bundle is written by the order's own loop (never from inside a Playwright callback),
     # so the driver hands the browser back to it after the failed test; the watch then ends by
@@ -610,7 +611,7 @@ def test_a_failed_eligibility_test_saves_the_bundle_and_the_panel_and_end_page_s
             report_dir=tmp_path / "report",
             timeout=1.5,
             drive=drive,
-            playwright=playwright,
+            launched=bfcache_browser,
             pages=pages,
         )
 

@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 from loguru import logger
 from PIL import Image
-from playwright.sync_api import FloatRect, Page, Playwright
+from playwright.sync_api import Browser, FloatRect, Page
 
 from preflight.demo_shop import DemoShop
 from preflight.order import run_order
@@ -136,7 +136,7 @@ def covered(png: bytes, box: FloatRect) -> bool:
 
 @pytest.mark.parametrize("mode", ["mpa", "spa", "react"])
 def test_a_full_order_leaves_no_bank_detail_anywhere_and_personal_data_only_in_support(
-    playwright: Playwright,
+    bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
@@ -170,7 +170,7 @@ def test_a_full_order_leaves_no_bank_detail_anywhere_and_personal_data_only_in_s
         headless=True,
         report_dir=run / "report",
         drive=drive,
-        playwright=playwright,
+        launched=bfcache_browser,
     )
 
     shots.close()

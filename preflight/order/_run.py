@@ -89,8 +89,13 @@ def run_order(
     playwright: Playwright | None = None,
     pages: OrderPages | None = None,
     on_result: Callable[[OrderResult], None] | None = None,
+    launched: Browser | None = None,
 ) -> OrderResult:
     """Watch one order from `link`; see the module docstring.
+
+    `launched`: a browser already running to open the order in, instead of launching one (a
+    test's, with the back/forward cache on as preflight launches it): the order gets a context
+    of its own there, closed at the end, and the browser is left running.
 
     `pages`: the seller's pages (`preflight.order.SellerPages`): a start page in the order's
     tab, from which the seller opens the order, a live panel, and an end page once the report
@@ -116,6 +121,7 @@ def run_order(
     # A program playing the customer (`drive`) clicks in the page's iframes through Playwright;
     # a person's own clicks reach them whatever the browser's process model.
     spec = spec_for(chosen, bfcache=True, frame_input=drive is not None)
+    contexts_before = list(launched.contexts) if launched is not None else []
 
     def work(p: Playwright) -> OrderResult:
         # With the seller's pages, Ctrl+C must leave the browser to show the end page: by
@@ -214,6 +220,15 @@ def run_order(
                 logger.debug("end page: {}", error)
         return result
 
+    if launched is not None:
+        try:
+            return watch(launched)
+        finally:
+            for context in [c for c in launched.contexts if c not in contexts_before]:
+                try:
+                    context.close()
+                except Exception as error:  # the browser went away meanwhile
+                    logger.debug("closing the order's context: {}", error)
     if playwright is not None:
         return work(playwright)
     from playwright.sync_api import sync_playwright
