@@ -51,19 +51,20 @@ class _Preflight(click.Command):
 _COMMAND = _Preflight("preflight")
 
 
-def _invoke(
-    args: Sequence[str],
-    env: Mapping[str, str] | None,
-    input: str | bytes | None,
-    cwd: Path | None,
-) -> tuple[list[str], int, bytes, bytes]:
+def preflight_bytes(
+    *args: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    cwd: Path | None = None,
+) -> RanBytes:
+    """Run `preflight ARGS…` in-process; output as the bytes it wrote."""
     argv = [str(a) for a in args]
     environment = {"NO_COLOR": "1", "COLUMNS": "300", **(env or {})}
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
         result = CliRunner().invoke(
             _COMMAND, argv, env=environment, input=input, catch_exceptions=False
         )
-    return argv, int(result.exit_code), result.stdout_bytes, result.stderr_bytes or b""
+    return RanBytes(argv, int(result.exit_code), result.stdout_bytes, result.stderr_bytes or b"")
 
 
 def preflight(
@@ -73,16 +74,8 @@ def preflight(
     cwd: Path | None = None,
 ) -> Ran:
     """Run `preflight ARGS…` in-process; text output."""
-    argv, code, out, err = _invoke([str(a) for a in args], env, input, cwd)
-    return Ran(argv, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
-
-
-def preflight_bytes(
-    *args: str | os.PathLike[str],
-    env: Mapping[str, str] | None = None,
-    input: bytes | None = None,
-    cwd: Path | None = None,
-) -> RanBytes:
-    """Run `preflight ARGS…` in-process; output as the bytes it wrote."""
-    argv, code, out, err = _invoke([str(a) for a in args], env, input, cwd)
-    return RanBytes(argv, code, out, err)
+    ran = preflight_bytes(*args, env=env, input=input.encode() if input else None, cwd=cwd)
+    return Ran(
+        ran.args, ran.returncode, ran.stdout.decode("utf-8", "replace"),
+        ran.stderr.decode("utf-8", "replace"),
+    )  # fmt: skip
