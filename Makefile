@@ -62,12 +62,15 @@ test: setup
 		--preflight-matrix $(MATRIX) $(PYTEST_ARGS)
 
 # A quick local loop: Chromium only, and without what takes longest for what it adds to a
-# change's first check — the matrix sample, the cache-on replays of the library's history flows,
-# the installed wheel and the `slow` cases. `make test` (what CI runs) runs all of it on both
-# engines.
-FAST_LEAVES_OUT = --ignore=tests/test_library_bfcache.py --ignore=tests/test_install.py -m "not slow"
+# change's first check — the suites that start processes or pytest sessions of their own
+# (faults and signals, orphans, the installed wheel, remote browsers, the plugin's and the
+# matrix's pytester runs, traces, privacy, the recorder), the load test, the matrix sample, the
+# cache-on replays of the library's history flows, and the `slow` cases. `make test` (what CI
+# runs) runs all of it on both engines; tests/durations.tsv says what each costs.
+FAST_LEAVES_OUT = -m "not slow" $(foreach f,faults orphans install scale pytest_plugin \
+	matrix_pytest matrix_cli trace privacy recorder load library_bfcache,--ignore=tests/test_$(f).py)
 test-fast: setup
-	@echo "make test-fast: Chromium only; leaves out Firefox, the matrix sample, the cache-on library replays, the installed wheel and the slow cases (make test runs them)"
+	@echo "make test-fast: Chromium only; leaves out Firefox, the process and pytester suites (faults, orphans, install, scale, pytest_plugin, matrix_pytest, matrix_cli, trace, privacy, recorder), the load test, the matrix sample, the cache-on library replays and the slow cases — make test runs them"
 	$(XVFB) $(BIN)/pytest -n 2 --dist worksteal --browser chromium $(FAST_LEAVES_OUT) $(PYTEST_ARGS)
 
 # `make test` replays the same generated cases every run; this draws fresh ones, many more.
