@@ -39,10 +39,12 @@ def test_go_back_and_go_forward_move_in_history_as_the_shop_records_it(
         _on_eligibility(page, shop, mode)
         preflight.go_back(page)
         watcher.settle()  # as the replayer does after each move, before the next action
-        assert shop.wait_for_orders(lambda o: _moves(o) == ["back"])
+        assert shop.wait_for_orders(lambda o: _moves(o) == ["back"], timeout=15)
         assert "/offre/fibre" in page.evaluate("location.pathname")
         preflight.go_forward(page)
-        orders = shop.wait_for_orders(lambda o: _moves(o) == ["back", "forward"])
+        # A page shown again from the HTTP cache reaches the shop only by its `pageshow` beacon,
+        # which may come late: 5 s were not enough once in a full run (Chromium, mpa, cache off).
+        orders = shop.wait_for_orders(lambda o: _moves(o) == ["back", "forward"], timeout=15)
         assert [o["ended_by"] for o in orders] == ["back"]
         assert "/eligibilite" in page.evaluate("location.pathname")
         watcher.settle()
