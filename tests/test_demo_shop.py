@@ -51,8 +51,13 @@ def href(response: httpx.Response, element_id: str) -> str:
     return html.unescape(found.group(1))
 
 
-def beacon(client: httpx.Client, token: str, *, persisted: bool = False) -> httpx.Response:
-    return client.post("/sfr/api/vu", data={"t": token, "persisted": "1" if persisted else "0"})
+def beacon(
+    client: httpx.Client, token: str, *, persisted: bool = False, cached: bool | None = None
+) -> httpx.Response:
+    data = {"t": token, "persisted": "1" if persisted else "0"}
+    if cached is not None:
+        data["cached"] = "1" if cached else "0"
+    return client.post("/sfr/api/vu", data=data)
 
 
 def show(client: httpx.Client, url: str) -> httpx.Response:
@@ -359,6 +364,25 @@ def test_a_restore_is_a_replay_even_when_the_first_beacon_never_came(
     beacon(client, token_of(eligibility), persisted=True)
     order = shop.only_order()
     assert (order["ended_by"], order["ended_at"]) == ("reload", "eligibilite"), order
+
+
+def test_a_showing_from_the_http_cache_is_a_replay_even_when_the_load_never_reported(
+    client: httpx.Client, shop: DemoShop
+) -> None:
+    # CI, 2026-12-07 (Chromium, cache off): Back was pressed before the eligibility page's
+    # `pageshow`, so its load never reported; the Forward's showing from the HTTP cache was then
+    # taken for that load's own report, and the shop never counted the Forward.
+    landing = enter(client, shop)
+    eligibility = client.get(href(landing, "tester-eligibilite"))
+    beacon(client, token_of(landing), cached=True)  # Back: the landing, from the HTTP cache
+    assert [e["kind"] for e in shop.only_order()["events"]] == ["acn_entry", "back"]
+    beacon(client, token_of(eligibility), cached=True)  # Forward, from the HTTP cache
+    order = shop.only_order()
+    assert [e["kind"] for e in order["events"]] == ["acn_entry", "back", "forward"], order
+    assert order["ended_by"] == "back"
+    # A served load's own report, however late, is never a showing of its own.
+    beacon(client, token_of(eligibility), cached=False)
+    assert shop.only_order()["events"] == order["events"]
 
 
 def test_a_second_get_without_beacon_is_a_replay(client: httpx.Client, shop: DemoShop) -> None:

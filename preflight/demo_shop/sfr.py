@@ -182,7 +182,12 @@ async def beacon(request: Request) -> Response:
     if not isinstance(value, str):
         return PlainTextResponse("t: expected the page's step token", status_code=400)
     try:
-        truth_of(request).beacon(value, persisted=form.get("persisted") == "1")
+        cached = form.get("cached")
+        truth_of(request).beacon(
+            value,
+            persisted=form.get("persisted") == "1",
+            cached=None if cached is None else cached == "1",
+        )
     except UnknownToken:
         return Response(status_code=404)
     return Response(status_code=204)

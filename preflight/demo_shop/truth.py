@@ -9,8 +9,9 @@ sequence number in its order. A token is *shown* when its page is served (GET), 
 reports itself (the `pageshow` beacon: a page restored from the back/forward cache or the HTTP
 cache makes no request), or when the single-page app fetches its step. One physical showing
 counts once: a served page reports its own load once more (its beacon, which may come late or,
-when the page is left before its `pageshow`, never); a restore from the back/forward cache is
-always a further showing. Any further showing is a *replay*: the customer pressed Refresh (same
+when the page is left before its `pageshow`, never), and says whether its document came from
+the HTTP cache (a further showing) or from the network (the serving already counted); a
+restore from the back/forward cache is always a further showing. Any further showing is a *replay*: the customer pressed Refresh (same
 sequence number as the current one), Back (lower) or Forward (higher), and the ACN session ends
 silently — the page is served as usual, the order goes on as a direct SFR order. Only the first
 ending is the order's cause; every ending is appended to its events.
@@ -226,16 +227,22 @@ class Truth:
                 raise UnknownToken(value)
             return self._show(token, how)
 
-    def beacon(self, value: str, *, persisted: bool = False) -> EndCause | None:
+    def beacon(
+        self, value: str, *, persisted: bool = False, cached: bool | None = None
+    ) -> EndCause | None:
         """A page reported its own showing (`pageshow`; `persisted` when restored from the
-        back/forward cache); returns the replay it was, if any."""
+        back/forward cache; `cached` when the page says whether its document came from the
+        HTTP cache, None when it cannot tell); returns the replay it was, if any."""
         with self._lock:
             token = self._tokens.get(value)
             if token is None:
                 raise UnknownToken(value)
-            return self._show(token, "beacon", via="bfcache" if persisted else "beacon").replay
+            via = "bfcache" if persisted else "beacon"
+            return self._show(token, "beacon", via=via, cached=cached).replay
 
-    def _show(self, token: Token, how: Showing, *, via: str | None = None) -> Shown:
+    def _show(
+        self, token: Token, how: Showing, *, via: str | None = None, cached: bool | None = None
+    ) -> Shown:
         order = self._orders[token.order_id]
         order.heard = time.monotonic()
         shown_before = token.served > 0 or token.loads_reported > 0
@@ -243,10 +250,15 @@ class Truth:
             # Restored from the back/forward cache: the page was shown before, by definition.
             replay = True
         elif how == "beacon":
-            # A fresh load reported itself: one per serving is the serving itself; one more is
-            # a showing from the HTTP cache, which the server never saw.
             token.loads_reported += 1
-            replay = token.loads_reported > max(token.served, 1)
+            if cached is not None:
+                # The page says where its document came from: from the HTTP cache, a showing
+                # the server never saw; from the network, the serving already counted.
+                replay = cached
+            else:
+                # It cannot tell: one report per serving is the serving itself; one more is a
+                # showing from the HTTP cache (wrong when a load's own report was lost).
+                replay = token.loads_reported > max(token.served, 1)
         else:
             replay = shown_before
             token.served += 1

@@ -5,10 +5,16 @@
 
   // Every showing of a step page is reported, persisted or not: a page restored from the
   // back/forward cache or the HTTP cache makes no request, so only the page can tell.
+  // A load also says whether the document came from the HTTP cache (Navigation Timing: no
+  // bytes transferred), so the shop never has to guess from how many beacons it heard: the
+  // first load's own beacon is lost when the page is left before its `pageshow`.
   addEventListener("pageshow", (event) => {
     const token = document.body && document.body.dataset.token;
-    const persisted = event.persisted ? "1" : "0";
-    if (token) navigator.sendBeacon("/sfr/api/vu", new URLSearchParams({ t: token, persisted }));
+    if (!token) return;
+    const body = new URLSearchParams({ t: token, persisted: event.persisted ? "1" : "0" });
+    const [load] = performance.getEntriesByType("navigation");
+    if (!event.persisted && load) body.set("cached", load.transferSize === 0 ? "1" : "0");
+    navigator.sendBeacon("/sfr/api/vu", body);
   });
 
   // The payment frame's answer: a one-time reference, sent with this page's step token. Only
