@@ -121,9 +121,11 @@ def _preflight(*args: str, port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=180)
 
 
-def test_the_command_left_alone_until_its_timeout_reports_the_entry_and_exits_0(
+def test_the_command_left_alone_until_its_timeout_is_an_order_not_placed_exit_4(
     browser_name: str, shop: DemoShop, tmp_path: Path
 ) -> None:
+    # Nothing ended the session, but nothing was ordered either: never « attribuée », never 0
+    # (#23: an order abandoned before its confirmation showed green).
     report = tmp_path / "report"
     run = _preflight(
         "order", shop.link(), "--rules", "demo", "--browser", browser_name, "--headless",
@@ -131,11 +133,13 @@ def test_the_command_left_alone_until_its_timeout_reports_the_entry_and_exits_0(
         port=shop.port,
     )  # fmt: skip
 
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 4, run.stdout + run.stderr
     assert "Lien ACN suivi" in run.stdout
-    assert "ATTRIBUÉE" in run.stdout
+    assert "NON PASSÉE" in run.stdout and "ATTRIBUÉE" not in run.stdout
+    assert "À faire maintenant" in run.stdout and "recommencez depuis le lien ACN" in run.stdout
     assert str(report / "report.html") in run.stdout.replace("\n", "")
-    assert json.loads((report / "report.json").read_text())["verdict"] == "attributed"
+    saved = json.loads((report / "report.json").read_text())
+    assert (saved["verdict"], saved["ending"]) == ("attributed", "not_placed")
     assert "Traceback" not in run.stderr
 
 

@@ -419,14 +419,16 @@ def test_an_order_cut_short_shows_the_end_page_with_the_verdict_so_far(
         )
 
     assert result.ended == ("interrupted" if how == "sigint" else "timeout")
-    assert result.exit_code == (130 if how == "sigint" else 0)
+    # Stopped before the confirmation: « non passée », never green nor « attribuée » (#23).
+    assert result.exit_code == (130 if how == "sigint" else 4)
     assert "Commande interrompue" in seen["stopped"], seen
     assert ("Ctrl+C" if how == "sigint" else "--timeout") in seen["stopped"]
     assert "commission" in seen["stopped"] and "ACN" in seen["stopped"]
-    assert "attribuée" in seen["verdict"]  # the verdict so far: nothing ended the session
+    assert "Commande non passée" in seen["verdict"] and "attribuée" not in seen["verdict"]
     assert Path(seen["folder"]) == result.folder and seen["report"] == 1
     saved = json.loads((result.folder / "report.json").read_text())
-    assert saved["incomplete"] is (how == "sigint") and saved["verdict"] == "attributed"
+    assert saved["incomplete"] is (how == "sigint") and saved["ending"] == "not_placed"
+    assert saved["verdict"] == "attributed"  # the session's own verdict: nothing ended it
 
 
 def test_the_panel_fold_button_folds_and_unfolds_it_at_a_trusted_click(

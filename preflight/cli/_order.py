@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from loguru import logger
 
 from preflight.check import CheckReport, run_checks
 from preflight.cli._app import (
@@ -24,11 +25,13 @@ from preflight.cli._app import (
     rules_for,
 )
 from preflight.cli._check import render as render_check
-from preflight.errors import UsageError
+from preflight.errors import ReportError, UsageError
 from preflight.i18n import Lang, checked_lang, known, say
 from preflight.order import OrderResult, SellerPages, run_order
 from preflight.privacy import redact
-from preflight.report.html import coverage_line
+from preflight.report import load_report
+from preflight.report.advice import Ending, advice
+from preflight.report.html import coverage_line, violation_text, warning_text
 from preflight.rules import load_rules
 from preflight.watch import Event, Outcome, Watcher
 
@@ -96,10 +99,8 @@ def _short(url: str) -> str:
 
 def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
     outcome = result.outcome
-    style = {"attributed": "bold green", "at_risk": "bold yellow", "lost": "bold red"}
-    console.print(
-        say(f"cli.order.verdict.{outcome.verdict}", lang, **names), style=style[outcome.verdict]
-    )
+    ending = result.ending
+    console.print(say(f"cli.order.verdict.{ending}", lang, **names), style=_STYLES[ending])
     for v in outcome.violations:
         at = v.at.astimezone().strftime("%H:%M:%S")
         step = f" [{v.step}]" if v.step else ""
@@ -120,9 +121,41 @@ def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
         console.print(say("cli.order.interrupted", lang, **names), style="yellow")
     elif result.incomplete:
         console.print(say("cli.order.incomplete", lang, **names), style="yellow")
+    todo = _todo(result, lang)
+    if todo:
+        console.print(say("cli.order.todo", lang, **names), style="bold")
+        for line in todo:
+            console.print(f"  → {line}", markup=False, highlight=False)
     console.print(
         say("cli.order.report", lang, **names, path=result.html or result.folder), highlight=False
     )
+
+
+# Green only for an order that is attributed; a stopped one is never green.
+_STYLES: dict[Ending, str] = {
+    "confirmed": "bold green",
+    "order_later": "bold green",
+    "at_risk": "bold yellow",
+    "lost": "bold red",
+    "not_placed": "bold",
+}
+
+
+def _todo(result: OrderResult, lang: Lang) -> list[str]:
+    """What to do now, as the end page and report.html say it (one source: the report)."""
+    try:
+        report = load_report(result.folder)
+    except ReportError as error:  # the report could not be written: it was said already
+        logger.debug("{}", error)
+        return []
+    names = report.rules.names(lang)
+
+    def t(key: str, **values: object) -> str:
+        return say(key, lang, **names, **values)
+
+    violations = [violation_text(v, {}, t) for v in report.violations]
+    warnings = [warning_text(w, t) for w in report.warnings]
+    return advice(report, violations, warnings, t).todo
 
 
 def _reason(outcome: Outcome, lang: Lang, names: Mapping[str, str]) -> str:
@@ -173,7 +206,8 @@ def order(
     var: VarOption = None,
 ) -> None:
     """Watch an order from the affiliate's link (ACN) to the confirmation, and say whether it stays
-    attributed. Exit 0 attributed, 1 at risk, 3 lost, 2 error.
+    attributed. Exit 0 attributed (confirmed, or « Commander plus tard » reached), 1 at risk,
+    3 lost, 4 not placed (stopped before either), 2 error, 130 interrupted.
 
     Example: preflight order "https://www.myacn.eu/…" --browser firefox
     """

@@ -4,7 +4,8 @@ which it puts together."""
 
 from __future__ import annotations
 
-from preflight.order._run import EXIT_CODES, OrderResult, run_order
+from preflight.order._run import OrderResult, run_order
 from preflight.order.pages import SellerPages
+from preflight.report.advice import EXIT_CODES
 
 __all__ = ["EXIT_CODES", "OrderResult", "SellerPages", "run_order"]

@@ -25,6 +25,7 @@ from preflight.browsers import choose, launch, spec_for
 from preflight.errors import Terminated, UsageError
 from preflight.i18n import Lang
 from preflight.report import ReportWriter
+from preflight.report.advice import EXIT_CODES, Ending, ending_of
 from preflight.rules import Rules
 from preflight.watch import Event, Outcome, Watcher
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 Ended = Literal["confirmation", "closed", "timeout", "interrupted"]
 EventCallback = Callable[[Event, Watcher], None]
 Driver = Callable[["Page", Watcher], None]
-EXIT_CODES = {"attributed": 0, "at_risk": 1, "lost": 3}
 # Ctrl+C or SIGTERM: the verdict of a watch cut short proves nothing, so no verdict's code.
 EXIT_INTERRUPTED = 130
 _TICK_MS = 200  # how often the loop reads the probes' queues and looks for the end
@@ -66,10 +66,15 @@ class OrderResult:
     html: Path | None
 
     @property
+    def ending(self) -> Ending:
+        """How the order ended (`preflight.report.advice`): what the seller is told."""
+        return ending_of(self.outcome)
+
+    @property
     def exit_code(self) -> int:
         if self.ended == "interrupted":
             return EXIT_INTERRUPTED
-        return EXIT_CODES[self.outcome.verdict]
+        return EXIT_CODES[self.ending]
 
 
 def run_order(
@@ -204,7 +209,7 @@ def run_order(
         outcome = watcher.outcome()
         incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
         watcher.detach()  # before the report is finished: closing the browser is no event
-        html = writer.finish(outcome, incomplete=incomplete)
+        html = writer.finish(outcome, incomplete=incomplete, ending=ending_of(outcome))
         result = OrderResult(outcome, ended, incomplete, writer.folder, html)
         if on_result is not None:
             on_result(result)

@@ -17,6 +17,7 @@ from pathlib import Path
 from preflight.i18n import Lang, say
 from preflight.order.render import render_page
 from preflight.report import html as report_html
+from preflight.report.advice import advice
 from preflight.report.models import Report
 
 
@@ -30,7 +31,7 @@ class Field:
 
 @dataclass
 class EndView:
-    verdict: str  # attributed, at_risk, lost, unknown
+    verdict: str  # the colour: attributed, at_risk, lost, not_placed, unknown
     headline: str
     more: str
     todo: list[str] = field(default_factory=list)
@@ -58,11 +59,12 @@ def end_view(
 
     violations = [report_html.violation_text(v, {}, t) for v in report.violations]
     warnings = [report_html.warning_text(w, t) for w in report.warnings]
-    verdict = report.verdict or "unknown"
+    said = advice(report, violations, warnings, t)  # what report.html says too
     view = EndView(
-        verdict=verdict,
-        headline=report_html.verdict_headline(report, violations, warnings, t),
-        more=t("report.verdict.lost.more") if verdict == "lost" else "",
+        verdict=said.css,
+        headline=said.headline,
+        more=said.more,
+        todo=list(said.todo),
         report_folder=str(folder),
         has_report=has_report,
         names=names,
@@ -74,11 +76,7 @@ def end_view(
             t("order.end.stopped.commission"),
         ]
     order = report_html.attribution_lines(report, lang, t)
-    if verdict == "lost":
-        view.todo.append(t("order.end.lost.todo"))
-    elif order is None:
-        view.todo.append(t("order.end.no_order"))
-    if order is not None and verdict != "lost":
+    if order is not None and said.attribute:
         view.reminder_title = t("report.reminder.title")
         view.reminder_text = t("report.reminder.text")
         given = report.order

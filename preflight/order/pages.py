@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
+from playwright.sync_api import Error as PlaywrightError
 
 from preflight.check import CheckReport, ManualAnswers
 from preflight.i18n import Lang
@@ -153,5 +154,9 @@ class SellerPages:
             self.on_end(page)
             return
         # Until the seller closes the page or the browser (Ctrl+C, once more, ends it too).
-        while not page.is_closed():
-            page.wait_for_timeout(500)
+        # One wait for the page's own `close`: polling raised TargetClosedError when the page
+        # closed during a tick (issue #23: every order whose end page the seller closed).
+        try:
+            page.wait_for_event("close", timeout=0)
+        except PlaywrightError as error:  # the browser went with it: the seller is done too
+            logger.debug("end page: {}", error)

@@ -10,9 +10,9 @@ it, URLs are shown as text and never as links (a click would reach SFR outside t
 session), and a Content-Security-Policy forbids scripts and remote loads.
 
 The sentences the seller reads are public, for the end page to say exactly what the report
-says: `verdict_headline`, `violation_text`, `warning_text`, `attribution_lines`, `long_date`;
-each takes `t`, a catalogue message (`report.…`, `preflight.i18n`) said in one language with
-the report's shop names.
+says (with `preflight.report.advice`, the verdict and what to do now): `violation_text`,
+`warning_text`, `attribution_lines`, `long_date`; each takes `t`, a catalogue message
+(`report.…`, `preflight.i18n`) said in one language with the report's shop names.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from preflight.i18n import Lang, known, say, translations
+from preflight.report.advice import advice
 from preflight.report.dates import order_kind
 from preflight.report.models import Report, ScreenshotRecord
 from preflight.watch.events import CoverageGap, Event, Violation, Warning
@@ -75,13 +76,7 @@ def render(report: Report, events: list[Event], folder: Path, lang: Lang) -> str
         lang=lang,
         **translations(lang, **names),
         report=report,
-        verdict_class=report.verdict or "unknown",
-        headline=verdict_headline(report, violations, warnings, t),
-        more=t("report.verdict.lost.more")
-        if report.verdict == "lost"
-        else t("report.verdict.attributed.more")
-        if report.verdict == "attributed"
-        else "",
+        advice=advice(report, violations, warnings, t),
         violations=violations,
         warnings=warnings,
         coverage=[coverage_line(gap, lang) for gap in report.coverage],
@@ -90,26 +85,6 @@ def render(report: Report, events: list[Event], folder: Path, lang: Lang) -> str
         started=_stamp(report.started_at),
         ended=_stamp(report.ended_at) if report.ended_at else "—",
     )
-
-
-def verdict_headline(report: Report, violations: list[str], warnings: list[str], t: _T) -> str:
-    """The verdict in one sentence, with its first reason (a violation, a warning, or why)."""
-    if report.verdict == "attributed":
-        return t("report.verdict.attributed")
-    if report.verdict == "lost" and violations:
-        extra = f" {t('report.more_points', n=len(violations) - 1)}" if len(violations) > 1 else ""
-        return t("report.verdict.lost", reason=violations[0]) + "." + extra
-    if report.verdict == "at_risk" and warnings:
-        extra = f" {t('report.more_points', n=len(warnings) - 1)}" if len(warnings) > 1 else ""
-        return t("report.verdict.at_risk", reason=warnings[0]) + "." + extra
-    if report.verdict in ("lost", "at_risk"):
-        key = f"report.reason.{report.reason_kind}"
-        if known(key):
-            return t(f"report.verdict.{report.verdict}", reason=t(key)) + "."
-        if not report.entry_seen:  # a report written before reasons were kept
-            return t(f"report.verdict.{report.verdict}", reason=t("report.reason.no_entry")) + "."
-        return t(f"report.verdict.{report.verdict}", reason=report.reason or "?")
-    return t("report.verdict.none")
 
 
 def violation_text(violation: Violation, by_seq: dict[int, Event], t: _T) -> str:

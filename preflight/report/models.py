@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from preflight.errors import ReportError
 from preflight.i18n import Lang, shop_names
 from preflight.watch.events import CoverageGap, ReasonKind, Verdict, Violation, Warning
+
+# How a seller's order ended (`preflight.report.advice`); a replay's report has none.
+Ending = Literal["confirmed", "order_later", "not_placed", "lost", "at_risk"]
 
 
 class _Model(BaseModel):
@@ -57,6 +61,8 @@ class ScreenshotRecord(_Model):
 
 class Report(_Model):
     verdict: Verdict | None  # None: the watch stopped before a verdict was reached
+    # How the seller's order ended (`preflight order` only): what its words and exit code say.
+    ending: Ending | None = None
     incomplete: bool
     started_at: dt.datetime
     ended_at: dt.datetime | None = None

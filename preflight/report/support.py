@@ -118,5 +118,77 @@ def message(bundle: SupportBundle, merchant: str = "SFR", affiliate: str = "ACN"
     return "\n".join(lines)
 
 
+INCIDENT_FILES = {
+    "lost": "demande-assistance-session-perdue.txt",
+    "payment": "demande-assistance-paiement.txt",
+}
+
+
+def incident_message(
+    kind: str,
+    *,
+    at: datetime,
+    url: str,
+    what: str,
+    pictures: list[str],
+    merchant: str = "SFR",
+    affiliate: str = "ACN",
+) -> str:
+    """The French message for the EI help desk when the session was lost (`lost`) or the
+    customer paid on the spot (`payment`): what happened, when, where, which screenshots of the
+    report show it; the customer's name, address and phone are for the seller to complete."""
+    if kind == "lost":
+        todo = [
+            "- N'envoyez ce message que si la commande a déjà été passée. Sinon, abandonnez ce",
+            f"  panier et recommencez depuis le lien {affiliate}.",
+            "- Envoyez-le AVANT que le client ne reçoive l'e-mail de confirmation. Après, c'est",
+            f"  le client qui contacte {merchant} (lien de l'e-mail de confirmation, ou le 1023",
+            "  pour SFR).",
+        ]
+        subject = f"Commande {merchant} : session {affiliate} interrompue — demande d'assistance"
+        body = [
+            f"La session {affiliate} de la commande de mon client a été interrompue pendant la",
+            f"commande ({what or 'voir les captures'}). Je vous demande de rattacher la commande à",
+            "mon Numéro d'entreprise. Voici les éléments demandés :",
+        ]
+    else:
+        todo = [
+            "- N'envoyez ce message que si le paiement a été rejeté.",
+            "- La prochaine fois, utilisez « Commander plus tard » : le client paie depuis son",
+            "  propre ordinateur.",
+        ]
+        subject = f"Commande {merchant} : paiement rejeté — demande d'assistance"
+        body = [
+            f"Le paiement de la commande {merchant} de mon client a été rejeté. Voici les éléments",
+            "demandés :",
+        ]
+    shots = ", ".join(f"../{p}" for p in pictures) if pictures else "aucune — à joindre"
+    lines = [
+        "À FAIRE AVANT D'ENVOYER (à supprimer du message) :",
+        *todo,
+        "- Joignez les captures d'écran indiquées ci-dessous (dossier du rapport).",
+        "",
+        "------------------------------------------------------------------------",
+        f"Objet : {subject}",
+        "",
+        "Bonjour,",
+        "",
+        *body,
+        "",
+        f"Nom du client : {TO_COMPLETE}",
+        f"Adresse de service : {TO_COMPLETE}",
+        f"Téléphone fixe : {TO_COMPLETE}",
+        f"Date et heure : {_when(at)}",
+        f"Page : {url or 'inconnue'}",
+        f"Capture(s) d'écran : {shots}",
+        "",
+        f"Mon Numéro d'entreprise {affiliate} : {TO_COMPLETE}",
+        "",
+        "Cordialement,",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _quoted(text: str | None) -> str:
     return f"« {text} »" if text else "non relevé (voir la capture d'écran)"

@@ -34,7 +34,7 @@ from loguru import logger
 from pydantic import ValidationError
 
 from preflight.errors import ReportError
-from preflight.i18n import Lang
+from preflight.i18n import Lang, say
 from preflight.privacy import (
     allowed_params,
     mask_locators,
@@ -46,6 +46,7 @@ from preflight.privacy import (
 from preflight.report import files, html, support
 from preflight.report.dates import expected_validation, parse_order_date
 from preflight.report.models import (
+    Ending,
     OrderReport,
     Report,
     RulesRef,
@@ -101,6 +102,7 @@ class ReportWriter:
         self._screenshots: list[ScreenshotRecord] = []
         self._support = support.SupportBundle()
         self._support_path: str | None = None
+        self._ending: Ending | None = None
         self._finished = False
         # The watcher may report from Playwright callbacks and from its own thread alike.
         self._lock = threading.RLock()
@@ -217,11 +219,54 @@ class ReportWriter:
             self._write_report(self._build(None, incomplete=True, ended=False))
             return folder / support.MESSAGE_FILE
 
+    def _incident_message(self, outcome: Outcome, ending: Ending) -> None:
+        """The help-desk message for a lost order or a payment on the spot (the seed's « Qui
+        contacter » and « Pour éviter tout rejet de paiement »), beside the eligibility one: what
+        happened, when, on which page, the masked screenshot; the customer's details are left
+        for the seller to complete (never read from the page here)."""
+        if ending == "lost" and outcome.violations:
+            first = outcome.violations[0]
+            kind, at, url, seq = "lost", first.at, first.url, first.event_seq
+            # In French, as the whole message (the help desk's language).
+            what = say(f"report.violation.{first.kind}", "fr", **self.rules.names("fr"))
+        else:
+            paid = [w for w in outcome.warnings if w.kind == "payment_without_order_later"]
+            if ending != "at_risk" or not paid:
+                return
+            kind, at, url, seq, what = "payment", paid[0].at, paid[0].url, paid[0].event_seq, ""
+        pictures = [s.path for s in self._screenshots if s.path and s.event_seq >= seq] or [
+            s.path for s in self._screenshots if s.path
+        ][-1:]
+        folder = self.folder / support.FOLDER
+        files.make_private_dir(folder)
+        text = support.incident_message(
+            kind,
+            at=at,
+            url=redact_url(url, self._allowed),
+            what=what,
+            pictures=pictures,
+            merchant=self.rules.shop.merchant_name,
+            affiliate=self.rules.shop.affiliate_name,
+        )
+        name = support.INCIDENT_FILES[kind]
+        files.write_atomically(folder / name, text.encode())
+        if self._support_path is None:
+            self._support_path = f"{support.FOLDER}/{name}"
+
     # -- the end ------------------------------------------------------------------------------
 
-    def finish(self, outcome: Outcome, *, incomplete: bool = False) -> Path:
-        """Write report.json and report.html (each atomically) and return report.html's path."""
-        return self._finish(outcome, incomplete=incomplete)
+    def finish(
+        self, outcome: Outcome, *, incomplete: bool = False, ending: Ending | None = None
+    ) -> Path:
+        """Write report.json and report.html (each atomically) and return report.html's path.
+
+        `ending`: how a seller's order ended (`preflight order`; a replay has none). A lost
+        order, or one paid on the spot, also gets its help-desk message in `support/`."""
+        with self._lock:
+            self._ending = ending
+            if ending is not None and not self._finished:
+                self._incident_message(outcome, ending)
+            return self._finish(outcome, incomplete=incomplete)
 
     def close(self) -> Path | None:
         """End a report `finish` never ended: it is marked incomplete. No-op after `finish`."""
@@ -286,6 +331,7 @@ class ReportWriter:
         keep = self._allowed
         return Report(
             verdict=outcome.verdict if outcome else None,
+            ending=self._ending if outcome else None,
             incomplete=incomplete,
             started_at=self.started_at,
             ended_at=now() if ended else None,

@@ -244,6 +244,7 @@ class Judge:
             entry_seen=self.entry_seen,
             merchant_seen=self.merchant_seen,
             completed=self.confirmed or self.order_later_used,
+            confirmed=self.confirmed,
             coverage=self.coverage(),
             violations=list(self.violations),
             warnings=list(warnings),

@@ -112,6 +112,8 @@ class Outcome(BaseModel):
     merchant_seen: bool = False
     # The order got to its end: the confirmation page, or « Commander plus tard » used.
     completed: bool = False
+    # The confirmation page was seen (`completed` without it: « Commander plus tard » only).
+    confirmed: bool = False
     coverage: list[CoverageGap] = []
     violations: list[Violation] = []
     warnings: list[Warning] = []
