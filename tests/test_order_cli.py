@@ -17,7 +17,8 @@ from playwright.sync_api import Browser, Page, Playwright
 from preflight.demo_shop import DemoShop
 from preflight.order import run_order
 from preflight.report import load_events
-from preflight.watch import Watcher
+from preflight.rules import load_rules
+from preflight.watch import Event, Watcher
 
 
 def test_a_watched_order_ends_at_the_confirmation_with_an_attributed_report(
@@ -196,3 +197,23 @@ def test_live_alerts_tell_in_french_what_the_guard_stopped(
     assert "Garde : service client bloqué." in out
     assert "Page : /sfr/eligibilite" in out
     assert shop.orders()[-1]["attributed"] is True
+
+
+@pytest.mark.parametrize(
+    ("detail", "said"),
+    [
+        ({"action": "key", "key": "F5"}, "Garde : raccourci F5 bloqué."),
+        # The browser asks the seller: the page may be left, so never « bloqué » (#23).
+        ({"action": "beforeunload"}, "Garde : le navigateur demande confirmation"),
+        ({"action": "customer_service", "answer": "ok"}, "confirmé malgré l'avertissement"),
+    ],
+    ids=["key", "leave-page-prompt", "customer-service-ok"],
+)
+def test_the_terminal_says_blocked_only_when_the_move_did_not_happen(
+    detail: dict[str, str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from preflight.cli._order import LiveAlerts
+
+    LiveAlerts("fr")(Event(seq=1, kind="guard", detail=detail), Watcher(load_rules("default")))
+    out = capsys.readouterr().out
+    assert said in out and ("bloqué" in out) is (detail.get("action") == "key"), out

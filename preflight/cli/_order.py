@@ -58,7 +58,14 @@ class LiveAlerts:
             what = say(
                 f"cli.order.guard.{action}", lang, **names, shortcut=event.detail.get("key", "?")
             )
-            line = "cli.order.guard_ok" if event.detail.get("answer") == "ok" else "cli.order.guard"
+            if event.detail.get("answer") == "ok":
+                line = "cli.order.guard_ok"
+            elif action == "beforeunload":
+                # The browser asks the seller: whether the page was left is not known here (a
+                # Refresh or Back that went through is its own line, and ends the session).
+                line = "cli.order.guard_asked"
+            else:
+                line = "cli.order.guard"
             console.print(f"🛡 {say(line, lang, **names, what=what)}", style="cyan", highlight=False)
         elif event.kind == "confirmation":
             detail = event.detail

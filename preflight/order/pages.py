@@ -104,7 +104,9 @@ class SellerPages:
     def watch(self, context: BrowserContext, watcher: Watcher, folder: Callable[[], Path]) -> None:
         """Add the live panel to the watched context (before the watcher's own scripts)."""
         self._folder = folder
-        self.panel = Panel(watcher, self.lang, folder)
+        browser = context.browser
+        engine = browser.browser_type.name if browser is not None else "chromium"
+        self.panel = Panel(watcher, self.lang, folder, engine=engine)
         self._disposables.append(context.expose_binding(BINDING, self.panel.on_binding))
         script = panel_script(self.lang, own_origin=self.server.origin)
         self._disposables.append(context.add_init_script(script))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,19 @@ from preflight.i18n import Lang, say
 from preflight.watch import Watcher
 
 BINDING = "__preflightPanel"
+# How long the panel says what the guard stopped.
+_BLOCKED_SHOWN = timedelta(seconds=20)
+# The guard's shortcuts (guard.js), by the move they would have made.
+_KEY_MOVES = {
+    "F5": "reload",
+    "Ctrl+R": "reload",
+    "BrowserRefresh": "reload",
+    "Alt+Left": "back",
+    "Backspace": "back",
+    "BrowserBack": "back",
+    "Alt+Right": "forward",
+    "BrowserForward": "forward",
+}
 POLL_MS = 300
 _MARK = "/*__PREFLIGHT_PANEL__*/ {}"
 
@@ -46,10 +60,19 @@ def panel_script(lang: Lang, *, own_origin: str) -> str:
 class Panel:
     """The panel's state, read by its binding; `folded` is kept here, not in the page."""
 
-    def __init__(self, watcher: Watcher, lang: Lang, folder: Callable[[], Path | None]) -> None:
+    def __init__(
+        self,
+        watcher: Watcher,
+        lang: Lang,
+        folder: Callable[[], Path | None],
+        *,
+        engine: str = "chromium",
+    ) -> None:
         self.watcher = watcher
         self.lang: Lang = lang
         self.folder = folder
+        # The browser's leave-page prompt names its buttons its own way.
+        self.engine = "firefox" if engine == "firefox" else "chromium"
         self.folded = False
 
     def lines(self) -> dict[str, Any]:
@@ -73,6 +96,12 @@ class Panel:
             lines.append(t("order.panel.confirmed"))
         else:
             lines.append(t("order.panel.rules"))
+        if w.guard and not violations:
+            blocked = self._blocked()
+            if blocked:
+                lines.append(t(f"order.panel.guard.{blocked}"))
+            # Said before the browser's own prompt: once it is up, the page cannot speak.
+            lines.append(t(f"order.panel.guard.prompt.{self.engine}"))
         warnings: list[str] = []
         for warning in w.warnings:
             if warning.kind == "eligibility_error":
@@ -94,6 +123,24 @@ class Panel:
             "warnings": warnings,
             "folded": self.folded,
         }
+
+    def _blocked(self) -> str | None:
+        """What the guard last stopped, if it was lately (a key or a Back/Forward it cancelled,
+        a customer-service contact the seller cancelled): said in the page, where it happened."""
+        now = datetime.now(UTC)
+        for event in reversed(self.watcher.recent):
+            if now - event.at > _BLOCKED_SHOWN:
+                return None
+            if event.kind != "guard":
+                continue
+            action, key = event.detail.get("action"), event.detail.get("key", "")
+            if action == "key":
+                return _KEY_MOVES.get(key)
+            if action == "traverse":
+                return "traverse"
+            if action == "customer_service" and event.detail.get("answer") == "cancel":
+                return "customer_service"
+        return None
 
     def on_binding(self, source: dict[str, Any], raw: Any) -> dict[str, Any]:
         # The page may call this binding too: it can only fold the panel and read its lines.
