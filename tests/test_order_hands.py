@@ -60,15 +60,21 @@ def headed_browser(
 
 
 def _close_when(
-    hands: Hands, ready: Callable[[], bool], pressed: list[str], name: str, over: threading.Event
+    hands: Hands,
+    ready: Callable[[], bool],
+    pressed: list[str],
+    name: str,
+    over: threading.Event,
+    *,
+    keys: tuple[str, ...] = _CLOSE_TAB,
 ) -> None:
-    """Ctrl+W once `ready()`. Pressed again every 15 s while the watch goes on (a bound, and
-    counted: a test that needed a second press closed the wrong tab first)."""
+    """Ctrl+W (or `keys`) once `ready()`. Pressed again every 15 s while the watch goes on (a
+    bound, and counted: a test that needed a second press closed the wrong tab first)."""
 
     def close() -> None:
         for _ in range(3):
             pressed.append(name)
-            hands.press(*_CLOSE_TAB)
+            hands.press(*keys)
             if over.wait(15):
                 return
 
@@ -117,7 +123,17 @@ def test_a_confirmed_order_whose_end_page_the_seller_closes_ends_attributed_exit
     assert shop.orders()[-1]["attributed"] is True
 
 
-def test_an_order_whose_tab_the_seller_closes_before_its_confirmation_is_not_placed_exit_4(
+# Where the seller stops, and the keys: Ctrl+W closes a tab, Ctrl+Shift+W the whole window.
+_STAGES = {
+    "start-page": ("Control_L", "w"),
+    "order-tab": ("Control_L", "w"),
+    "browser-window": ("Control_L", "Shift_L", "w"),
+}
+
+
+@pytest.mark.parametrize("stage", list(_STAGES))
+def test_an_order_the_seller_closes_before_its_confirmation_is_not_placed_exit_4(
+    stage: str,
     headed_browser: Browser,
     browser_name: str,
     hands: Hands,
@@ -134,16 +150,20 @@ def test_an_order_whose_tab_the_seller_closes_before_its_confirmation_is_not_pla
         watcher.settle()
         driven.append(True)
 
-    with SellerPages(shop.rules(), "fr", start=False) as pages:
-        _close_when(hands, lambda: bool(driven), pressed, "order tab", over)
+    link = shop.link(offer="fibre", mode="mpa")
+    on_start = stage == "start-page"
+    with SellerPages(shop.rules(), "fr", start=on_start, link=link) as pages:
+        # On the start page the order is not open yet: the panel is added as the watch starts.
+        ready = (lambda: pages.panel is not None) if on_start else (lambda: bool(driven))
+        _close_when(hands, ready, pressed, stage, over, keys=_STAGES[stage])
         _close_when(hands, lambda: pages.end_page is not None, pressed, "end page", over)
         try:
             result = run_order(
-                shop.link(offer="fibre", mode="mpa"),
+                None if on_start else link,
                 shop.rules(),
                 browser=browser_name,
                 report_dir=tmp_path / "report",
-                drive=drive,
+                drive=None if on_start else drive,
                 launched=headed_browser,
                 # The guard would ask before the tab closes (the browser's own prompt): this
                 # test is about the ending; the guard's prompts have tests of their own.
@@ -154,10 +174,11 @@ def test_an_order_whose_tab_the_seller_closes_before_its_confirmation_is_not_pla
             over.set()
         end = _end_page_text(pages) if pages.end_page is not None else ""
 
+    assert pressed[0] == stage, pressed
     assert (result.ended, result.ending, result.exit_code) == ("closed", "not_placed", 4)
     saved = json.loads((result.folder / "report.json").read_text())
     assert (saved["ending"], saved["incomplete"]) == ("not_placed", True)
     report = (result.folder / "report.html").read_text()
     for said in (report, end) if end else (report,):
         assert "Commande non passée" in said and "attribuée à votre session" not in said
-    assert pressed[0] == "order tab", pressed
+    assert shop.orders() == [] if on_start else shop.orders()[-1]["status"] == "in_progress"
