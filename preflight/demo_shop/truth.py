@@ -11,10 +11,11 @@ cache makes no request), or when the single-page app fetches its step. One physi
 counts once: a served page reports its own load once more (its beacon, which may come late or,
 when the page is left before its `pageshow`, never), and says whether its document came from
 the HTTP cache (a further showing) or from the network (the serving already counted); a
-restore from the back/forward cache is always a further showing. Any further showing is a *replay*: the customer pressed Refresh (same
-sequence number as the current one), Back (lower) or Forward (higher), and the ACN session ends
-silently — the page is served as usual, the order goes on as a direct SFR order. Only the first
-ending is the order's cause; every ending is appended to its events.
+restore from the back/forward cache is always a further showing. Any further showing is a
+*replay*: the customer pressed Refresh (same sequence number as the current one), Back (lower)
+or Forward (higher), and the ACN session ends silently — the page is served as usual, the
+order goes on as a direct SFR order. Only the first ending is the order's cause; every ending
+is appended to its events.
 
 After the order is placed (saved for later or paid), a replay or a customer-service contact is
 still recorded as an event (`after_order: true`) but no longer changes the attribution: the
@@ -251,14 +252,11 @@ class Truth:
             replay = True
         elif how == "beacon":
             token.loads_reported += 1
-            if cached is not None:
-                # The page says where its document came from: from the HTTP cache, a showing
-                # the server never saw; from the network, the serving already counted.
-                replay = cached
-            else:
-                # It cannot tell: one report per serving is the serving itself; one more is a
-                # showing from the HTTP cache (wrong when a load's own report was lost).
-                replay = token.loads_reported > max(token.served, 1)
+            # When the page says where its document came from: from the HTTP cache, a showing
+            # the server never saw; from the network, the serving already counted. When it
+            # cannot tell: one report per serving is the serving itself; one more is a showing
+            # from the HTTP cache (wrong when a load's own report was lost).
+            replay = cached if cached is not None else token.loads_reported > max(token.served, 1)
         else:
             replay = shown_before
             token.served += 1
