@@ -718,3 +718,77 @@ def test_the_reload_of_a_page_whose_load_failed_is_a_retry_and_a_later_refresh_i
     w.watcher.settle()
     assert [v.kind for v in w.watcher.violations] == ["reload"]
     assert_agrees_with_truth(w, order)
+
+
+@pytest.mark.parametrize(("mode", "bfcache"), [("mpa", True)])
+def test_a_back_from_the_error_page_shows_the_previous_page_again_and_is_lost(
+    watched: Watched, mode: str, browser_name: str
+) -> None:
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    if browser_name == "chromium":
+        to_details(w)
+    lose_network_on_the_way_to_the_next_step(w, browser_name)
+    toolbar(w, "back")  # from the error page, back online: the previous page, from the cache
+    order = last_order(w.shop, ended)
+    until(w, lambda: bool(w.watcher.violations), "the Back from the error page")
+
+    assert [v.kind for v in w.watcher.violations] == ["back"], w.events
+    assert w.kinds("navigation")[-1].detail.get("after_load_failed") == "true"
+    # The shop names the showing by its step's number: the same step as the current one (the
+    # failed request never reached it), so « reload » there; lost on both sides.
+    assert not order["attributed"] and order["ended_by"] == "reload", order
+    assert w.watcher.outcome().verdict == "lost"
+
+
+def _judged(*events: tuple[str, dict[str, Any]]) -> Any:
+    """The outcome of these events (kind, fields) after an ACN entry, all on merchant pages."""
+    from preflight.watch._judge import Judge
+
+    judge = Judge()
+    judge.judge(_event(1, "acn_entry"), on_merchant=False)
+    for seq, (kind, fields) in enumerate(events, start=2):
+        judge.judge(_event(seq, kind, **{"page": 1, **fields}), on_merchant=True)
+    return judge.outcome()
+
+
+FAILED = ("load_failed", {"detail": {"error": "net::ERR_INTERNET_DISCONNECTED"}})
+
+
+@pytest.mark.parametrize(
+    ("events", "lost_by"),
+    [
+        # The error page reloaded: the shop sees the request for the first time.
+        ([FAILED, ("navigation", {"nav": "retry"})], None),
+        # A retry claimed without a failed load on that page is the Refresh it is.
+        ([("navigation", {"nav": "retry"})], "reload"),
+        ([FAILED, ("navigation", {"nav": "retry", "page": 2})], "reload"),
+        # A page shown since the failure: its error page is gone, a retry now is a Refresh.
+        ([FAILED, ("navigation", {"nav": "navigate"}), ("navigation", {"nav": "retry"})], "reload"),
+        # Back from the error page: the previous page shown again, which the shop counts.
+        ([FAILED, ("navigation", {"nav": "back", "detail": {"after_load_failed": "1"}})], "back"),
+        # After a retry, a page that loaded fine reloaded: a Refresh.
+        ([FAILED, ("navigation", {"nav": "retry"}), ("navigation", {"nav": "reload"})], "reload"),
+    ],
+    ids=["retry", "retry-unfailed", "retry-other-page", "retry-after-a-page", "back", "refresh"],
+)
+def test_only_the_reload_of_a_failed_load_is_a_retry(
+    events: list[tuple[str, dict[str, Any]]], lost_by: str | None
+) -> None:
+    outcome = _judged(*events)
+    assert [v.kind for v in outcome.violations] == ([lost_by] if lost_by else []), outcome
+    assert outcome.verdict == ("lost" if lost_by else "attributed")
+    assert outcome.load_failures == (1 if FAILED in events else 0)
+
+
+def test_a_load_failed_before_the_acn_entry_or_after_the_confirmation_is_not_the_orders() -> None:
+    from preflight.watch._judge import Judge
+
+    judge = Judge()
+    judge.judge(_event(1, "load_failed"), on_merchant=True)
+    judge.judge(_event(2, "acn_entry"), on_merchant=False)
+    judge.judge(_event(3, "navigation", nav="navigate"), on_merchant=True)
+    judge.judge(_event(4, "confirmation"), on_merchant=True)
+    judge.judge(_event(5, "load_failed"), on_merchant=True)
+    assert judge.outcome().load_failures == 0

@@ -187,7 +187,7 @@ class ProbeMessages:
                 # The error page reloaded: its entry never had a document of the shop's (so no
                 # stamp), and the shop's server sees this request for the first time.
                 nav = "retry"
-                sources.extend(["probe:timing", "playwright:requestfailed"])
+                sources.append("playwright:requestfailed")
                 self._shown_elsewhere(state, url)
             elif kind == "doc" and timing in ("reload", "back_forward"):
                 # An entry without our stamp (the site stored a non-object state): trust timing.
@@ -237,13 +237,19 @@ class ProbeMessages:
         if nav in ("back", "forward", "reload") and msg.probe == nav and ref is not None:
             sources.append("probe:session")
         if kind == "doc" and timing:
-            expected = {"reload": "reload", "back": "back_forward", "forward": "back_forward"}
+            expected = {
+                "reload": "reload", "retry": "reload", "back": "back_forward",
+                "forward": "back_forward",
+            }  # fmt: skip
             if expected.get(str(nav), "navigate") == timing:
                 sources.append("probe:timing")
             else:
                 detail["timing"] = str(timing)
         if kind == "doc" and activation:
-            agrees = {"reload": ("reload",), "back": ("traverse",), "forward": ("traverse",)}
+            agrees = {
+                "reload": ("reload",), "retry": ("reload",), "back": ("traverse",),
+                "forward": ("traverse",),
+            }  # fmt: skip
             if activation in agrees.get(str(nav), ("push", "replace")):
                 sources.append("probe:activation")
             else:
