@@ -62,3 +62,13 @@ def test_every_public_name_of_the_package_is_documented_in_the_python_api_sectio
     public = [name for name in preflight.__all__ if not name.startswith("_")]
     missing = [name for name in public if f"`{name}`" not in section and f"`{name}(" not in section]
     assert not missing, f"README.md's Python API section does not document: {missing}"
+
+
+def test_every_event_kind_and_navigation_kind_is_in_the_readme() -> None:
+    from typing import get_args
+
+    from preflight.watch.events import EventKind, NavKind
+
+    text = README.read_text(encoding="utf-8")
+    missing = [k for k in (*get_args(EventKind), *get_args(NavKind)) if f"`{k}`" not in text]
+    assert not missing, f"README.md does not name these event or navigation kinds: {missing}"

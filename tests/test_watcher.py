@@ -647,3 +647,148 @@ def test_a_widget_that_navigates_reloads_and_uses_its_own_history_is_no_history_
     assert order["attributed"] is True, order
     assert not [n for n in w.navs() if n in ("back", "forward", "reload")], w.events
     assert w.watcher.outcome().verdict == "attributed"
+
+
+# --- the network lost mid-order (issue #23) ---------------------------------------------------
+# `context.set_offline(True)`: the most realistic of the ways tried, and it works on both engines
+# (Playwright 1.64.1; Firefox ESR 153 over WebDriver BiDi included): the page's own load fails
+# as when the network drops (net::ERR_INTERNET_DISCONNECTED, NS_ERROR_OFFLINE) and the browser
+# shows its error page (chrome-error://chromewebdata/, about:neterror?e=netOffline…). A route
+# that aborts the document request shows no error page on Firefox (NS_ERROR_ABORT: the page
+# just stays), so it is not what a seller sees.
+
+
+def lose_network_on_the_way_to_the_next_step(w: Watched, browser_name: str) -> str:
+    """Chromium: the customer's details are submitted while offline (the seller's case); its
+    error page reloads by re-posting the form. Firefox: the link to the details page is followed
+    while offline — re-posting a form from Firefox's error page asks « Resend? » in a prompt of
+    the browser's own, which Playwright over BiDi neither reports nor answers. Returns the
+    selector the page that should have come shows."""
+    if browser_name == "chromium":
+        w.type("#nom", "Camille Martin")
+        w.type("#telephone", "0612345678")
+        w.type("#email", "camille@example.fr")
+        button, arrives = "#valider", "#commander-plus-tard"
+    else:
+        w.type("#adresse", "12 rue de la Paix, 75002 Paris")
+        w.page.click("#tester")
+        w.page.locator("#continuer").wait_for()
+        button, arrives = "#continuer", "#nom"
+    w.page.context.set_offline(True)
+    try:
+        w.page.click(button)
+        until(w, lambda: bool(w.kinds("load_failed")), "the failed load")
+    finally:
+        w.page.context.set_offline(False)
+    return arrives
+
+
+@pytest.mark.parametrize(("mode", "bfcache"), [("mpa", False)])
+def test_the_reload_of_a_page_whose_load_failed_is_a_retry_and_a_later_refresh_is_lost(
+    watched: Watched, mode: str, browser_name: str
+) -> None:
+    from preflight.order.panel import Panel
+
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    if browser_name == "chromium":
+        to_details(w)
+    arrives = lose_network_on_the_way_to_the_next_step(w, browser_name)
+    panel = Panel(w.watcher, "fr", lambda: None).lines()
+    assert panel["state"] == "offline" and panel["headline"] == "Connexion perdue", panel
+
+    # Back online, the seller reloads the error page: the shop sees the request for the first
+    # time, the session goes on.
+    w.page.reload(wait_until="commit")
+    w.page.locator(arrives).wait_for()
+    until(w, lambda: "retry" in w.navs(), "the retry")
+    failed = w.kinds("load_failed")[0]
+    assert failed.url.endswith(("/sfr/coordonnees", "/sfr/coordonnees?t=…")), failed
+    assert failed.detail["error"] in ("net::ERR_INTERNET_DISCONNECTED", "NS_ERROR_OFFLINE")
+    assert w.watcher.violations == [], w.events
+    assert w.watcher.outcome().load_failures == 1
+    assert Panel(w.watcher, "fr", lambda: None).lines()["state"] == "intact"
+    order = last_order(w.shop, lambda o: True)
+    assert order["attributed"] and order["ended_by"] is None, order
+
+    # A page that loaded fine, reloaded: a Refresh, as ever.
+    w.page.reload()
+    order = last_order(w.shop, ended)
+    w.watcher.settle()
+    assert [v.kind for v in w.watcher.violations] == ["reload"]
+    assert_agrees_with_truth(w, order)
+
+
+@pytest.mark.parametrize(("mode", "bfcache"), [("mpa", True)])
+def test_a_back_from_the_error_page_shows_the_previous_page_again_and_is_lost(
+    watched: Watched, mode: str, browser_name: str
+) -> None:
+    w = watched
+    start(w, mode)
+    to_eligibility(w)
+    if browser_name == "chromium":
+        to_details(w)
+    lose_network_on_the_way_to_the_next_step(w, browser_name)
+    toolbar(w, "back")  # from the error page, back online: the previous page, from the cache
+    order = last_order(w.shop, ended)
+    until(w, lambda: bool(w.watcher.violations), "the Back from the error page")
+
+    assert [v.kind for v in w.watcher.violations] == ["back"], w.events
+    assert w.kinds("navigation")[-1].detail.get("after_load_failed") == "true"
+    # The shop names the showing by its step's number: the same step as the current one (the
+    # failed request never reached it), so « reload » there; lost on both sides.
+    assert not order["attributed"] and order["ended_by"] == "reload", order
+    assert w.watcher.outcome().verdict == "lost"
+
+
+def _judged(*events: tuple[str, dict[str, Any]]) -> Any:
+    """The outcome of these events (kind, fields) after an ACN entry, all on merchant pages."""
+    from preflight.watch._judge import Judge
+
+    judge = Judge()
+    judge.judge(_event(1, "acn_entry"), on_merchant=False)
+    for seq, (kind, fields) in enumerate(events, start=2):
+        judge.judge(_event(seq, kind, **{"page": 1, **fields}), on_merchant=True)
+    return judge.outcome()
+
+
+FAILED = ("load_failed", {"detail": {"error": "net::ERR_INTERNET_DISCONNECTED"}})
+
+
+@pytest.mark.parametrize(
+    ("events", "lost_by"),
+    [
+        # The error page reloaded: the shop sees the request for the first time.
+        ([FAILED, ("navigation", {"nav": "retry"})], None),
+        # A retry claimed without a failed load on that page is the Refresh it is.
+        ([("navigation", {"nav": "retry"})], "reload"),
+        ([FAILED, ("navigation", {"nav": "retry", "page": 2})], "reload"),
+        # A page shown since the failure: its error page is gone, a retry now is a Refresh.
+        ([FAILED, ("navigation", {"nav": "navigate"}), ("navigation", {"nav": "retry"})], "reload"),
+        # Back from the error page: the previous page shown again, which the shop counts.
+        ([FAILED, ("navigation", {"nav": "back", "detail": {"after_load_failed": "1"}})], "back"),
+        # After a retry, a page that loaded fine reloaded: a Refresh.
+        ([FAILED, ("navigation", {"nav": "retry"}), ("navigation", {"nav": "reload"})], "reload"),
+    ],
+    ids=["retry", "retry-unfailed", "retry-other-page", "retry-after-a-page", "back", "refresh"],
+)
+def test_only_the_reload_of_a_failed_load_is_a_retry(
+    events: list[tuple[str, dict[str, Any]]], lost_by: str | None
+) -> None:
+    outcome = _judged(*events)
+    assert [v.kind for v in outcome.violations] == ([lost_by] if lost_by else []), outcome
+    assert outcome.verdict == ("lost" if lost_by else "attributed")
+    assert outcome.load_failures == (1 if FAILED in events else 0)
+
+
+def test_a_load_failed_before_the_acn_entry_or_after_the_confirmation_is_not_the_orders() -> None:
+    from preflight.watch._judge import Judge
+
+    judge = Judge()
+    judge.judge(_event(1, "load_failed"), on_merchant=True)
+    judge.judge(_event(2, "acn_entry"), on_merchant=False)
+    judge.judge(_event(3, "navigation", nav="navigate"), on_merchant=True)
+    judge.judge(_event(4, "confirmation"), on_merchant=True)
+    judge.judge(_event(5, "load_failed"), on_merchant=True)
+    assert judge.outcome().load_failures == 0

@@ -39,7 +39,7 @@ Driver = Callable[["Page", Watcher], None]
 EXIT_INTERRUPTED = 130
 _TICK_MS = 200  # how often the loop reads the probes' queues and looks for the end
 # Worth a picture in the report's timeline: each step reached, and what went wrong.
-_SNAP_NAVS = ("navigate", "spa_push")
+_SNAP_NAVS = ("navigate", "spa_push", "retry")
 _SNAP_KINDS = ("customer_service", "eligibility_error", "confirmation", "left_session")
 
 

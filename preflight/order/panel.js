@@ -44,7 +44,7 @@
     const root = apply(attachShadow, host, [{ mode: "closed" }]);
     const style = make("style",
       ".p{font:13px/1.4 system-ui,sans-serif;color:#fff;background:#0a5;border-radius:8px;padding:6px 10px;opacity:.94;box-shadow:0 1px 4px #0005}" +
-      ".p.lost{background:#c22}.p.waiting{background:#456}" +
+      ".p.lost{background:#c22}.p.waiting{background:#456}.p.offline{background:#b60}" +
       ".h{display:flex;gap:8px;align-items:center;font-weight:600}" +
       "button{pointer-events:auto;font:12px system-ui,sans-serif;border:0;border-radius:4px;background:#fff3;color:#fff;padding:0 6px;cursor:pointer;margin-left:auto}" +
       ".w{background:#fd3;color:#222;border-radius:4px;padding:2px 6px;margin-top:4px}" +
@@ -61,7 +61,9 @@
     build();
     if (!box) return;
     const folded = state.folded === true;
-    box.className = "p " + (state.state === "lost" ? "lost" : state.state === "waiting" ? "waiting" : "intact") + (folded ? " folded" : "");
+    const kind = state.state;
+    const shown = kind === "lost" || kind === "waiting" || kind === "offline" ? kind : "intact";
+    box.className = "p " + shown + (folded ? " folded" : "");
     const head = make("div");
     head.className = "h";
     apply(appendChild, head, [make("span", "🛡 " + state.headline)]);

@@ -85,10 +85,16 @@ class Panel:
 
         violations = w.violations
         state = "lost" if violations else "intact" if w.entry_seen else "waiting"
+        # The network lost on a page of the order: said at once, with what keeps the order.
+        offline = not violations and w.entry_seen and not w.confirmed and w.load_failed
+        if offline:
+            state = "offline"
         lines: list[str] = []
         if w.step:
             lines.append(t("order.panel.step", step=w.step))
-        if violations:
+        if offline:
+            lines.append(t("order.panel.offline_advice"))
+        elif violations:
             lines.append(
                 t("order.panel.ended_by", what=t(f"report.violation.{violations[0].kind}"))
             )

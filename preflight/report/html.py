@@ -79,6 +79,9 @@ def render(report: Report, events: list[Event], folder: Path, lang: Lang) -> str
         advice=advice(report, violations, warnings, t),
         violations=violations,
         warnings=warnings,
+        load_failures=t("report.load_failures", n=report.load_failures)
+        if report.load_failures
+        else "",
         coverage=[coverage_line(gap, lang) for gap in report.coverage],
         order=attribution_lines(report, lang, t),
         rows=_rows(report, events, folder, t),

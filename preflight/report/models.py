@@ -80,6 +80,8 @@ class Report(_Model):
     warnings: list[Warning] = []
     order: OrderReport | None = None
     events: int = 0
+    # Page loads that failed during the order (network lost; issue #23).
+    load_failures: int = 0
     screenshots: list[ScreenshotRecord] = []
     support_bundle: str | None = None
 

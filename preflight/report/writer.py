@@ -364,6 +364,7 @@ class ReportWriter:
             ],
             order=order,
             events=self._events,
+            load_failures=outcome.load_failures if outcome else 0,
             screenshots=list(self._screenshots),
             support_bundle=self._support_path,
         )

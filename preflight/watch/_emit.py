@@ -50,6 +50,10 @@ def trace_mark(event: Event, judged: Violation | Warning | None, rules: Rules) -
         text = f"⚠ order at risk: {judged.kind} — {judged.message}"
     elif event.kind == "navigation" and event.nav in ("back", "forward", "reload"):
         text = f"↺ {event.nav} seen — not a violation here"
+    elif event.kind == "navigation" and event.nav == "retry":
+        text = "↻ reload of a failed load: a retry, not a violation"
+    elif event.kind == "load_failed":
+        text = f"⚡ page load failed ({event.detail.get('error', '?')}): network lost"
     elif event.kind == "customer_service":
         text = "ⓘ customer service seen — not a violation here"
     elif event.kind == "acn_entry":

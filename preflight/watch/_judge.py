@@ -15,6 +15,13 @@ Rules (issue #4 "Verdict"):
   `order.merchant` pattern matches no page, and then no Back or Refresh counts) the order is
   `at_risk`: nothing was watched, so nothing proves it.
 
+A page load that failed (network lost: the browser shows its error page) reached nothing: the
+shop's server never got it. So the Reload of that error page (`retry`) ends nothing — it is the
+first time the shop sees the request — provided the same page's load failed just before it,
+with no page shown in between; a `retry` without that is judged as the Reload it is. A Back
+from the error page shows again the page the customer was on: the shop counts that showing, so
+it is the Back it looks like (issue #23; the demo shop's truth agrees).
+
 Once the order is confirmed the session's rules stop: it was handed over with its ACN marker
 (the seed forbids customer service *during* the order; the demo shop's truth agrees), so a
 Back, a Refresh or a customer-service click after the confirmation is an event, not a violation
@@ -103,6 +110,9 @@ class Judge:
         self.events = 0
         self._warned: set[str] = set()
         self._cs_click_at: datetime | None = None
+        # Pages whose last load failed, nothing shown there since: where a `retry` is one.
+        self._failed_pages: set[int] = set()
+        self.load_failures = 0
 
     @property
     def session_on(self) -> bool:
@@ -130,12 +140,25 @@ class Judge:
                 type=event.detail.get("order_type") or None,
                 date=event.detail.get("date") or None,
             )
+        elif kind == "load_failed":
+            self._failed_pages.add(event.page)
+            if self.session_on:
+                self.load_failures += 1
+        elif kind == "navigation" and event.nav == "retry":
+            # Only the reload of this page's own failed load is a retry; else a Refresh.
+            failed = event.page in self._failed_pages
+            self._failed_pages.discard(event.page)
+            if not failed and self.session_on and on_merchant:
+                return self._violate("reload", event)
         elif kind == "navigation" and event.nav in ("back", "forward", "reload"):
+            self._failed_pages.discard(event.page)
             # Within the page (an in-page anchor undone): seen and kept as an event, no step
             # of the order is shown again.
             within_page = event.detail.get("within_page") == "true"
             if self.session_on and on_merchant and not within_page:
                 return self._violate(event.nav, event)
+        elif kind == "navigation":
+            self._failed_pages.discard(event.page)  # a page shown: its error page is gone
         elif kind == "customer_service":
             # After the confirmation the order is placed: nothing it does ends the session.
             if not self.confirmed and (self.session_on or on_merchant):
@@ -250,4 +273,5 @@ class Judge:
             warnings=list(warnings),
             order=self.order,
             events=self.events,
+            load_failures=self.load_failures,
         )

@@ -33,6 +33,9 @@ class _PageState:
     nav_urls: deque[str] = field(default_factory=lambda: deque(maxlen=20))
     cdp_session: CDPSession | None = None
     confirmation_url: str | None = None
+    # The URL of this page's last document load, when it failed and nothing was shown since:
+    # the page shows the browser's error page (issue #23).
+    load_failed: str | None = None
 
 
 def _same_doc_url(a: str, b: str) -> bool:

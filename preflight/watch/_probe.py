@@ -138,6 +138,8 @@ class ProbeMessages:
             state.last_stamp = float(msg.stamp)
         if nav is None:
             return
+        if msg.type in ("doc", "pageshow"):
+            state.load_failed = None  # a document of the shop's shown: the error page is gone
         merchant = self.rules.is_merchant(url)
         state.on_merchant = merchant
         if nav in ("back", "forward") and within_page(state.url, url):
@@ -177,8 +179,17 @@ class ProbeMessages:
         if kind == "replace":
             return "spa_replace", ["probe:replaceState"], detail
         ref = state.last_stamp
+        failed = state.load_failed is not None  # this page showed the browser's error page
+        if failed:
+            detail["after_load_failed"] = "true"
         if fresh:
-            if kind == "doc" and timing in ("reload", "back_forward"):
+            if kind == "doc" and failed and timing == "reload":
+                # The error page reloaded: its entry never had a document of the shop's (so no
+                # stamp), and the shop's server sees this request for the first time.
+                nav = "retry"
+                sources.append("playwright:requestfailed")
+                self._shown_elsewhere(state, url)
+            elif kind == "doc" and timing in ("reload", "back_forward"):
                 # An entry without our stamp (the site stored a non-object state): trust timing.
                 nav = "reload" if timing == "reload" else self._hint_direction(state) or "back"
                 sources.append("probe:timing")
@@ -209,6 +220,12 @@ class ProbeMessages:
             probe = msg.probe
             nav = probe if probe in ("back", "forward", "reload") else "navigate"
             sources.append("probe:session")
+        elif stamp == ref and failed:
+            # The page shown before the error page, shown again: a Back from the error page
+            # (from the cache or not: the shop counts that showing), or the Reload of a page
+            # whose Refresh had failed — a replay either way.
+            nav = "reload" if kind == "doc" and timing == "reload" else "back"
+            sources.append("probe:stamp")
         elif stamp == ref:
             if kind != "doc":
                 return None, [], {}  # the same entry shown again without a load: nothing moved
@@ -220,13 +237,19 @@ class ProbeMessages:
         if nav in ("back", "forward", "reload") and msg.probe == nav and ref is not None:
             sources.append("probe:session")
         if kind == "doc" and timing:
-            expected = {"reload": "reload", "back": "back_forward", "forward": "back_forward"}
+            expected = {
+                "reload": "reload", "retry": "reload", "back": "back_forward",
+                "forward": "back_forward",
+            }  # fmt: skip
             if expected.get(str(nav), "navigate") == timing:
                 sources.append("probe:timing")
             else:
                 detail["timing"] = str(timing)
         if kind == "doc" and activation:
-            agrees = {"reload": ("reload",), "back": ("traverse",), "forward": ("traverse",)}
+            agrees = {
+                "reload": ("reload",), "retry": ("reload",), "back": ("traverse",),
+                "forward": ("traverse",),
+            }  # fmt: skip
             if activation in agrees.get(str(nav), ("push", "replace")):
                 sources.append("probe:activation")
             else:

@@ -44,7 +44,7 @@ class Session:
 
     def url_events(self, state: _PageState, url: str, nav: NavKind, merchant: bool) -> None:
         rules = self.rules
-        arrived = nav in ("navigate", "spa_push", "spa_replace")
+        arrived = nav in ("navigate", "spa_push", "spa_replace", "retry")
         if merchant:
             if not self._judge.entry_seen and not self._left_reported:
                 self._left_reported = True

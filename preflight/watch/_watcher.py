@@ -7,7 +7,10 @@ Signals, cross-checked (each event's `sources` says which agreed):
   `navigation.activation`, `pageshow.persisted`, `popstate`, Navigation API `navigate`,
   wrapped `pushState`/`replaceState`, and clicks on customer-service / « order later »;
 * Playwright: navigation requests (the ACN entry is a redirect no document ever shows),
-  `framenavigated`, new pages, closed pages;
+  a page's own load that failed (`requestfailed`: the network lost, the browser's error page
+  shown — `chrome-error://chromewebdata/` on Chromium, `about:neterror?…` on Firefox, where
+  the probe sees the failed URL as its location and keeps quiet), `framenavigated`, new
+  pages, closed pages;
 * Chromium only, over CDP: `Page.frameNavigated.type` (`BackForwardCacheRestore`) and
   `Page.navigatedWithinDocument`.
 
@@ -52,6 +55,9 @@ from preflight.watch.events import Event, Outcome, Violation, Warning
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page, Request
+
+# A navigation request given up for another one (a second click, a download): no error page.
+_ABORTED = ("ERR_ABORTED", "NS_BINDING_ABORTED", "NS_ERROR_ABORT")
 
 __all__ = ["EventHandler", "Watcher", "scrub"]
 
@@ -130,6 +136,11 @@ class Watcher:
     def confirmed(self) -> bool:
         return self._judge.confirmed
 
+    @property
+    def load_failed(self) -> bool:
+        """An open page shows the browser's error page: its own load failed (network lost)."""
+        return any(s.load_failed is not None and not s.closed for s in self._pages.values())
+
     def outcome(self) -> Outcome:
         self._raise_callback_error()
         return self._judge.outcome()
@@ -149,6 +160,7 @@ class Watcher:
             self._disposables.append(context.add_init_script(guard_script(self.rules, self.lang)))
         context.on("page", self._on_page)
         context.on("request", self._on_request)
+        context.on("requestfailed", self._on_request_failed)
         for page in context.pages:
             self._on_page(page)
 
@@ -159,6 +171,7 @@ class Watcher:
         self.trace_marks()
         context.remove_listener("page", self._on_page)
         context.remove_listener("request", self._on_request)
+        context.remove_listener("requestfailed", self._on_request_failed)
         for state in self._pages.values():
             state.page.remove_listener("framenavigated", self._frame_handler(state))
             if state.cdp_session is not None:
@@ -197,8 +210,9 @@ class Watcher:
                 quiet = False
                 continue
             if status is None:
-                # No probe here: about:blank (settled) or a document still being created.
-                if state.page.url not in ("about:blank", ""):
+                # No probe here: about:blank or an error page (settled), or a document still
+                # being created.
+                if state.load_failed is None and state.page.url not in ("about:blank", ""):
                     quiet = False
                 continue
             drained = parse_drained(status)
@@ -321,6 +335,26 @@ class Watcher:
             return
         self._session.entered()
         self._events.emit("acn_entry", state, request.url, sources=["playwright:request"])
+
+    def _on_request_failed(self, request: Request) -> None:
+        try:
+            if not request.is_navigation_request() or request.frame.parent_frame is not None:
+                return
+            state = self._pages.get(request.frame.page)
+            failure = request.failure or ""
+        except Exception as error:  # a request of a page already gone
+            logger.trace("requestfailed: {}", error)
+            return
+        if state is None or any(code in failure for code in _ABORTED):
+            return
+        if state.load_failed == request.url:
+            return  # the browser retrying by itself while still offline: one loss
+        state.load_failed = request.url
+        # The browser's error code only: it names the failure, nothing of the customer's.
+        self._events.emit(
+            "load_failed", state, request.url, sources=["playwright:requestfailed"],
+            detail={"error": failure[:80]}, on_merchant=self.rules.is_merchant(request.url),
+        )  # fmt: skip
 
     def _on_binding(self, source: dict[str, Any], raw: Any) -> None:
         page = source.get("page")

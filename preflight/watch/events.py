@@ -28,6 +28,9 @@ EventKind = Literal[
     "eligibility_error",  # the eligibility test failed (R7: a support bundle is written)
     "confirmation",  # the confirmation page was reached (order number/type/date if known)
     "guard",  # the guard intercepted something (detail says what, and the user's answer)
+    # A page's own load failed (network lost): the browser shows its error page, the shop's
+    # server never got the request; `detail.error` is the browser's error code.
+    "load_failed",
     "note",  # anything else worth a line in the timeline (browser closed, probe missing…)
 ]
 NavKind = Literal[
@@ -39,6 +42,9 @@ NavKind = Literal[
     "spa_replace",
     "spa_traverse",
     "fragment",  # a new history entry for an in-page anchor: no load, no request
+    # A Reload of a page whose own load failed: the shop's server sees that request for the
+    # first time, so it ends nothing (issue #23).
+    "retry",
 ]
 ViolationKind = Literal["back", "forward", "reload", "customer_service", "left_session"]
 WarningKind = Literal["payment_without_order_later", "second_merchant_tab", "eligibility_error"]
@@ -119,3 +125,5 @@ class Outcome(BaseModel):
     warnings: list[Warning] = []
     order: OrderInfo | None = None
     events: int = Field(0, description="how many events were seen")
+    # Page loads that failed during the order (network lost, error page shown).
+    load_failures: int = 0

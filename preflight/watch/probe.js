@@ -28,6 +28,10 @@
   // Only web pages: on the initial about:blank a replaceState at document creation crashes
   // Firefox ESR 153's content process (measured), and there is nothing to watch there.
   if (window.__preflight || !/^https?:$/.test(location.protocol)) return;
+  // Firefox's error page (network lost) keeps the failed URL as its location: its document
+  // (`about:neterror?…`) is the browser's, not the shop's, and its entry must stay unstamped so
+  // that its Reload is told from a Refresh (issue #23). Chromium's is chrome-error: (above).
+  if (!/^https?:/.test(document.documentURI)) return;
   const TOP = window.top === window;
   // --- the built-ins the probe uses, as they are before any page script ----------------------
   const apply = Reflect.apply;
