@@ -158,6 +158,7 @@ def run_order(
         stopped_by_system = False
         watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang)
         session.watcher = watcher
+        context: BrowserContext | None = None
         try:
             context = driven.new_context(no_viewport=not headless)
             if not headless:
@@ -196,9 +197,11 @@ def run_order(
         except UsageError:
             raise  # the link cannot be reached: the report is closed, `work` closes the rest
         except Exception as error:
-            if driven.is_connected():
+            if driven.is_connected() and _any_page_open(context):
                 raise
-            logger.debug("the browser went away: {}", error)  # closed or killed mid-order
+            # The browser, or every page of the order, closed (or killed) mid-order — by the
+            # seller as early as the start page, while the watch was being set up.
+            logger.debug("the order's pages went away: {}", error)
             ended = "closed"
         if driven.is_connected():
             try:
@@ -214,13 +217,14 @@ def run_order(
         if on_result is not None:
             on_result(result)
         # Cut short too (--timeout, Ctrl+C): the end page says so, with the verdict so far.
-        if pages is not None and driven.is_connected() and not stopped_by_system:
+        if pages is not None and context is not None and driven.is_connected():
             try:
-                pages.end(context, result)
+                if not stopped_by_system:
+                    pages.end(context, result)
             except KeyboardInterrupt:
                 pass  # the seller is done with the end page (or pressed Ctrl+C again)
             except Exception as error:  # the browser closed by the seller: that is the end
-                if driven.is_connected():
+                if driven.is_connected() and _any_page_open(context):
                     raise
                 logger.debug("end page: {}", error)
         return result
@@ -240,6 +244,10 @@ def run_order(
 
     with sync_playwright() as started:
         return work(started)
+
+
+def _any_page_open(context: BrowserContext | None) -> bool:
+    return context is not None and any(not page.is_closed() for page in context.pages)
 
 
 def _leave_to_user(dialog: Any) -> None:

@@ -150,8 +150,13 @@ class SellerPages:
             )
         page = context.new_page()
         self.end_page = page
-        page.goto(self.server.url(END_PATH))
-        page.bring_to_front()
+        try:
+            page.goto(self.server.url(END_PATH))
+            page.bring_to_front()
+        except PlaywrightError:
+            if page.is_closed():
+                return  # closed by the seller before it finished loading: done with it
+            raise
         if self.on_end is not None:
             self.on_end(page)
             return

@@ -5,15 +5,20 @@
 
   // Every showing of a step page is reported, persisted or not: a page restored from the
   // back/forward cache or the HTTP cache makes no request, so only the page can tell.
-  // A load also says whether the document came from the HTTP cache (Navigation Timing: no
-  // bytes transferred), so the shop never has to guess from how many beacons it heard: the
-  // first load's own beacon is lost when the page is left before its `pageshow`.
+  // A load also says whether the document came from the HTTP cache (Navigation Timing: a
+  // history move or a reload, no bytes transferred), so the shop never has to guess from how
+  // many beacons it heard: the first load's own beacon is lost when the page is left before
+  // its `pageshow`. A plain navigation is never a showing again, whatever its size (a page a
+  // test fulfils through a route transfers nothing on Firefox).
   addEventListener("pageshow", (event) => {
     const token = document.body && document.body.dataset.token;
     if (!token) return;
     const body = new URLSearchParams({ t: token, persisted: event.persisted ? "1" : "0" });
     const [load] = performance.getEntriesByType("navigation");
-    if (!event.persisted && load) body.set("cached", load.transferSize === 0 ? "1" : "0");
+    if (!event.persisted && load) {
+      const again = load.type === "back_forward" || load.type === "reload";
+      body.set("cached", again && load.transferSize === 0 ? "1" : "0");
+    }
     navigator.sendBeacon("/sfr/api/vu", body);
   });
 
