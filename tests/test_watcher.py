@@ -259,8 +259,11 @@ def test_back_that_only_undoes_an_in_page_anchor_is_seen_and_no_violation(
     assert_agrees_with_truth(w, order)
 
 
-def test_forward_is_seen_after_a_back(watched: Watched, mode: str) -> None:
-    w = watched
+def test_forward_is_seen_after_a_back(
+    order_context: BrowserContext, shop: DemoShop, mode: str
+) -> None:
+    # As `preflight order` watches: the steps named by the page shown (the rules' order.steps).
+    w = Watched(order_context, shop, page_steps=True)
     start(w, mode)
     to_eligibility(w)
     toolbar(w, "back")
@@ -271,6 +274,9 @@ def test_forward_is_seen_after_a_back(watched: Watched, mode: str) -> None:
     w.watcher.settle()
 
     assert [v.kind for v in w.watcher.violations] == ["back", "forward"]
+    # Each move is named by the page it shows, not the one it left (issue #23).
+    steps = [v.step for v in w.watcher.violations]
+    assert steps == ["Offre", "Test d'éligibilité"], w.watcher.violations
     assert_agrees_with_truth(w, order)
 
 

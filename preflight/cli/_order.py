@@ -77,9 +77,14 @@ class LiveAlerts:
             )
         elif event.kind == "navigation" and event.nav in ("navigate", "spa_push"):
             path = _short(event.url)
-            console.print(
-                f"  {say('cli.order.step', lang, **names, path=path)}", style="dim", highlight=False
+            named = watcher.rules.step_name(event.url)
+            line = (
+                say("cli.order.step_named", lang, **names, step=named, path=path)
+                if named is not None
+                else say("cli.order.step", lang, **names, path=path)
             )
+            # A page's address and a rules file's name are text, never console markup.
+            console.print(f"  {line}", style="dim", highlight=False, markup=False)
         if warning is not None:
             what = say(f"cli.order.w.{warning.kind}", lang, **names)
             console.print(f"⚠ {say('cli.order.warning', lang, **names, what=what)}", style="yellow")
