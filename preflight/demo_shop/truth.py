@@ -11,7 +11,8 @@ cache makes no request), or when the single-page app fetches its step. One physi
 counts once: a served page reports its own load once more (its beacon, which may come late or,
 when the page is left before its `pageshow`, never), and says whether its document came from
 the HTTP cache (a further showing) or from the network (the serving already counted); a
-restore from the back/forward cache is always a further showing. Any further showing is a *replay*: the customer pressed Refresh (same
+restore from the back/forward cache is always a further showing. Any further showing is a
+*replay*: the customer pressed Refresh (same
 sequence number as the current one), Back (lower) or Forward (higher), and the ACN session ends
 silently — the page is served as usual, the order goes on as a direct SFR order. Only the first
 ending is the order's cause; every ending is appended to its events.
@@ -48,6 +49,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 Mode = Literal["mpa", "spa", "react"]
+# How the confirmation page reads: the shop's own (with `data-testid`s), or `plain`: other
+# words and no test ids, as a site whose DOM preflight does not know (issue #23).
+Wording = Literal["shop", "plain"]
+WORDINGS: tuple[Wording, ...] = ("shop", "plain")
 Showing = Literal["get", "beacon", "fetch"]
 EndCause = Literal["reload", "back", "forward", "customer_service", "direct"]
 Status = Literal["in_progress", "saved_for_later", "paid"]
@@ -89,6 +94,7 @@ class Order:
     events: list[dict[str, Any]] = field(default_factory=list)
     confirmation_form: dict[str, str] | None = None
     placed_on: str | None = None
+    wording: Wording = "shop"
     step: str = "offre"
     current_seq: int = 0
     next_seq: int = 1
@@ -122,6 +128,7 @@ class AcnSession:
     ei: str
     offer: str
     mode: Mode
+    wording: Wording = "shop"
 
 
 @dataclass(frozen=True)
@@ -171,10 +178,12 @@ class Truth:
 
     # -- ACN side ---------------------------------------------------------------------------
 
-    def open_acn_session(self, *, ei: str, offer: str, mode: Mode) -> str:
+    def open_acn_session(
+        self, *, ei: str, offer: str, mode: Mode, wording: Wording = "shop"
+    ) -> str:
         session_id = "acn-" + secrets.token_hex(8)
         with self._lock:
-            self._acn_sessions[session_id] = AcnSession(session_id, ei, offer, mode)
+            self._acn_sessions[session_id] = AcnSession(session_id, ei, offer, mode, wording)
         return session_id
 
     def record_confirmation_form(self, *, number: str, type_: str, date: str) -> bool:
@@ -206,6 +215,7 @@ class Truth:
                 ei=session.ei if session else None,
                 acn_session=session.id if session else None,
                 attributed=session is not None,
+                wording=session.wording if session else "shop",
             )
             if session is None:
                 order.ended_by, order.ended_at = "direct", "offre"
@@ -251,14 +261,11 @@ class Truth:
             replay = True
         elif how == "beacon":
             token.loads_reported += 1
-            if cached is not None:
-                # The page says where its document came from: from the HTTP cache, a showing
-                # the server never saw; from the network, the serving already counted.
-                replay = cached
-            else:
-                # It cannot tell: one report per serving is the serving itself; one more is a
-                # showing from the HTTP cache (wrong when a load's own report was lost).
-                replay = token.loads_reported > max(token.served, 1)
+            # The page says where its document came from: from the HTTP cache, a showing the
+            # server never saw; from the network, the serving already counted. When it cannot
+            # tell: one report per serving is the serving itself; one more is a showing from
+            # the HTTP cache (wrong when a load's own report was lost).
+            replay = cached if cached is not None else token.loads_reported > max(token.served, 1)
         else:
             replay = shown_before
             token.served += 1
