@@ -83,7 +83,7 @@ def test_the_default_rules_read_number_type_and_date_from_what_the_page_says(
             for patterns in (order.order_number_text, order.order_type_text, order.order_date_text)
         )
         assert read == expected, rules.name
-    number, kind, day = expected
+    _, kind, day = expected
     if kind is not None:  # what the validation dates understand of them
         assert order_kind(kind) in ("fibre", "adsl", "mobile")
     if day is not None:
