@@ -1,9 +1,11 @@
 """Issue #23: the order's steps in words, and the confirmation's number, type and date read by
 what the page says — the rules' part, without a browser (tests/test_watcher.py's
-`test_the_probe_reads_the_confirmation_by_text…` runs the same texts through the probe)."""
+`test_the_probe_reads_number_type_and_date_from_the_page_text_alone` runs the
+same texts, tests/data/confirmation_texts.json, through the probe)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -19,44 +21,14 @@ from preflight.watch import Event
 from preflight.watch._emit import Emitter, page_step
 from preflight.watch._judge import Judge
 
-# Confirmation pages as sites word them (the customer's name among them: it must never be read).
-# Each with the number, type and date the default rules must read from it.
+# Confirmation pages as sites word them (the customer's name among them: it must never be read),
+# each with the number, type and date the default rules must read from it; the last one is the
+# demo's `wording=plain` page, and one has nothing to read (a phone number, a birth date).
 CONFIRMATION_TEXTS: list[tuple[str, tuple[str | None, str | None, str | None]]] = [
-    (
-        "Merci Camille Martin ! Votre commande est enregistrée.\nN° de commande : SFR-000123\n"
-        "Type de commande : Fibre\nDate : 7 décembre 2026",
-        ("SFR-000123", "Fibre", "7 décembre 2026"),
-    ),
-    (
-        "Confirmation\nNuméro de commande SFR-42AB9\nOffre\u00a0: Box 5G\n"
-        "Commande passée le lundi 7 décembre 2026",
-        ("SFR-42AB9", "Box 5G", "lundi 7 décembre 2026"),
-    ),
-    (
-        "Commande n° 123456\nVotre commande de la Fibre SFR a été validée le 07/12/2026.\n"
-        "Date de naissance : 01/02/1980",
-        ("123456", "Fibre", "07/12/2026"),
-    ),
-    (
-        "Référence de commande : CMD-2026-889\nVotre commande d'un Forfait mobile est "
-        "confirmée le 1er décembre 2026",
-        ("CMD-2026-889", "Forfait mobile", "1er décembre 2026"),
-    ),
-    (
-        "Nº de commande : 778899 Abonnement : ADSL\nDate de commande : 07.12.2026",
-        ("778899", "ADSL", "07.12.2026"),
-    ),
-    # The demo shop's `wording=plain` confirmation (templates/sfr/confirmation.html).
-    (
-        "Merci pour votre commande\nVotre commande n°\u00a0SFR-000042 a bien été enregistrée le "
-        "lundi 7 décembre 2026.\nOffre\u00a0: Box ADSL SFR",
-        ("SFR-000042", "Box ADSL", "lundi 7 décembre 2026"),
-    ),
-    # Nothing to read: a phone number, a birth date and an order « en cours » are none of these.
-    (
-        "Votre mobile : 0612345678\nAucune commande n° en cours\nNé le 01/02/1980",
-        (None, None, None),
-    ),
+    (case["text"], (case["number"], case["type"], case["date"]))
+    for case in json.loads(
+        (Path(__file__).parent / "data" / "confirmation_texts.json").read_text("utf-8")
+    )
 ]
 
 
