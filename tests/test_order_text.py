@@ -162,3 +162,26 @@ def test_a_scenario_replay_keeps_its_own_step_names() -> None:
     state: Any = SimpleNamespace(index=1, on_merchant=True)
     emitter.emit("navigation", state, "http://localhost:8000/sfr/eligibilite?t=1", nav="navigate")
     assert events[0].step == "3 click"
+
+
+def test_the_terminal_verdict_names_the_step_of_each_violation_as_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from preflight.cli._order import render
+    from preflight.order import OrderResult
+    from preflight.watch import Outcome, Violation
+
+    violation = Violation(
+        kind="reload",
+        url="http://localhost:8000/sfr/paiement?t=…",
+        at=datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+        step="Paiement",
+        event_seq=4,
+    )
+    outcome = Outcome(verdict="lost", entry_seen=True, violations=[violation])
+    names = load_rules("default").names("fr")
+    render(OrderResult(outcome, "closed", False, tmp_path, None), "fr", names)
+    # « [Paiement] » was read as console markup, and printed as nothing.
+    assert "[Paiement]" in capsys.readouterr().out

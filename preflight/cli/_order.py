@@ -108,8 +108,10 @@ def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
     for v in outcome.violations:
         at = v.at.astimezone().strftime("%H:%M:%S")
         step = f" [{v.step}]" if v.step else ""
+        # Not markup: Rich took « [Paiement] » (a step's name) for a tag and printed nothing.
         console.print(
-            f"  ✗ {at}{step} {say(f'cli.order.v.{v.kind}', lang, **names)} — {_short(v.url)}"
+            f"  ✗ {at}{step} {say(f'cli.order.v.{v.kind}', lang, **names)} — {_short(v.url)}",
+            markup=False,
         )
     for w in outcome.warnings:
         console.print(f"  ⚠ {say(f'cli.order.w.{w.kind}', lang, **names)}")
