@@ -46,6 +46,8 @@ Kind = Literal[
     "version table",
     "number",
     "text",
+    "page name",
+    "regular expression",
 ]
 
 
@@ -79,6 +81,61 @@ def _globs(value: Any) -> Any:
                 f"holding it, or '/{glob}/' for a path"
             )
     return read
+
+
+def _step_globs(value: Any) -> Any:
+    """`order.steps`' keys are URL globs: read as the other globs are, each name plain text."""
+    if not isinstance(value, Mapping):
+        return value
+    read: dict[Any, Any] = {}
+    for glob, name in value.items():
+        (normalised,) = _globs([glob])
+        if isinstance(name, str):
+            name = " ".join(name.split())
+            if not name or len(name) > STEP_NAME_MAX or any(c in name for c in "<>"):
+                raise ValueError(
+                    f"{glob!r}: the page's name must be 1 to {STEP_NAME_MAX} characters of "
+                    "plain text (no < or >)"
+                )
+        read[normalised] = name
+    return read
+
+
+STEP_NAME_MAX = 60
+# What a page's visible text may be searched with: the probe runs these in the page (JavaScript
+# `RegExp`, flag `i`) and Python checks them here, so only what both dialects read alike is
+# allowed — no `(?P…)`, no inline flags, no `\A`/`\Z`.
+PATTERN_MAX = 500
+_NOT_JS = re.compile(r"\\[AZz]|\(\?P<|\(\?[aiLmsux-]+[):]|\(\?#|\(\?>|[*+?}]\+")
+
+
+def _patterns(value: Any) -> Any:
+    if not isinstance(value, list):
+        return value
+    for pattern in value:
+        if not isinstance(pattern, str):
+            continue
+        if not pattern or len(pattern) > PATTERN_MAX:
+            raise ValueError(f"a pattern must be 1 to {PATTERN_MAX} characters")
+        if _NOT_JS.search(pattern):
+            # The pattern is not quoted: `(?P<…` reads as an address's query to the CLI's
+            # redaction; the key and line say which one it is.
+            raise ValueError(
+                "a pattern uses syntax only Python reads (Python's named groups, inline flags, "
+                "\\A or \\Z, atomic groups or possessive quantifiers): the page's JavaScript "
+                "reads it too"
+            )
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as error:
+            raise ValueError(f"{pattern!r} is not a regular expression ({error})") from None
+        if compiled.groups < 1:
+            raise ValueError(
+                f"{pattern!r} has no group: its first group (…) is the value that is read"
+            )
+    if len(value) > 20:
+        raise ValueError("at most 20 patterns")
+    return value
 
 
 class BrowserRules(_Model):
@@ -182,10 +239,44 @@ class OrderRules(_Model):
         "Playwright selector",
         "[data-testid=order-date]",
     )
+    order_number_text: list[str] = _key(
+        [],
+        "on the confirmation page, when `order_number` is not set or finds nothing: patterns "
+        "tried in turn on the page's visible text (spaces made single, case ignored); the "
+        "first group of the first match is the order number. Only what they match leaves the "
+        "page",
+        "regular expression",
+        [r"commande\s*n°\s*:?\s*([A-Z0-9-]{4,40})"],
+    )
+    order_type_text: list[str] = _key(
+        [],
+        "as `order_number_text`, for the offer (« Fibre », « ADSL », « Box 5G », « Forfait "
+        "mobile »: the validation date's kind is read from it)",
+        "regular expression",
+        [r"offre\s*:\s*(fibre|adsl|forfait mobile)"],
+    )
+    order_date_text: list[str] = _key(
+        [],
+        "as `order_number_text`, for the order date (« 7 décembre 2026 », « 07/12/2026 »)",
+        "regular expression",
+        [r"date\s*:\s*(\d{1,2}/\d{1,2}/\d{4})"],
+    )
+    steps: dict[str, str] = _key(
+        {},
+        "the order's pages by name: the first URL glob that matches the page shown names its "
+        "step in the live panel, the terminal and the report (the seller's language: the "
+        "shop's); a page none matches is named by its address's last path segment",
+        "page name",
+        {"*eligibilit*": "Test d'éligibilité", "*paiement*": "Paiement"},
+    )
 
     _url_globs = field_validator("entry", "merchant", "payment", "confirmation", mode="before")(
         _globs
     )
+    _text_patterns = field_validator(
+        "order_number_text", "order_type_text", "order_date_text", mode="before"
+    )(_patterns)
+    _steps_read = field_validator("steps", mode="before")(_step_globs)
 
 
 class MerchantSessionRules(_Model):
@@ -444,6 +535,13 @@ class Rules(_Model):
 
     def is_merchant(self, url: str) -> bool:
         return url_matches(url, self.order.merchant)
+
+    def step_name(self, url: str) -> str | None:
+        """The name `order.steps` gives the page at `url` (its first matching glob), or None."""
+        for glob, name in self.order.steps.items():
+            if url_matches(url, (glob,)):
+                return name
+        return None
 
     def is_customer_service_url(self, url: str) -> bool:
         return url_matches(url, self.customer_service.urls)

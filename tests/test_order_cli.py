@@ -195,7 +195,7 @@ def test_live_alerts_tell_in_french_what_the_guard_stopped(
     assert "Lien ACN suivi : la session ACN commence." in out
     assert "Garde : raccourci F5 bloqué." in out
     assert "Garde : service client bloqué." in out
-    assert "Page : /sfr/eligibilite" in out
+    assert "Étape : Test d'éligibilité (/sfr/eligibilite)" in out  # in words (#23)
     assert shop.orders()[-1]["attributed"] is True
 
 

@@ -3,6 +3,7 @@ start page, driven with Playwright on both engines against the demo shop."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -129,8 +130,8 @@ def test_a_refresh_turns_the_live_panel_to_lost_within_a_second(
         page.click("#tester")  # under the panel's corner or not, the click goes through
         page.locator("[data-testid=eligibility-error]").wait_for()
         expect(panel).to_have_attribute("data-headline", "Session ACN intacte")
-        expect(panel).to_have_attribute("data-detail", re.compile("Étape : eligibilite"))
-        expect(panel).to_have_attribute("data-detail", re.compile("[Tt]est d'éligibilité"))
+        # The step in words (the rules' order.steps), not the address's « eligibilite » (#23).
+        expect(panel).to_have_attribute("data-detail", re.compile("Étape : Test d'éligibilité"))
         seen["banner"] = page.locator("preflight-guard").count()
         seen["box"] = panel.bounding_box()
         if guard:
@@ -171,6 +172,12 @@ def test_a_refresh_turns_the_live_panel_to_lost_within_a_second(
 
     assert result.outcome.verdict == "lost" and result.exit_code == 3
     assert [v.kind for v in result.outcome.violations] == ["reload"]
+    # The violation sentence names the step shown, in report.json and report.html alike.
+    saved = json.loads((result.folder / "report.json").read_text())
+    assert saved["violations"][0]["step"] == "Test d'éligibilité", saved["violations"]
+    assert result.html is not None
+    text = html.unescape(result.html.read_text(encoding="utf-8"))
+    assert "à l'étape « Test d'éligibilité »" in text
     assert len(ended) == 1 and ended[0].endswith("/fin")
     assert seen["banner"] == 0  # the panel says what the one-line banner said
     assert seen["pointer"] == "none"

@@ -8,17 +8,25 @@ verdict agrees with what the shop recorded (attributed or not, and what ended th
 from __future__ import annotations
 
 import copy
+import html
+import json
+import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, Route
 
 from preflight.demo_shop import DemoShop
+from preflight.demo_shop.flow import PARIS
+from preflight.report.dates import order_kind, parse_order_date
+from preflight.rules import load_rules
 from preflight.watch import Event, Watcher
 
 if TYPE_CHECKING:
-    from preflight.demo_shop.truth import Mode
+    from preflight.demo_shop.truth import Mode, Wording
 
 Orders = list[dict[str, Any]]
 # The shop's word for "reached without the ACN link" is `direct`; the watcher's `left_session`.
@@ -81,10 +89,10 @@ def watched(order_context: BrowserContext, shop: DemoShop) -> Watched:
 # --- driving the demo shop's order flow, as a customer would (trusted clicks) ---------------
 
 
-def start(w: Watched, mode: str) -> None:
+def start(w: Watched, mode: str, wording: Wording = "shop") -> None:
     w.watcher.step = "offre"
     w.mode = mode
-    w.page.goto(w.shop.link(offer="fibre", mode=cast("Mode", mode)))
+    w.page.goto(w.shop.link(offer="fibre", mode=cast("Mode", mode), wording=wording))
     w.page.locator("#tester-eligibilite").wait_for()
 
 
@@ -115,9 +123,12 @@ def to_summary(w: Watched) -> None:
     w.watcher.step = "recapitulatif"
 
 
-def to_confirmation_later(w: Watched) -> None:
+def to_confirmation_later(w: Watched, wording: Wording = "shop") -> None:
     w.page.click("#commander-plus-tard")
-    w.page.locator("[data-testid=order-number]").wait_for()
+    if wording == "plain":  # no test ids there
+        w.page.get_by_text("Merci pour votre commande").wait_for()
+    else:
+        w.page.locator("[data-testid=order-number]").wait_for()
     w.watcher.step = "confirmation"
 
 
@@ -165,7 +176,10 @@ def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(
     watched: Watched, mode: str
 ) -> None:
     w = watched
-    start(w, mode)
+    # The multi-page flow's confirmation in other words and without test ids: the demo rules'
+    # selectors find nothing there, their text patterns (the default rules') read it (#23).
+    wording: Wording = "plain" if mode == "mpa" else "shop"
+    start(w, mode, wording)
     w.page.click("#voir-conditions")  # an in-page anchor: a new entry, no load
     with w.page.expect_popup() as popup:  # « Mentions légales » opens in a new tab
         w.page.click("#mentions-legales")
@@ -178,14 +192,18 @@ def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(
     w.page.locator("#adresse-error").wait_for()
     to_details(w)
     to_summary(w)
-    to_confirmation_later(w)
+    to_confirmation_later(w, wording)
     w.watcher.settle()
+    if wording == "plain":  # read once its text is there: the page may render it late
+        until(w, lambda: bool(w.kinds("confirmation")), "the confirmation")
 
     outcome = w.watcher.outcome()
     order = last_order(w.shop, lambda o: o["status"] != "in_progress")
     assert outcome.verdict == "attributed", outcome
     assert order["attributed"] is True
     assert outcome.order is not None and outcome.order.number == order["number"]
+    assert order_kind(outcome.order.type) == "fibre", outcome.order
+    assert parse_order_date(outcome.order.date) == datetime.now(PARIS).date(), outcome.order
     assert "fragment" in w.navs()
     assert [e.page for e in w.kinds("new_tab")] == [2]
     assert set(w.navs()) <= {"navigate", "fragment", "spa_push", "spa_replace"}, w.navs()
@@ -259,8 +277,11 @@ def test_back_that_only_undoes_an_in_page_anchor_is_seen_and_no_violation(
     assert_agrees_with_truth(w, order)
 
 
-def test_forward_is_seen_after_a_back(watched: Watched, mode: str) -> None:
-    w = watched
+def test_forward_is_seen_after_a_back(
+    order_context: BrowserContext, shop: DemoShop, mode: str
+) -> None:
+    # As `preflight order` watches: the steps named by the page shown (the rules' order.steps).
+    w = Watched(order_context, shop, page_steps=True)
     start(w, mode)
     to_eligibility(w)
     toolbar(w, "back")
@@ -271,6 +292,9 @@ def test_forward_is_seen_after_a_back(watched: Watched, mode: str) -> None:
     w.watcher.settle()
 
     assert [v.kind for v in w.watcher.violations] == ["back", "forward"]
+    # Each move is named by the page it shows, not the one it left (issue #23).
+    steps = [v.step for v in w.watcher.violations]
+    assert steps == ["Offre", "Test d'éligibilité"], w.watcher.violations
     assert_agrees_with_truth(w, order)
 
 
@@ -792,3 +816,54 @@ def test_a_load_failed_before_the_acn_entry_or_after_the_confirmation_is_not_the
     judge.judge(_event(4, "confirmation"), on_merchant=True)
     judge.judge(_event(5, "load_failed"), on_merchant=True)
     assert judge.outcome().load_failures == 0
+
+
+# --- the confirmation read by what it says (issue #23) ---------------------------------------
+
+
+def test_the_probe_reads_number_type_and_date_from_the_page_text_alone(
+    browser: Browser,
+) -> None:
+    # The pure tests' recorded texts (tests/test_order_text.py), through the probe itself:
+    # only the matched values leave the page, never its text (a customer's name is in it).
+    cases = json.loads(
+        (Path(__file__).parent / "data" / "confirmation_texts.json").read_text("utf-8")
+    )
+    rules = load_rules("default")
+    order_rules = rules.order.model_copy(update={"confirmation": ["http://shop.test/fin/*"]})
+    rules = rules.model_copy(update={"order": order_rules})
+    # A page with no number is still a confirmation, 3 s later: tests/test_order_text.py's.
+    pages = [
+        (case["text"], (case["number"], case["type"], case["date"]))
+        for case in cases
+        if case["number"]
+    ]
+
+    def serve(route: Route) -> None:
+        text = pages[int(route.request.url.rsplit("/", 1)[-1])][0]
+        body = "<br>".join(html.escape(line) for line in text.splitlines())
+        route.fulfill(content_type="text/html; charset=utf-8", body=f"<body><p>{body}</p></body>")
+
+    context = browser.new_context()
+    try:
+        events: list[Event] = []
+        watcher = Watcher(rules, on_event=events.append)
+        watcher.attach(context)
+        context.route("http://shop.test/**", serve)
+        page = context.new_page()
+        for index in range(len(pages)):
+            page.goto(f"http://shop.test/fin/{index}")
+            deadline = time.monotonic() + 5
+            while len([e for e in events if e.kind == "confirmation"]) <= index:
+                assert time.monotonic() < deadline, f"no confirmation read on page {index}"
+                watcher.poll()
+                page.wait_for_timeout(50)
+    finally:
+        context.close()
+
+    read = [e.detail for e in events if e.kind == "confirmation"]
+    assert read == [
+        {k: v for k, v in zip(("number", "order_type", "date"), expected, strict=True) if v}
+        for _, expected in pages
+    ]
+    assert not [e for e in events if "Camille" in repr(e.model_dump())]

@@ -87,9 +87,14 @@ class LiveAlerts:
             )
         elif event.kind == "navigation" and event.nav in ("navigate", "spa_push"):
             path = _short(event.url)
-            console.print(
-                f"  {say('cli.order.step', lang, **names, path=path)}", style="dim", highlight=False
+            named = watcher.rules.step_name(event.url)
+            line = (
+                say("cli.order.step_named", lang, **names, step=named, path=path)
+                if named is not None
+                else say("cli.order.step", lang, **names, path=path)
             )
+            # A page's address and a rules file's name are text, never console markup.
+            console.print(f"  {line}", style="dim", highlight=False, markup=False)
         if warning is not None:
             what = say(f"cli.order.w.{warning.kind}", lang, **names)
             console.print(f"⚠ {say('cli.order.warning', lang, **names, what=what)}", style="yellow")
@@ -111,8 +116,10 @@ def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
     for v in outcome.violations:
         at = v.at.astimezone().strftime("%H:%M:%S")
         step = f" [{v.step}]" if v.step else ""
+        # Not markup: Rich took « [Paiement] » (a step's name) for a tag and printed nothing.
         console.print(
-            f"  ✗ {at}{step} {say(f'cli.order.v.{v.kind}', lang, **names)} — {_short(v.url)}"
+            f"  ✗ {at}{step} {say(f'cli.order.v.{v.kind}', lang, **names)} — {_short(v.url)}",
+            markup=False,
         )
     for w in outcome.warnings:
         console.print(f"  ⚠ {say(f'cli.order.w.{w.kind}', lang, **names)}")

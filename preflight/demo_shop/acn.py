@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from preflight.demo_shop import flow
 from preflight.demo_shop.sfr import page, static, truth_of
-from preflight.demo_shop.truth import Mode
+from preflight.demo_shop.truth import WORDINGS, Mode, Wording
 
 DEFAULT_EI = "EI-0001"
 # Where each mode's SFR pages live on localhost.
@@ -54,7 +54,9 @@ def routes(default_mode: Mode) -> list[BaseRoute]:
             )
         mode = _mode(request, default_mode)
         ei = request.query_params.get("ei", DEFAULT_EI)
-        session = truth_of(request).open_acn_session(ei=ei, offer=offer, mode=mode)
+        asked = request.query_params.get("wording")
+        wording: Wording = next((w for w in WORDINGS if w == asked), "shop")
+        session = truth_of(request).open_acn_session(ei=ei, offer=offer, mode=mode, wording=wording)
         prefix = PREFIXES[mode]
         target = f"{_sfr_origin(request)}/{prefix}/offre/{offer}?{urlencode({'acn': session})}"
         response = RedirectResponse(target, status_code=302)

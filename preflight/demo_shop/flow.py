@@ -98,6 +98,19 @@ def today_paris() -> str:
     return datetime.now(PARIS).strftime("%d/%m/%Y")
 
 
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def date_in_words(day: str) -> str:
+    """« 07/12/2026 » as a French page writes it in a sentence: « lundi 7 décembre 2026 »."""
+    when = datetime.strptime(day, "%d/%m/%Y")
+    return f"{_WEEKDAYS[when.weekday()]} {when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Where a submission leads: the next page's step and what it shows."""

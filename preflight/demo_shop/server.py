@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import uvicorn
 
 from preflight.demo_shop.app import TOKEN_HEADER, create_app
-from preflight.demo_shop.truth import Mode, Truth
+from preflight.demo_shop.truth import Mode, Truth, Wording
 from preflight.errors import UsageError
 from preflight.rules import Rules, load_rules
 
@@ -125,9 +125,23 @@ class DemoShop:
             return f"http://[::1]:{self.port}"
         return f"http://127.0.0.1:{self._widget_port}"
 
-    def link(self, offer: str = "fibre", mode: Mode | None = None, ei: str = "EI-0001") -> str:
-        """The EI's ACN order link for `offer`, leading to the multi- or single-page flow."""
-        query = urlencode({"ei": ei, "mode": mode or self.mode})
+    def link(
+        self,
+        offer: str = "fibre",
+        mode: Mode | None = None,
+        ei: str = "EI-0001",
+        wording: Wording = "shop",
+    ) -> str:
+        """The EI's ACN order link for `offer`, leading to the multi- or single-page flow;
+        `wording="plain"`: a confirmation page in other words and without test ids (the
+        multi-page flow's)."""
+        query = urlencode(
+            {
+                "ei": ei,
+                "mode": mode or self.mode,
+                **({"wording": wording} if wording != "shop" else {}),
+            }
+        )
         return f"{self.acn_url}/acn/go/{offer}?{query}"
 
     def rules(self) -> Rules:

@@ -103,6 +103,7 @@ async def step_page(request: Request) -> Response:
         context["next_token"] = truth.link(shown.token.value, "coordonnees")
     if step == "confirmation":
         context["date"] = shown.order.placed_on or flow.today_paris()
+        context["date_words"] = flow.date_in_words(context["date"])
     return page(request, f"sfr/{step}.html", context)
 
 

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
-from urllib.parse import urlsplit
 
 from loguru import logger
 from playwright.sync_api import Error as PlaywrightError
@@ -156,7 +155,7 @@ def run_order(
         writer = ReportWriter(report_dir, rules, browser_info=info, lang=lang)
         session = _Session(writer, on_event)
         stopped_by_system = False
-        watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang)
+        watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang, page_steps=True)
         session.watcher = watcher
         context: BrowserContext | None = None
         try:
@@ -266,15 +265,8 @@ class _Session:
 
     def event(self, event: Event) -> None:
         # Called from Playwright callbacks: write the line now (durable), take pictures later
-        # from the loop, never from inside a callback.
-        if self.watcher is not None and event.kind == "navigation" and event.nav in _SNAP_NAVS:
-            # No replayer names the steps here: the page's last path segment does
-            # (/sfr/eligibilite → "eligibilite"), for this arrival and the events that follow
-            # on it — not the step the customer just left.
-            path = urlsplit(event.url).path.rstrip("/")
-            if self.watcher.rules.is_merchant(event.url) and path:
-                self.watcher.step = path.rsplit("/", 1)[-1]
-                event = event.model_copy(update={"step": self.watcher.step})
+        # from the loop, never from inside a callback. The watcher names the steps by the page
+        # shown (`page_steps=True`).
         self.writer.on_event(event)
         snap = event.kind in _SNAP_KINDS or (
             event.kind == "navigation" and (event.nav in _SNAP_NAVS or self._is_violation(event))

@@ -5,7 +5,7 @@ and asks preflight for its lines through a binding of its own, when its page loa
 `POLL_MS`: so a Refresh that ends the session shows « Session ACN perdue » within a second,
 whoever drives the browser. The lines are worded here, in Python, from the watcher's state
 (the page's script sets them as text). Nothing of the customer's is in them: the step is the
-page's last path segment, as the report names it.
+page's name from the rules (`order.steps`, else its last path segment), as the report names it.
 """
 
 from __future__ import annotations

@@ -73,6 +73,22 @@ def trace_mark(event: Event, judged: Violation | Warning | None, rules: Rules) -
     return text
 
 
+def page_step(rules: Rules, url: str) -> str | None:
+    """The step of the merchant's page at `url`: the name the rules give it (`order.steps`),
+    else its address's last path segment (/sfr/eligibilite → "eligibilite"); None off the
+    merchant's site."""
+    if not rules.is_merchant(url):
+        return None
+    named = rules.step_name(url)
+    if named is not None:
+        return named
+    try:
+        path = urlsplit(url).path.rstrip("/")
+    except ValueError:
+        return None
+    return path.rsplit("/", 1)[-1] or None
+
+
 class Emitter:
     """The one way an event leaves the watcher; the sequence, the recent events and the trace
     marks not written yet are its."""
@@ -81,6 +97,9 @@ class Emitter:
         self.rules = rules
         self.on_event = on_event
         self.step: str | None = None
+        # A watched order names its steps by the page shown (`Watcher(page_steps=True)`); a
+        # scenario replay sets `step` itself, to its own steps.
+        self.page_steps = False
         self._judge = judge
         self._seq = 0
         self._callback_error: BaseException | None = None
@@ -116,6 +135,12 @@ class Emitter:
         on_merchant: bool | None = None,
     ) -> Event:
         self._seq += 1
+        if self.page_steps and kind == "navigation" and nav != "fragment":
+            # The page this move shows — after a Back, the one gone back to, not the one left:
+            # before the event is judged, so that its violation names that step too.
+            shown = page_step(self.rules, url)
+            if shown is not None:
+                self.step = shown
         event = Event(
             seq=self._seq,
             kind=kind,

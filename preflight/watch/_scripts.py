@@ -39,6 +39,9 @@ def probe_script(rules: Rules) -> str:
             "order_number": order.order_number,
             "order_type": order.order_type,
             "order_date": order.order_date,
+            "order_number_text": order.order_number_text,
+            "order_type_text": order.order_type_text,
+            "order_date_text": order.order_date_text,
         },
     )
 

@@ -81,6 +81,7 @@ class Watcher:
         guard: bool = False,
         on_event: EventHandler | None = None,
         lang: Lang = "fr",
+        page_steps: bool = False,
     ) -> None:
         self.rules = rules
         self.guard = guard
@@ -91,6 +92,7 @@ class Watcher:
         self._disposables: list[Any] = []
         self._chromium: bool | None = False  # None: not known (a persistent context)
         self._events = Emitter(rules, self._judge, on_event)
+        self._events.page_steps = page_steps
         self._session = Session(rules, self._judge, self._pages, self._events.emit)
         self._probe = ProbeMessages(rules, guard, self._events.emit, self._session.url_events)
 

@@ -41,7 +41,8 @@
   const aFilter = A.filter, aMap = A.map, aSome = A.some, aFind = A.find, aPush = A.push, aShift = A.shift;
   const sReplace = S.replace, sTrim = S.trim, sLower = S.toLowerCase, sSlice = S.slice;
   const sStarts = S.startsWith, sIndexOf = S.indexOf;
-  const reTest = RegExp.prototype.test;
+  const reTest = RegExp.prototype.test, reExec = RegExp.prototype.exec;
+  const NewRegExp = RegExp;
   const assign = Object.assign, defineProperty = Object.defineProperty;
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
   const now = Date.now, mathMax = Math.max, random = Math.random;
@@ -57,6 +58,7 @@
     return d && d.get ? (self) => call(d.get, self) : (self) => self[name];
   };
   const readyStateOf = getter(Document.prototype, "readyState");
+  const bodyOf = getter(Document.prototype, "body");
   const innerTextOf = getter(HTMLElement.prototype, "innerText");
   const parentOf = getter(Node.prototype, "parentElement");
   const tagOf = getter(Element.prototype, "tagName");
@@ -499,16 +501,107 @@
   // --- page content the verdict needs: eligibility error, confirmation details ----------------
   let eligibilityShown = false;
   let confirmationSent = null;
+  // A value read from the page is the page's text, nothing more: one line, no markup
+  // characters, no controls, at most VALUE_MAX characters.
+  const VALUE_MAX = 80;
+  const clean = (text) =>
+    call(sSlice, call(sTrim, call(sReplace, call(sReplace, text, /[<>\u0000-\u001f\u007f]/g, " "), /\s+/g, " ")), 0, VALUE_MAX);
   function textOf(sel) {
     if (!sel) return null;
     try {
       const el = call(docQuery, document, sel);
       const text = el ? innerTextOf(el) || el.textContent || "" : null;
-      return text === null ? null : call(sSlice, call(sTrim, call(sReplace, text, /\s+/g, " ")), 0, 80);
+      return text === null ? null : clean(text) || null;
     } catch (e) {
       return null;
     }
   }
+  // The confirmation's number, type and date by what the page says, where no selector finds
+  // them (the rules' `order_*_text`): compiled now, before the page's scripts run. Only the
+  // matched values leave the page, never its text (it may hold the customer's name).
+  const TEXT_MAX = 20000;
+  const compile = (patterns) => {
+    const out = [];
+    for (let i = 0; i < (patterns || []).length; i++) {
+      try {
+        out[out.length] = new NewRegExp(patterns[i], "i");
+      } catch (e) {
+        // A pattern this engine cannot read is skipped (the rules loader checks them too).
+      }
+    }
+    return out;
+  };
+  const textPatterns = {
+    number: compile(CONFIG.order_number_text),
+    order_type: compile(CONFIG.order_type_text),
+    date: compile(CONFIG.order_date_text),
+  };
+  const numberWanted = !!CONFIG.order_number || textPatterns.number.length > 0;
+  function pageText() {
+    try {
+      const body = bodyOf(document);
+      const text = body ? innerTextOf(body) || "" : "";
+      return call(sReplace, call(sSlice, text, 0, TEXT_MAX), /\s+/g, " ");
+    } catch (e) {
+      return "";
+    }
+  }
+  function readByText(text, patterns) {
+    for (let i = 0; i < patterns.length; i++) {
+      const found = call(reExec, patterns[i], text);
+      if (found && typeof found[1] === "string") {
+        const value = clean(found[1]);
+        if (value) return value;
+      }
+    }
+    return null;
+  }
+  // Each detail by its selector, else by the text patterns; the page's text is read once.
+  // Also says whether the number came from the text.
+  // The whole text is read at most every TEXT_EVERY_MS: a busy page's renders do not each pay
+  // for a layout of the whole body.
+  const TEXT_EVERY_MS = 250;
+  let textReadAt = 0;
+  let recheckPending = false;
+  function recheckSoon() {
+    if (recheckPending) return;
+    recheckPending = true;
+    defer(() => {
+      recheckPending = false;
+      checkConfirmation();
+    }, TEXT_EVERY_MS);
+  }
+  function readOrder(force) {
+    let text = null;
+    let numberByText = false;
+    const read = (sel, patterns, isNumber) => {
+      const bySelector = textOf(sel);
+      if (bySelector || !patterns.length) return bySelector;
+      if (text === null) {
+        // Only the number waits: once it is there, its type and date are read with it.
+        if (isNumber && !force && now() - textReadAt < TEXT_EVERY_MS) {
+          recheckSoon();
+          return null;
+        }
+        textReadAt = now();
+        text = pageText();
+      }
+      const value = readByText(text, patterns);
+      if (isNumber && value) numberByText = true;
+      return value;
+    };
+    const number = read(CONFIG.order_number, textPatterns.number, true);
+    if (numberWanted && !number && !force) return { order: { number }, numberByText };
+    const order = {
+      number,
+      order_type: read(CONFIG.order_type, textPatterns.order_type, false),
+      date: read(CONFIG.order_date, textPatterns.date, false),
+    };
+    return { order, numberByText };
+  }
+  let readFromTextOn = null; // the page whose number its text gave: read once, not per render
+  let fallbackFor = null;
+  const sentFor = (href) => confirmationSent !== null && call(sStarts, confirmationSent, href + "|");
   function checkEligibility() {
     const shown = call(aSome, CONFIG.eligibility_error || [], (sel) => {
       try {
@@ -522,13 +615,28 @@
     eligibilityShown = shown;
   }
   function checkConfirmation() {
-    if (!matchesAny(location.href, confirmationUrls)) return;
-    const number = textOf(CONFIG.order_number);
-    const key = location.href + "|" + number;
+    const href = location.href;
+    if (!matchesAny(href, confirmationUrls) || readFromTextOn === href) return;
+    const { order, numberByText } = readOrder(false);
+    const key = href + "|" + order.number;
     if (confirmationSent === key) return;
-    if (CONFIG.order_number && !number) return; // not rendered yet: the observer calls again
+    if (numberWanted && !order.number) {
+      // Not rendered yet: the observer calls again. A page that never shows it still counts,
+      // without the number, a moment later.
+      if (fallbackFor !== href) {
+        fallbackFor = href;
+        defer(() => {
+          if (location.href === href && !sentFor(href)) {
+            confirmationSent = href + "|null";
+            send("confirmation", readOrder(true).order);
+          }
+        }, 3000);
+      }
+      return;
+    }
     confirmationSent = key;
-    send("confirmation", { number, order_type: textOf(CONFIG.order_type), date: textOf(CONFIG.order_date) });
+    if (numberByText) readFromTextOn = href;
+    send("confirmation", order);
   }
   let scheduled = false;
   function onMutation() {
@@ -558,13 +666,4 @@
   } else {
     startObserving();
   }
-  // A confirmation page whose order number never appears still counts, without the details.
-  on(window, "load", () => {
-    defer(() => {
-      if (matchesAny(location.href, confirmationUrls) && confirmationSent === null) {
-        confirmationSent = location.href;
-        send("confirmation", { number: null, order_type: textOf(CONFIG.order_type), date: textOf(CONFIG.order_date) });
-      }
-    }, 3000);
-  });
 })();
