@@ -21,7 +21,7 @@ import contextlib
 import os
 import re
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from loguru import logger
 
 from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.errors import PreflightError
+from preflight.privacy import redact
 from preflight.rules import Rules, load_rules
 from preflight.scenario._trace import scrub_trace
 
@@ -531,6 +532,25 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             if not path.is_symlink():  # chmod would follow a link to whatever it points to
                 with contextlib.suppress(OSError):
                     os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    # A failure's traceback shows the arguments of every frame: a pytest-timeout that stops a
+    # replay inside a `fill` printed the card number being typed (Playwright's `arg = '4970…'`)
+    # into the terminal and JUnit. What the replay typed, and every --preflight-var value, is
+    # redacted from the report before any reporter sees it.
+    outcome = yield
+    report = outcome.get_result()
+    if report.longrepr is None:
+        return
+    values = item.stash.get(_SENSITIVE, frozenset()) | frozenset(_variables(item.config).values())
+    text = str(report.longrepr)
+    clean = redact(text, known=values)
+    if clean != text:
+        report.longrepr = clean
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
