@@ -9,7 +9,8 @@
     ├── BrowserError               a browser cannot be found, launched or driven
     │   ├── BrowserNotFound        no installed browser matches what was asked
     │   └── BrowserInstallFailed   Playwright's own browser could not be downloaded
-    └── ReportError                a report cannot be written (folder not writable, disk full)
+    ├── ReportError                a report cannot be written (folder not writable, disk full)
+    └── BookError                  the order book cannot be read or written (corrupt, disk full)
 
 The CLI maps them to exit code 2 and prints `str(error)`, never a traceback. Apart from them,
 `Terminated` is the `KeyboardInterrupt` the CLI raises on SIGTERM: a stop asked by the system,
@@ -94,3 +95,16 @@ class BrowserInstallFailed(BrowserError):
 
 class ReportError(PreflightError):
     """A report that cannot be written."""
+
+
+class BookError(PreflightError):
+    """The order book (`preflight.book`) cannot be used: `kind` says why, for the CLI's words.
+
+    `kind`: "corrupt" (not a book, or damaged), "unreadable" (cannot be opened), "full" (the
+    disk is full), "newer" (written by a newer preflight), "unknown_order" (no such number)."""
+
+    def __init__(self, message: str, *, path: Path, kind: str, detail: str = "") -> None:
+        self.path = path
+        self.kind = kind
+        self.detail = detail
+        super().__init__(message)

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -45,6 +46,17 @@ def bfcache_browser(
     browser = browser_type.launch(**kwargs)
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's data folder (order book, reports, the customer key) is the test session's own:
+    no test writes into the real one. Subprocesses inherit it through the environment."""
+    folder = tmp_path_factory.mktemp("data-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        patch.delenv("PREFLIGHT_BOOK", raising=False)
+        yield folder
 
 
 @pytest.fixture(autouse=True)

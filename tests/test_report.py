@@ -220,17 +220,17 @@ def test_report_json_is_replaced_by_a_rename_and_leaves_no_temporary_file(
     ]
 
 
-def test_without_a_folder_the_report_goes_under_preflight_reports_named_by_verdict(
+def test_without_a_folder_the_report_goes_under_the_data_folder_named_by_verdict(
     tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     rw = ReportWriter(None, rules)
-    assert rw.folder.parent == Path("preflight-reports")
+    assert rw.folder.parent == tmp_path / "preflight" / "rapports"
     assert rw.folder.name.endswith("-en-cours")
     html = rw.finish(Outcome(verdict="at_risk", entry_seen=True))
     assert rw.folder.name.endswith("-at_risk")
     assert html == rw.folder / "report.html" and html.exists()
-    assert not list(Path("preflight-reports").glob("*-en-cours"))
+    assert not list(rw.folder.parent.glob("*-en-cours"))
 
 
 def test_reports_of_successive_orders_go_side_by_side_under_a_chosen_base(

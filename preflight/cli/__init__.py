@@ -24,6 +24,7 @@ from preflight.cli import (  # noqa: F401  isort: skip
     _check,
     _matrix,
     _order,
+    _orders,
     _record,
     _replay,
     _rules,

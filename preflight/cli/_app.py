@@ -132,3 +132,13 @@ def rules_for(source: str, variables: Mapping[str, str], base_url: str | None = 
     if base_url:
         values = {"BASE_URL": base_url.rstrip("/"), **values}
     return load_rules(source, variables=values)
+
+
+BookOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--book",
+        metavar="FILE",
+        help="The order book (SQLite; default: in the user's data folder, or $PREFLIGHT_BOOK).",
+    ),
+]

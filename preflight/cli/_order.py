@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 from loguru import logger
 
+from preflight.book import BookRecorder, fingerprint
 from preflight.check import CheckReport, run_checks
 from preflight.cli._app import (
+    BookOption,
     BrowserOption,
     ExecutableOption,
     LangOption,
@@ -20,14 +22,17 @@ from preflight.cli._app import (
     VarOption,
     app,
     console,
+    err_console,
     origin,
     parse_vars,
     rules_for,
 )
+from preflight.cli._book_words import book_error_text
 from preflight.cli._check import render as render_check
 from preflight.errors import ReportError, UsageError
 from preflight.i18n import Lang, checked_lang, known, say
 from preflight.order import OrderResult, SellerPages, run_order
+from preflight.places import book_path
 from preflight.privacy import redact
 from preflight.report import load_report
 from preflight.report.advice import Ending, advice
@@ -206,7 +211,10 @@ def order(
     ] = False,
     report: Annotated[
         Path | None,
-        typer.Option(help="Folder for the report (default: a new one in ./preflight-reports/)."),
+        typer.Option(
+            help="Folder for the report (default: a new one in the user's data folder, "
+            "e.g. ~/.local/share/preflight/rapports/)."
+        ),
     ] = None,
     rules: RulesOption = "default",
     lang: LangOption = None,
@@ -218,6 +226,7 @@ def order(
         bool, typer.Option("--check/--no-check", hidden=True, help="Run the browser check first.")
     ] = True,
     var: VarOption = None,
+    book: BookOption = None,
 ) -> None:
     """Watch an order from the affiliate's link (ACN) to the confirmation, and say whether it stays
     attributed. Exit 0 attributed (confirmed, or « Commander plus tard » reached), 1 at risk,
@@ -254,7 +263,15 @@ def order(
     pages = None
     if not headless:
         recheck = run_check if check else None
-        pages = SellerPages(loaded, lang, link=link, check=checked, recheck=recheck)
+        pages = SellerPages(
+            loaded, lang, link=link, check=checked, recheck=recheck, fingerprint=fingerprint
+        )
+    # The order book: the order is kept there as it happens (issue #24).
+    recorder = BookRecorder(
+        book_path(book),
+        delays=loaded.shop.validation_business_days,
+        customer=(lambda: pages.customer) if pages is not None else None,
+    )
 
     def never_ready() -> bool:
         # The check still not ready when the browser closed: the order was never opened.
@@ -280,9 +297,13 @@ def order(
             timeout=timeout,
             on_event=LiveAlerts(lang, names),
             pages=pages,
+            book=recorder,
             # Said before the end page is shown: the terminal tells the verdict meanwhile.
             on_result=said,
         )
     if never_ready():
         raise typer.Exit(2)  # as when the check stopped the order before the browser opened
+    if recorder.error is not None:  # the report is written; the book could not be
+        err_console.print(book_error_text(recorder.error, lang), style="bold red")
+        raise typer.Exit(2)
     raise typer.Exit(result.exit_code)

@@ -12,7 +12,7 @@ at the keyboard does.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
@@ -25,6 +25,7 @@ from preflight.errors import Terminated, UsageError
 from preflight.i18n import Lang
 from preflight.report import ReportWriter
 from preflight.report.advice import EXIT_CODES, Ending, ending_of
+from preflight.report.writer import seller_of
 from preflight.rules import Rules
 from preflight.watch import Event, Outcome, Watcher
 
@@ -47,6 +48,10 @@ class OrderPages(Protocol):
 
     show_start: bool
 
+    @property
+    def link(self) -> str | None:
+        """The link the seller opened the order with from the start page (None: not yet)."""
+
     def open_start(self, page: Page) -> bool: ...
 
     def watch(
@@ -54,6 +59,20 @@ class OrderPages(Protocol):
     ) -> None: ...
 
     def end(self, context: BrowserContext, result: OrderResult) -> None: ...
+
+
+class OrderRecorder(Protocol):
+    """Keeps the order somewhere as it happens (`preflight.book.BookRecorder`): told when the
+    report folder exists, at each event, and once the report is finished."""
+
+    def started(self, folder: Path, browser: Mapping[str, str], link: str | None) -> None: ...
+
+    def linked(self, link: str) -> None:
+        """The order's link, once known (given, or pasted on the start page)."""
+
+    def event(self, event: Event, watcher: Watcher) -> None: ...
+
+    def finished(self, result: OrderResult) -> None: ...
 
 
 @dataclass
@@ -94,6 +113,7 @@ def run_order(
     pages: OrderPages | None = None,
     on_result: Callable[[OrderResult], None] | None = None,
     launched: Browser | None = None,
+    book: OrderRecorder | None = None,
 ) -> OrderResult:
     """Watch one order from `link`; see the module docstring.
 
@@ -105,7 +125,10 @@ def run_order(
     tab, from which the seller opens the order, a live panel, and an end page once the report
     is finished. `on_result` is called with the result before the end page is shown (the
     terminal says the verdict while the end page is on screen). Without `link`, the start
-    page asks for it (so `pages` must show one)."""
+    page asks for it (so `pages` must show one).
+
+    `book`: where the order is kept as it happens (`preflight.book.BookRecorder`): a killed
+    order stays there, unfinished."""
     if link is None:
         if pages is None or not pages.show_start:
             raise UsageError(
@@ -153,7 +176,10 @@ def run_order(
             "guard": "on" if guard else "off",
         }
         writer = ReportWriter(report_dir, rules, browser_info=info, lang=lang)
-        session = _Session(writer, on_event)
+        if book is not None:
+            book.started(writer.folder, info, link)
+        session = _Session(writer, on_event, book)
+        session.link = lambda: link or (pages.link if pages is not None else None)
         stopped_by_system = False
         watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang, page_steps=True)
         session.watcher = watcher
@@ -213,6 +239,8 @@ def run_order(
         watcher.detach()  # before the report is finished: closing the browser is no event
         html = writer.finish(outcome, incomplete=incomplete, ending=ending_of(outcome))
         result = OrderResult(outcome, ended, incomplete, writer.folder, html)
+        if book is not None:
+            book.finished(result)
         if on_result is not None:
             on_result(result)
         # Cut short too (--timeout, Ctrl+C): the end page says so, with the verdict so far.
@@ -256,9 +284,14 @@ def _leave_to_user(dialog: Any) -> None:
 class _Session:
     """The loop's memory: the report writer, and the pictures still to take."""
 
-    def __init__(self, writer: Any, on_event: EventCallback | None) -> None:
+    def __init__(
+        self, writer: Any, on_event: EventCallback | None, book: OrderRecorder | None
+    ) -> None:
         self.writer = writer
         self.on_event = on_event
+        self.book = book
+        self.link: Callable[[], str | None] = lambda: None
+        self._linked = False
         self.watcher: Watcher | None = None
         self.context: BrowserContext | None = None
         self.todo: list[Event] = []
@@ -267,14 +300,28 @@ class _Session:
         # Called from Playwright callbacks: write the line now (durable), take pictures later
         # from the loop, never from inside a callback. The watcher names the steps by the page
         # shown (`page_steps=True`).
+        if not self._linked and event.kind == "acn_entry":
+            self._know_link()
         self.writer.on_event(event)
         snap = event.kind in _SNAP_KINDS or (
             event.kind == "navigation" and (event.nav in _SNAP_NAVS or self._is_violation(event))
         )
         if snap:
             self.todo.append(event)
+        if self.book is not None and self.watcher is not None:
+            self.book.event(event, self.watcher)
         if self.on_event is not None and self.watcher is not None:
             self.on_event(event, self.watcher)
+
+    def _know_link(self) -> None:
+        # The seller id is in the link's query, which the events carry redacted.
+        link = self.link()
+        if link is None:
+            return
+        self._linked = True
+        self.writer.seller = seller_of(link)
+        if self.book is not None:
+            self.book.linked(link)
 
     def _is_violation(self, event: Event) -> bool:
         return self.watcher is not None and any(

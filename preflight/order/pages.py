@@ -55,13 +55,16 @@ class SellerPages:
         recheck: Callable[[], CheckReport] | None = None,
         start: bool = True,
         on_end: PageHook | None = None,
+        fingerprint: Callable[[str], str] | None = None,
     ) -> None:
         self.rules = rules
         self.lang: Lang = lang
         self.show_start = start
         self.on_end = on_end
         self.server = PagesServer()
-        self.start_page = StartPage(rules, lang, link=link, check=check, recheck=recheck)
+        self.start_page = StartPage(
+            rules, lang, link=link, check=check, recheck=recheck, fingerprint=fingerprint
+        )
         self.start_page.routes(self.server)
         self.start_page.on_go = self._record_checklist
         self._folder: Callable[[], Path] | None = None
@@ -86,6 +89,11 @@ class SellerPages:
     def check(self) -> CheckReport | None:
         """The check as last run: given, or run again from the start page."""
         return self.start_page.check
+
+    @property
+    def customer(self) -> str | None:
+        """The customer's fingerprint from the phone typed on the start page (None: none)."""
+        return self.start_page.customer
 
     @property
     def link(self) -> str | None:

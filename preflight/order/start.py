@@ -8,8 +8,9 @@ in place from its answer, so the page never reloads.
 
 The checklist answers are recorded as the terminal's questions record them
 (`check.ManualAnswers`, turned into results by `check.manual_checks`); the phone number is
-checked here and dropped: only whether a valid one was given is kept. The page stores
-nothing in the browser: what it knows it posts to this server, on loopback.
+checked here and dropped: only whether a valid one was given is kept, and, given
+`fingerprint`, the customer's keyed fingerprint (`preflight.book.fingerprint`), never the
+number. The page stores nothing in the browser: what it knows it posts to this server, on loopback.
 """
 
 from __future__ import annotations
@@ -70,8 +71,11 @@ class StartPage:
         link: str | None,
         check: CheckReport | None,
         recheck: Callable[[], CheckReport] | None = None,
+        fingerprint: Callable[[str], str] | None = None,
     ) -> None:
         self.rules = rules
+        self.fingerprint = fingerprint
+        self.customer: str | None = None
         self.lang: Lang = lang
         self.names = rules.names(lang)
         self.link = link or ""
@@ -161,6 +165,11 @@ class StartPage:
     def check_phone(self, data: Any) -> Answer:
         phone = data.get("phone") if isinstance(data, dict) else None
         ok = isinstance(phone, str) and len(phone) < 64 and is_french_phone(phone)
+        if ok and self.fingerprint is not None and isinstance(phone, str):
+            try:
+                self.customer = self.fingerprint(phone)
+            except (OSError, ValueError) as error:  # no key: no second-SIM reminder
+                logger.warning("customer fingerprint: {}", error)
         del phone  # checked, not kept
         return json_answer(
             {"ok": ok, "message": self.t(f"order.start.phone.{'ok' if ok else 'bad'}")}

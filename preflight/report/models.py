@@ -67,6 +67,8 @@ class Report(_Model):
     started_at: dt.datetime
     ended_at: dt.datetime | None = None
     browser: dict[str, str] = {}
+    # The ACN link's seller id (`ei=`): whose order this is (issue #24).
+    seller: str | None = None
     rules: RulesRef
     entry_seen: bool = False
     # The verdict in words (English), what kind of reason it is, whether the order got to its

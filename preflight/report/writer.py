@@ -11,7 +11,8 @@ A report is a folder, owner-only, holding:
 * `screenshots/` — PNGs with bank and personal fields masked;
 * `support/` — R7's bundle for the EI help desk, the only place personal data may appear.
 
-Without a folder, a new one is made under `./preflight-reports/` named
+Without a folder, a new one is made under the user's data folder (`preflight.places`:
+`~/.local/share/preflight/rapports/` on Linux) named
 `<YYYYmmdd-HHMMSS>-en-cours`, renamed at the end to `<YYYYmmdd-HHMMSS>-<verdict>` (with
 `-incomplete` when the watch did not end normally) so a file manager shows which orders were
 lost (`base=` puts that folder elsewhere: `ReportWriter(None, rules, base="~/rapports")`). A
@@ -29,12 +30,14 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from loguru import logger
 from pydantic import ValidationError
 
 from preflight.errors import ReportError
 from preflight.i18n import Lang, say
+from preflight.places import reports_folder
 from preflight.privacy import (
     allowed_params,
     mask_locators,
@@ -64,8 +67,10 @@ EVENTS_FILE = "events.jsonl"
 REPORT_FILE = "report.json"
 HTML_FILE = "report.html"
 SCREENSHOTS_DIR = "screenshots"
-DEFAULT_BASE = Path("preflight-reports")
 RUNNING_SUFFIX = "en-cours"
+# The ACN link's parameter naming the seller (the EI's business number, not the customer's):
+# kept in report.json, as the URLs themselves are redacted.
+SELLER_PARAM = "ei"
 # Playwright's own default mask colour, named so tests can look for it in the pixels.
 MASK_COLOR = "#FF00FF"
 # A screenshot waits at most this long: over WebDriver BiDi, Firefox's waits can hang on a page
@@ -84,7 +89,7 @@ class ReportWriter:
         browser_info: dict[str, str] | None = None,
         lang: Lang = "fr",
         screenshot_timeout_ms: float = SCREENSHOT_TIMEOUT_MS,
-        base: str | Path = DEFAULT_BASE,
+        base: str | Path | None = None,
     ) -> None:
         self.rules = rules
         self.lang: Lang = lang
@@ -92,7 +97,10 @@ class ReportWriter:
         self.screenshot_timeout_ms = screenshot_timeout_ms
         self._allowed = allowed_params(rules)
         self._auto = folder is None
-        self.folder = _new_default_folder(Path(base)) if folder is None else Path(folder)
+        if folder is None:
+            self.folder = _new_default_folder(Path(base) if base is not None else reports_folder())
+        else:
+            self.folder = Path(folder)
         files.make_private_dir(self.folder, must_be_new_or_empty=True)
         self._log_path = self.folder / EVENTS_FILE
         self._fd: int | None = files.open_append(self._log_path)
@@ -103,6 +111,8 @@ class ReportWriter:
         self._support = support.SupportBundle()
         self._support_path: str | None = None
         self._ending: Ending | None = None
+        # The ACN link's seller id, set by whoever knows the link (event URLs are redacted).
+        self.seller: str | None = None
         self._finished = False
         # The watcher may report from Playwright callbacks and from its own thread alike.
         self._lock = threading.RLock()
@@ -336,6 +346,7 @@ class ReportWriter:
             started_at=self.started_at,
             ended_at=now() if ended else None,
             browser=self.browser_info,
+            seller=self.seller,
             rules=RulesRef(
                 name=self.rules.name,
                 source=self.rules.source,
@@ -445,6 +456,16 @@ def _parse_line(path: Path, number: int, raw: bytes) -> Event:
         raise ReportError(
             f"{path}:{number}: not an event ({reason}) — expected one JSON event per line"
         ) from None
+
+
+def seller_of(url: str) -> str | None:
+    """The seller id an ACN link carries (`?ei=…`), or None."""
+    try:
+        values = parse_qs(urlsplit(url).query).get(SELLER_PARAM, [])
+    except ValueError:
+        return None
+    value = values[0].strip() if values else ""
+    return value[:64] or None
 
 
 def _new_default_folder(base: Path) -> Path:

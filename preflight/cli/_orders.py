@@ -1,0 +1,207 @@
+"""`preflight orders`: the seller's order book — list, mark attributed, show, rebuild, claim.
+
+Thin: parse, call `preflight.book`, render. A book that cannot be read is one message in the
+seller's language and exit 2, suggesting `preflight orders rebuild`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from preflight.book import EXPORTED, Book, Order, exported, rebuild, select
+from preflight.cli._app import BookOption, LangOption, app, console, err_console
+from preflight.cli._book_words import book_error_text
+from preflight.errors import BookError
+from preflight.i18n import Lang, checked_lang, say
+from preflight.places import book_path
+
+orders_app = typer.Typer(
+    help="The order book: every watched order, what is left to do (attribution, validation).",
+    invoke_without_command=True,
+)
+app.add_typer(orders_app, name="orders")
+
+_T = TypeVar("_T")
+DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD")]
+
+
+class _State:
+    book: Path
+    lang: Lang
+
+
+_state = _State()
+
+
+@orders_app.callback()
+def orders(
+    ctx: typer.Context,
+    book: BookOption = None,
+    todo: Annotated[
+        bool,
+        typer.Option(
+            "--todo",
+            help="Only the orders to attribute (confirmed or « Commander "
+            "plus tard », attribution not marked done).",
+        ),
+    ] = False,
+    lost: Annotated[bool, typer.Option("--lost", help="Only the lost orders.")] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only the orders past their validation date.")
+    ] = False,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], metavar="DATE", help="Only orders since DATE (YYYY-MM-DD)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='JSON: {"orders": [...]}.')] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV, for the seller's accounts.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """List the watched orders, newest first, with their verdict, status and validation date.
+
+    Example: preflight orders --todo
+    """
+    _state.book = book_path(book)
+    _state.lang = checked_lang(lang)
+    if ctx.invoked_subcommand is not None:
+        return
+    with _book() as opened:
+        chosen = select(
+            opened.orders(), todo=todo, lost=lost, overdue=overdue,
+            since=since.date() if since else None,
+        )  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps({"orders": [exported(o) for o in chosen]}, ensure_ascii=False))
+    elif as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(EXPORTED))
+        writer.writeheader()
+        for order in chosen:
+            row = exported(order)
+            writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        typer.echo(out.getvalue(), nl=False)
+    else:
+        _render_list(chosen)
+
+
+@orders_app.command("done")
+def done(
+    number: Annotated[str, typer.Argument(help="The order number (as on the confirmation).")],
+    on: DateOption = None,
+) -> None:
+    """Mark an order attributed: SFR's confirmation form sent (today, or --on DATE).
+
+    Example: preflight orders done SFR-000123
+    """
+    day = on.date() if on else dt.date.today()
+    with _book() as opened:
+        order = opened.mark(number, "attributed_on", day)
+    console.print(_t("cli.orders.done", number=order.number, date=_date(day)), highlight=False)
+
+
+@orders_app.command("show")
+def show(number: Annotated[str, typer.Argument(help="The order number.")]) -> None:
+    """Everything the book knows of one order.
+
+    Example: preflight orders show SFR-000123
+    """
+    with _book() as opened:
+        order = opened.find(number)
+    for line in _details(order):
+        console.print(line, highlight=False)
+
+
+@orders_app.command("rebuild")
+def rebuild_book(
+    folders: Annotated[
+        list[Path] | None, typer.Argument(help="More report folders to read (optional).")
+    ] = None,
+) -> None:
+    """Make the book again from the report folders (the default reports folder and those the
+    book recorded): the reports are the source of truth. The old file is kept aside.
+
+    Example: preflight orders rebuild
+    """
+    count = _safely(lambda: rebuild(_state.book, folders or []))
+    console.print(_t("cli.orders.rebuilt", n=count, path=str(_state.book)), highlight=False)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def _t(key: str, **values: object) -> str:
+    return say(key, _state.lang, **values)
+
+
+def _date(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "—"
+
+
+def _render_list(chosen: list[Order]) -> None:
+    if not chosen:
+        console.print(_t("cli.orders.none"))
+        return
+    for order in chosen:
+        status = order.status()
+        line = _t(
+            "cli.orders.line",
+            date=order.started_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+            number=order.number or "—",
+            type=order.type or "—",
+            verdict=_t(f"cli.orders.verdict.{order.ending or 'none'}"),
+            status=_t(f"cli.orders.status.{status}"),
+            due=_date(order.validation_due),
+        )
+        console.print(line, highlight=False, markup=False)
+
+
+def _details(order: Order) -> Iterator[str]:
+    yield _t("cli.orders.show.number", number=order.number or "—", type=order.type or "—")
+    yield _t("cli.orders.show.when", date=order.order_date or "—",
+             started=order.started_at.astimezone().strftime("%d/%m/%Y %H:%M"))  # fmt: skip
+    yield _t("cli.orders.show.verdict", verdict=_t(f"cli.orders.verdict.{order.ending or 'none'}"),
+             status=_t(f"cli.orders.status.{order.status()}"))  # fmt: skip
+    yield _t("cli.orders.show.seller", seller=order.seller or "—", browser=order.browser or "—")
+    if order.steps:
+        yield _t("cli.orders.show.steps", steps=" → ".join(order.steps))
+    if order.violations:
+        yield _t("cli.orders.show.violations", kinds=", ".join(order.violations))
+    yield _t("cli.orders.show.due", date=_date(order.validation_due))
+    yield _t("cli.orders.show.attributed", date=_date(order.attributed_on))
+    yield _t("cli.orders.show.folder", path=str(order.folder))
+
+
+# -- the book's errors --------------------------------------------------------------------------
+
+
+@contextmanager
+def _book() -> Iterator[Book]:
+    try:
+        with Book(_state.book) as opened:
+            yield opened
+    except BookError as error:
+        err_console.print(book_error_text(error, _state.lang), style="bold red")
+        raise typer.Exit(2) from None
+
+
+def _safely(action: Callable[[], _T]) -> _T:
+    try:
+        return action()
+    except BookError as error:
+        err_console.print(book_error_text(error, _state.lang), style="bold red")
+        raise typer.Exit(2) from None
+    except OSError as error:
+        err_console.print(_t("cli.orders.error.unreadable", path=str(_state.book),
+                             detail=error.strerror or str(error)), style="bold red")  # fmt: skip
+        raise typer.Exit(2) from None
