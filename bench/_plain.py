@@ -40,6 +40,9 @@ def drive(context: BrowserContext, scenario: Scenario, base_url: str) -> None:
             page.click(step.selector)
         elif isinstance(step, Fill):
             page.fill(step.selector, step.value)
+            # What a hand-written script must add for a field bound to `change` on Firefox
+            # (its fill never fires one; Chromium's fires it when the field is left).
+            page.dispatch_event(step.selector, "change")
         elif isinstance(step, ExpectText):
             page.locator(step.selector).filter(has_text=step.text).first.wait_for(
                 timeout=step.timeout_s * 1000

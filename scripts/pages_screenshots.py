@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             page.click("#continuer")
             page.fill("#nom", "Camille Martin")
             page.fill("#telephone", "0612345678")
-            page.fill("#email", "camille@example.fr")
+            page.locator("#email").press_sequentially("camille@example.fr")  # on `change`
             page.click("#valider")
             page.click("#commander-plus-tard")
             page.get_by_test_id("order-number").wait_for()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from preflight.demo_shop import DemoShop
+from preflight.demo_shop import CHANGE_BOUND, DemoShop
 
 ADDRESS = "12 rue de la Paix, 75002 Paris"
 MODES = ["mpa", "spa", "react"]
@@ -28,7 +28,7 @@ def fill(page: Page, selector: str, value: str, mode: str) -> None:
     preflight.scenario._forms.fill_control); the other modes take Playwright's fill()."""
     field = page.locator(selector)
     field.fill("")
-    if mode == "react" and value:
+    if (mode == "react" or selector in CHANGE_BOUND) and value:
         field.press_sequentially(value)
     else:
         field.fill(value)

@@ -136,7 +136,7 @@ def test_bank_details_typed_while_recording_become_a_placeholder(
         page.locator("#continuer").click()
         page.locator("#nom").fill("Jeanne Client")
         page.locator("#telephone").fill("06 12 34 56 78")
-        page.locator("#email").fill("jeanne.client@example.fr")
+        page.locator("#email").press_sequentially("jeanne.client@example.fr")  # on `change`
         page.locator("#valider").click()
         page.locator("#payer-maintenant").click()
         payment = page.frame_locator("iframe#paiement")  # the payment provider's frame

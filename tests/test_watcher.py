@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Route
 
-from preflight.demo_shop import DemoShop
+from preflight.demo_shop import CHANGE_BOUND, DemoShop
 from preflight.demo_shop.flow import PARIS
 from preflight.report.dates import order_kind, parse_order_date
 from preflight.rules import load_rules
@@ -69,7 +69,7 @@ class Watched:
     def type(self, selector: str, value: str) -> None:
         """Type in a field as a person does: React's controlled inputs need real keys on stock
         Firefox (Playwright's fill() over BiDi is invisible to React; see fill_control)."""
-        if self.mode == "react":
+        if self.mode == "react" or selector in CHANGE_BOUND:
             self.page.locator(selector).press_sequentially(value)
         else:
             self.page.fill(selector, value)

@@ -14,4 +14,9 @@ from __future__ import annotations
 from preflight.demo_shop.app import create_app
 from preflight.demo_shop.server import DemoShop
 
-__all__ = ["DemoShop", "create_app"]
+# The fields the shop reads when an edit is committed (`change`), not at each keystroke: a value
+# filled from script never fires `change` on Firefox, so a driver must type them (or send it).
+# The multi-page form copies the e-mail on `change`; the single-page app's is lazy (v-model.lazy).
+CHANGE_BOUND = ("#email",)
+
+__all__ = ["CHANGE_BOUND", "DemoShop", "create_app"]

@@ -141,6 +141,10 @@ def submit(step: str, offer: Offer, form: Mapping[str, str]) -> Outcome:
         return Outcome(step, {"result": offer.eligible}, event="eligible")
     if step == "coordonnees":
         values = {k: form.get(k, "").strip() for k in ("nom", "telephone", "email")}
+        if "email_saisi" in form:
+            # The multi-page form sends the address its `change` handler copied (a browser
+            # that never fires `change` sends it empty); a bare POST sends `email` only.
+            values["email"] = form.get("email_saisi", "").strip()
         errors = {}
         if not values["nom"]:
             errors["nom"] = MSG_NAME_EMPTY

@@ -25,6 +25,10 @@ _TAG_AND_SENSITIVE = """(e, selectors) => [e.tagName, selectors.some((s) => {
 # the prototype's setter (the tracker does not see it), and tell the page as an edit does.
 # On a page without React both setters are the same one: the value ends the same, one more
 # `input` event is sent. (Skyvern-AI/rustwright#187; RESEARCH.md, "Driving forms…")
+# Then `change`, the commit a person's edit ends with: Chromium's edit fires it when the field
+# loses focus; a value assigned from script never does on Firefox, so fields bound to `change`
+# (Vue's v-model.lazy, `onchange`, jQuery's .change()) got nothing there (issue #27). It is sent
+# at once rather than on blur: a step that submits with Enter never leaves the field.
 _SYNC_FRAMEWORK_STATE = """(e, value) => {
     const proto = e instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
         : HTMLInputElement.prototype;
@@ -33,6 +37,7 @@ _SYNC_FRAMEWORK_STATE = """(e, value) => {
     e.value = value === "" ? " " : "";
     set.call(e, value);
     e.dispatchEvent(new Event("input", {bubbles: true}));
+    e.dispatchEvent(new Event("change", {bubbles: true}));
     return true;
 }"""
 

@@ -11,6 +11,7 @@
 // (Playwright's fill() over WebDriver BiDi) leaves the state empty, and this shop answers as a
 // real one does: "Veuillez saisir votre nom", no navigation.
 import { createContext, useContext, useEffect, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { createRoot } from "react-dom/client";
 import { RouterProvider, createBrowserRouter, useLocation, useNavigate } from "react-router";
 
@@ -173,6 +174,27 @@ function Field({ id, label, value, set, type = "text", autoComplete = "off", err
   );
 }
 
+// A field read only when its edit is committed: the native `change` (as a jQuery plugin or a
+// checkout theme binds it on a React page), not React's per-keystroke onChange. Uncontrolled;
+// its value reaches the state at `change`, rendered at once (flushSync) so that the click that
+// committed it (by leaving the field) submits it.
+function ChangeField({ id, label, value, set, type = "text", autoComplete = "off", errors }) {
+  const input = useRef(null);
+  useEffect(() => {
+    const field = input.current;
+    const commit = () => flushSync(() => set(field.value));
+    field.addEventListener("change", commit);
+    return () => field.removeEventListener("change", commit);
+  }, [set]);
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input ref={input} id={id} name={id} type={type} autoComplete={autoComplete} defaultValue={value} />
+      <FieldError errors={errors} name={id} />
+    </>
+  );
+}
+
 function useSubmit(step, data, answered) {
   const [busy, setBusy] = useState(false);
   const submit = async (fields) => {
@@ -319,7 +341,7 @@ function Coordonnees({ data, answered }) {
           errors={errors}
           autoComplete="tel"
         />
-        <Field
+        <ChangeField
           id="email"
           label="E-mail"
           type="email"

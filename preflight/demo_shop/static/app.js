@@ -151,12 +151,14 @@ function FieldError({ view, name }) {
   return message ? html`<p class="field-error" id=${`${name}-error`}>${message}</p>` : null;
 }
 
-// A controlled input: its value lives in the component's state.
-function Field({ id, label, value, set, type = "text", autocomplete = "off", view }) {
+// A controlled input: its value lives in the component's state, updated at each keystroke
+// (`input`), or only when the edit is committed (`lazy`: `change`, as Vue's v-model.lazy).
+function Field({ id, label, value, set, type = "text", autocomplete = "off", view, lazy = false }) {
+  const update = (event) => set(event.currentTarget.value);
   return html`
     <label for=${id}>${label}</label>
     <input id=${id} name=${id} type=${type} autocomplete=${autocomplete} value=${value}
-      onInput=${(event) => set(event.currentTarget.value)} />
+      onInput=${lazy ? undefined : update} onChange=${lazy ? update : undefined} />
     <${FieldError} view=${view} name=${id} />`;
 }
 
@@ -227,7 +229,7 @@ function Coordonnees({ data, answered }) {
       <${Field} id="telephone" label="Téléphone (joignable en journée)" type="tel"
         value=${telephone} set=${setTelephone} view=${view} autocomplete="tel" />
       <${Field} id="email" label="E-mail" type="email" value=${email} set=${setEmail}
-        view=${view} autocomplete="email" />
+        view=${view} autocomplete="email" lazy=${true} />
       <button type="submit" id="valider" disabled=${busy}>Valider mes coordonnées</button>
     </form>`;
 }

@@ -34,6 +34,14 @@
     form.submit();
   });
 
+  // Fields bound to `change` (the commit of an edit, on blur), not to `input`: the value is
+  // copied where the form sends it only then.
+  document.addEventListener("change", (event) => {
+    const field = event.target instanceof HTMLInputElement ? event.target : null;
+    const target = field && document.getElementById(field.dataset.copyOnChange || "");
+    if (target) target.value = field.value;
+  });
+
   // Customer service, delegated so it also works on pages whose header is re-rendered.
   document.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target : null;
