@@ -16,13 +16,17 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from loguru import logger
 
 from preflight.book import EXPORTED, Book, Order, exported, rebuild, select
 from preflight.cli._app import BookOption, LangOption, app, console, err_console
 from preflight.cli._book_words import book_error_text
-from preflight.errors import BookError
+from preflight.errors import BookError, ReportError
 from preflight.i18n import Lang, checked_lang, say
 from preflight.places import book_path
+from preflight.report import files
+from preflight.report.claim import claim as claim_of
+from preflight.report.claim import render_claim
 
 orders_app = typer.Typer(
     help="The order book: every watched order, what is left to do (attribution, validation).",
@@ -135,6 +139,50 @@ def rebuild_book(
     """
     count = _safely(lambda: rebuild(_state.book, folders or []))
     console.print(_t("cli.orders.rebuilt", n=count, path=str(_state.book)), highlight=False)
+
+
+CLAIM_FILE = "dossier-de-reclamation.html"
+
+
+@orders_app.command("claim")
+def claim(
+    number: Annotated[str, typer.Argument(help="The order number.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help=f"Where to write it (default: {CLAIM_FILE} in the order's report folder).",
+        ),
+    ] = None,
+) -> None:
+    """Write the « Dossier de réclamation » of an order: one HTML file with its number, type,
+    date, the seller, the watched session in words, the masked confirmation screenshot and the
+    report's fingerprint, for a commission ACN did not credit. An edited events log is said.
+
+    Example: preflight orders claim SFR-000123 --out reclamation.html
+    """
+    with _book() as opened:
+        order = opened.find(number)
+    try:
+        found = claim_of(order.folder, _state.lang)
+        page = render_claim(found, _state.lang)
+    except (ReportError, OSError) as error:
+        err_console.print(_t("cli.orders.error.no_report", detail=order.number,
+                             path=str(order.folder)), style="bold red", markup=False)  # fmt: skip
+        logger.debug("claim: {}", error)
+        raise typer.Exit(2) from None
+    target = out if out is not None else order.folder / CLAIM_FILE
+    try:
+        files.write_atomically(target, page.encode())
+    except ReportError as error:
+        err_console.print(_t("cli.orders.error.write", path=str(target), detail=str(error)),
+                          style="bold red", markup=False)  # fmt: skip
+        raise typer.Exit(2) from None
+    console.print(_t("cli.orders.claim.written", number=order.number, path=str(target)),
+                  highlight=False, markup=False)  # fmt: skip
+    if found.chain.status == "edited":
+        err_console.print(_t("cli.orders.claim.edited"), style="bold red", markup=False)
 
 
 # -- rendering ----------------------------------------------------------------------------------
