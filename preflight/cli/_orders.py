@@ -23,6 +23,7 @@ from preflight.cli._app import BookOption, LangOption, app, console, err_console
 from preflight.cli._book_words import book_error_text
 from preflight.errors import BookError, ReportError
 from preflight.i18n import Lang, checked_lang, say
+from preflight.order.orders import show_orders
 from preflight.places import book_path
 from preflight.report import files
 from preflight.report.claim import claim as claim_of
@@ -70,6 +71,10 @@ def orders(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help='JSON: {"orders": [...]}.')] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, for the seller's accounts.")] = False,
+    page: Annotated[
+        bool,
+        typer.Option("--page", help="Open « Mes commandes » in a browser, alone (no order)."),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """List the watched orders, newest first, with their verdict, status and validation date.
@@ -79,6 +84,10 @@ def orders(
     _state.book = book_path(book)
     _state.lang = checked_lang(lang)
     if ctx.invoked_subcommand is not None:
+        return
+    if page:
+        console.print(_t("cli.orders.page"), highlight=False, markup=False)
+        _safely(lambda: show_orders(_state.book, _state.lang))
         return
     with _book() as opened:
         chosen = select(
@@ -112,6 +121,52 @@ def done(
     with _book() as opened:
         order = opened.mark(number, "attributed_on", day)
     console.print(_t("cli.orders.done", number=order.number, date=_date(day)), highlight=False)
+
+
+def _mark(number: str, column: str, on: dt.datetime | None, said: str) -> None:
+    day = on.date() if on else dt.date.today()
+    with _book() as opened:
+        order = opened.mark(number, column, day)
+    console.print(_t(said, number=order.number, date=_date(day)), highlight=False, markup=False)
+
+
+@orders_app.command("sim")
+def sim(
+    number: Annotated[str, typer.Argument(help="The mobile order's number.")],
+    on: DateOption = None,
+) -> None:
+    """Mark a mobile order's SIM activated (today, or --on DATE): the next mobile order for the
+    same customer no longer waits for it (the start page warns until then).
+
+    Example: preflight orders sim SFR-000124
+    """
+    _mark(number, "sim_activated_on", on, "cli.orders.sim")
+
+
+@orders_app.command("validated")
+def validated(
+    number: Annotated[str, typer.Argument(help="The order number.")],
+    on: DateOption = None,
+) -> None:
+    """Mark an order validated by SFR (today, or --on DATE): no longer overdue.
+
+    Example: preflight orders validated SFR-000123 --on 2026-12-09
+    """
+    _mark(number, "validated_on", on, "cli.orders.validated")
+
+
+@orders_app.command("installation")
+def installation(
+    number: Annotated[str, typer.Argument(help="The order number.")],
+    on: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Its date.")
+    ],
+) -> None:
+    """Record the installation date fixed after validation.
+
+    Example: preflight orders installation SFR-000123 --on 2026-12-15
+    """
+    _mark(number, "installation_on", on, "cli.orders.installation")
 
 
 @orders_app.command("show")
