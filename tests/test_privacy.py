@@ -24,10 +24,12 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from inprocess import preflight
 from loguru import logger
 from PIL import Image
 from playwright.sync_api import Browser, FloatRect, Page
 
+from preflight.book import BookRecorder
 from preflight.demo_shop import DemoShop
 from preflight.order import run_order
 from preflight.report import MASK_COLOR, ReportWriter, load_report
@@ -171,9 +173,24 @@ def test_a_full_order_leaves_no_bank_detail_anywhere_and_personal_data_only_in_s
         report_dir=run / "report",
         drive=drive,
         launched=bfcache_browser,
+        # The order book and the claim are searched too (issue #24): they live in `run`.
+        book=BookRecorder(run / "book.sqlite3", delays=shop.rules().shop.validation_business_days),
     )
 
     shots.close()
+    number = load_report(result.folder).order
+    assert number is not None and number.number
+    claimed = preflight(
+        "orders",
+        "--book",
+        run / "book.sqlite3",
+        "claim",
+        number.number,
+        "--out",
+        run / "claim.html",
+    )
+    assert claimed.returncode == 0, claimed.stderr
+    assert (run / "book.sqlite3").stat().st_size > 0 and (run / "claim.html").stat().st_size > 0
     # The run did happen, whole, and the canaries did reach the shop (the test can fail).
     assert result.ended == "confirmation", result
     assert shop.orders(), "the shop recorded no order"
@@ -182,6 +199,7 @@ def test_a_full_order_leaves_no_bank_detail_anywhere_and_personal_data_only_in_s
     assert debug_log.stat().st_size > 0
     produced = sorted(str(p.relative_to(run)) for p in run.rglob("*") if p.is_file())
     assert "report/events.jsonl" in produced and "report/report.html" in produced
+    assert "book.sqlite3" in produced and "claim.html" in produced
     assert any(p.startswith("report/screenshots/") for p in produced)
 
     for what, value in BANK.items():

@@ -264,8 +264,9 @@ def order(
     if not headless:
         recheck = run_check if check else None
         pages = SellerPages(
-            loaded, lang, link=link, check=checked, recheck=recheck, fingerprint=fingerprint
-        )
+            loaded, lang, link=link, check=checked, recheck=recheck, fingerprint=fingerprint,
+            book=book_path(book),
+        )  # fmt: skip
     # The order book: the order is kept there as it happens (issue #24).
     recorder = BookRecorder(
         book_path(book),

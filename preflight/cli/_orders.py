@@ -16,13 +16,18 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from loguru import logger
 
 from preflight.book import EXPORTED, Book, Order, exported, rebuild, select
 from preflight.cli._app import BookOption, LangOption, app, console, err_console
 from preflight.cli._book_words import book_error_text
-from preflight.errors import BookError
+from preflight.errors import BookError, ReportError
 from preflight.i18n import Lang, checked_lang, say
+from preflight.order.orders import show_orders
 from preflight.places import book_path
+from preflight.report import files
+from preflight.report.claim import claim as claim_of
+from preflight.report.claim import render_claim
 
 orders_app = typer.Typer(
     help="The order book: every watched order, what is left to do (attribution, validation).",
@@ -66,6 +71,10 @@ def orders(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help='JSON: {"orders": [...]}.')] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, for the seller's accounts.")] = False,
+    page: Annotated[
+        bool,
+        typer.Option("--page", help="Open « Mes commandes » in a browser, alone (no order)."),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """List the watched orders, newest first, with their verdict, status and validation date.
@@ -75,6 +84,10 @@ def orders(
     _state.book = book_path(book)
     _state.lang = checked_lang(lang)
     if ctx.invoked_subcommand is not None:
+        return
+    if page:
+        console.print(_t("cli.orders.page"), highlight=False, markup=False)
+        _safely(lambda: show_orders(_state.book, _state.lang))
         return
     with _book() as opened:
         chosen = select(
@@ -110,6 +123,52 @@ def done(
     console.print(_t("cli.orders.done", number=order.number, date=_date(day)), highlight=False)
 
 
+def _mark(number: str, column: str, on: dt.datetime | None, said: str) -> None:
+    day = on.date() if on else dt.date.today()
+    with _book() as opened:
+        order = opened.mark(number, column, day)
+    console.print(_t(said, number=order.number, date=_date(day)), highlight=False, markup=False)
+
+
+@orders_app.command("sim")
+def sim(
+    number: Annotated[str, typer.Argument(help="The mobile order's number.")],
+    on: DateOption = None,
+) -> None:
+    """Mark a mobile order's SIM activated (today, or --on DATE): the next mobile order for the
+    same customer no longer waits for it (the start page warns until then).
+
+    Example: preflight orders sim SFR-000124
+    """
+    _mark(number, "sim_activated_on", on, "cli.orders.sim")
+
+
+@orders_app.command("validated")
+def validated(
+    number: Annotated[str, typer.Argument(help="The order number.")],
+    on: DateOption = None,
+) -> None:
+    """Mark an order validated by SFR (today, or --on DATE): no longer overdue.
+
+    Example: preflight orders validated SFR-000123 --on 2026-12-09
+    """
+    _mark(number, "validated_on", on, "cli.orders.validated")
+
+
+@orders_app.command("installation")
+def installation(
+    number: Annotated[str, typer.Argument(help="The order number.")],
+    on: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Its date.")
+    ],
+) -> None:
+    """Record the installation date fixed after validation.
+
+    Example: preflight orders installation SFR-000123 --on 2026-12-15
+    """
+    _mark(number, "installation_on", on, "cli.orders.installation")
+
+
 @orders_app.command("show")
 def show(number: Annotated[str, typer.Argument(help="The order number.")]) -> None:
     """Everything the book knows of one order.
@@ -135,6 +194,50 @@ def rebuild_book(
     """
     count = _safely(lambda: rebuild(_state.book, folders or []))
     console.print(_t("cli.orders.rebuilt", n=count, path=str(_state.book)), highlight=False)
+
+
+CLAIM_FILE = "dossier-de-reclamation.html"
+
+
+@orders_app.command("claim")
+def claim(
+    number: Annotated[str, typer.Argument(help="The order number.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help=f"Where to write it (default: {CLAIM_FILE} in the order's report folder).",
+        ),
+    ] = None,
+) -> None:
+    """Write the « Dossier de réclamation » of an order: one HTML file with its number, type,
+    date, the seller, the watched session in words, the masked confirmation screenshot and the
+    report's fingerprint, for a commission ACN did not credit. An edited events log is said.
+
+    Example: preflight orders claim SFR-000123 --out reclamation.html
+    """
+    with _book() as opened:
+        order = opened.find(number)
+    try:
+        found = claim_of(order.folder, _state.lang)
+        page = render_claim(found, _state.lang)
+    except (ReportError, OSError) as error:
+        err_console.print(_t("cli.orders.error.no_report", detail=order.number,
+                             path=str(order.folder)), style="bold red", markup=False)  # fmt: skip
+        logger.debug("claim: {}", error)
+        raise typer.Exit(2) from None
+    target = out if out is not None else order.folder / CLAIM_FILE
+    try:
+        files.write_atomically(target, page.encode())
+    except ReportError as error:
+        err_console.print(_t("cli.orders.error.write", path=str(target), detail=str(error)),
+                          style="bold red", markup=False)  # fmt: skip
+        raise typer.Exit(2) from None
+    console.print(_t("cli.orders.claim.written", number=order.number, path=str(target)),
+                  highlight=False, markup=False)  # fmt: skip
+    if found.chain.status == "edited":
+        err_console.print(_t("cli.orders.claim.edited"), style="bold red", markup=False)
 
 
 # -- rendering ----------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class EndView:
     stopped_title: str = ""  # a watch cut short: « Commande interrompue », why, what it means
     stopped_text: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # the shop's, for the page's own words
+    orders_link: str = ""  # « Mes commandes », when the order book is kept
 
 
 def end_view(
@@ -96,4 +97,4 @@ def end_view(
 
 
 def render_end(view: EndView, lang: Lang, nonce: str) -> str:
-    return render_page("end.html", lang, nonce, view.names, view=view)
+    return render_page("end.html", lang, nonce, view.names, view=view, orders_link=view.orders_link)

@@ -21,6 +21,7 @@ from preflight.check import CheckReport, ManualAnswers
 from preflight.i18n import Lang
 from preflight.order._server import Answer, PagesServer
 from preflight.order.end import end_view, render_end
+from preflight.order.orders import ORDERS_PATH, OrdersPage
 from preflight.order.panel import BINDING, Panel, panel_script
 from preflight.order.start import StartPage
 from preflight.report import files
@@ -56,16 +57,25 @@ class SellerPages:
         start: bool = True,
         on_end: PageHook | None = None,
         fingerprint: Callable[[str], str] | None = None,
+        book: Path | None = None,
     ) -> None:
         self.rules = rules
         self.lang: Lang = lang
         self.show_start = start
         self.on_end = on_end
         self.server = PagesServer()
+        # « Mes commandes », with the order book (issue #24): a page of its own, linked from
+        # the start and end pages, and the start page's warnings.
+        self.orders = OrdersPage(book, lang, rules.names(lang)) if book is not None else None
         self.start_page = StartPage(
-            rules, lang, link=link, check=check, recheck=recheck, fingerprint=fingerprint
-        )
+            rules, lang, link=link, check=check, recheck=recheck, fingerprint=fingerprint,
+            warnings=self.orders.warnings if self.orders else None,
+            waiting_sim=self.orders.waiting_sim if self.orders else None,
+            orders_link=ORDERS_PATH if self.orders else "",
+        )  # fmt: skip
         self.start_page.routes(self.server)
+        if self.orders is not None:
+            self.orders.routes(self.server)
         self.start_page.on_go = self._record_checklist
         self._folder: Callable[[], Path] | None = None
         self.panel: Panel | None = None
@@ -149,6 +159,7 @@ class SellerPages:
         view = end_view(
             report, result.folder, self.lang, has_report=html is not None, ended=result.ended
         )
+        view.orders_link = ORDERS_PATH if self.orders is not None else ""
         self.server.get[END_PATH] = lambda nonce: Answer(
             body=render_end(view, self.lang, nonce).encode()
         )

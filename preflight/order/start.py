@@ -72,8 +72,16 @@ class StartPage:
         check: CheckReport | None,
         recheck: Callable[[], CheckReport] | None = None,
         fingerprint: Callable[[str], str] | None = None,
+        warnings: Callable[[], list[str]] | None = None,
+        waiting_sim: Callable[[str], str | None] | None = None,
+        orders_link: str = "",
     ) -> None:
         self.rules = rules
+        # From the order book (`preflight.order.orders`): overdue orders, and this customer's
+        # mobile order whose SIM is not marked activated (R10).
+        self.warnings = warnings
+        self.waiting_sim = waiting_sim
+        self.orders_link = orders_link
         self.fingerprint = fingerprint
         self.customer: str | None = None
         self.lang: Lang = lang
@@ -146,6 +154,8 @@ class StartPage:
             recheck=self.recheck is not None,
             boxes=self.boxes(),
             link=self.link,
+            warnings=self.warnings() if self.warnings is not None else [],
+            orders_link=self.orders_link,
         )
         return Answer(body=html.encode())
 
@@ -165,15 +175,17 @@ class StartPage:
     def check_phone(self, data: Any) -> Answer:
         phone = data.get("phone") if isinstance(data, dict) else None
         ok = isinstance(phone, str) and len(phone) < 64 and is_french_phone(phone)
+        warning = None
         if ok and self.fingerprint is not None and isinstance(phone, str):
             try:
                 self.customer = self.fingerprint(phone)
             except (OSError, ValueError) as error:  # no key: no second-SIM reminder
                 logger.warning("customer fingerprint: {}", error)
+            if self.customer is not None and self.waiting_sim is not None:
+                warning = self.waiting_sim(self.customer)
         del phone  # checked, not kept
-        return json_answer(
-            {"ok": ok, "message": self.t(f"order.start.phone.{'ok' if ok else 'bad'}")}
-        )
+        said = {"ok": ok, "message": self.t(f"order.start.phone.{'ok' if ok else 'bad'}")}
+        return json_answer({**said, "warning": warning} if warning else said)
 
     def go(self, data: Any) -> Answer:
         if not isinstance(data, dict):

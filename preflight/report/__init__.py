@@ -8,18 +8,22 @@
 
 Leaving the block without `finish` (an exception, a killed browser) marks the report
 incomplete; `load_events(folder)` reads the log back, even after a crash, and
-`recover(folder)` writes the HTML of a report whose process was killed outright.
+`recover(folder)` writes the HTML of a report whose process was killed outright;
+`verify_chain(folder)` says whether the log is as written, or which line breaks its chain.
 """
 
 from __future__ import annotations
 
 from preflight.privacy import redact_url
+from preflight.report.chain import ChainCheck
+from preflight.report.chain import verify as verify_chain
 from preflight.report.dates import add_business_days, expected_validation
 from preflight.report.models import OrderReport, Report, ScreenshotRecord, load_report
 from preflight.report.writer import MASK_COLOR, ReportWriter, load_events, recover
 
 __all__ = [
     "MASK_COLOR",
+    "ChainCheck",
     "OrderReport",
     "Report",
     "ReportWriter",
@@ -30,4 +34,5 @@ __all__ = [
     "load_report",
     "recover",
     "redact_url",
+    "verify_chain",
 ]

@@ -186,14 +186,14 @@ def _rows(report: Report, events: list[Event], folder: Path, t: _T) -> list[Row]
     for event in events:
         row = Row(
             time=_time(event.at),
-            text=_event_text(event, t),
+            text=event_text(event, t),
             page=_page_label(event) or "",
             url=event.url,
             step=_step_text(event.step, t) if event.step else "",
             css=flagged.get(event.seq, "ok" if event.kind in _GOOD else "info"),
         )
         for record in shots.get(event.seq, []):
-            picture = _data_uri(folder, record.path) if record.path else None
+            picture = data_uri(folder, record.path) if record.path else None
             if picture:
                 row.pictures.append(picture)
             else:
@@ -205,7 +205,8 @@ def _rows(report: Report, events: list[Event], folder: Path, t: _T) -> list[Row]
 _GOOD = {"acn_entry", "order_later", "confirmation"}
 
 
-def _event_text(event: Event, t: _T) -> str:
+def event_text(event: Event, t: _T) -> str:
+    """An event in words (the timeline's « Commande confirmée »…)."""
     if event.kind == "navigation":
         key = f"report.event.navigation.{event.nav}"
         # Kinds added to the vocabulary later still get a sentence, a generic one.
@@ -232,7 +233,8 @@ def _short_url(url: str) -> str:
     return url
 
 
-def _data_uri(folder: Path, relative: str) -> str | None:
+def data_uri(folder: Path, relative: str) -> str | None:
+    """A PNG of the report folder as a `data:` URI (None: not readable)."""
     path = folder / relative
     try:
         data = path.read_bytes()

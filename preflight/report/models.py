@@ -82,6 +82,9 @@ class Report(_Model):
     warnings: list[Warning] = []
     order: OrderReport | None = None
     events: int = 0
+    # The hash of the events log's last line (`preflight.report.chain`): lines removed from its
+    # end show; None for a log without events or one written before the chain.
+    chain_head: str | None = None
     # Page loads that failed during the order (network lost; issue #23).
     load_failures: int = 0
     screenshots: list[ScreenshotRecord] = []

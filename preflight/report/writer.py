@@ -3,7 +3,8 @@
 A report is a folder, owner-only, holding:
 
 * `events.jsonl` — one event per line, appended, flushed and fsynced per event: a crash keeps
-  every event up to it (`load_events` reads it back and tolerates a torn last line);
+  every event up to it (`load_events` reads it back and tolerates a torn last line); each line
+  carries the hash of the one before (`preflight.report.chain`), so an edit is detectable;
 * `report.json` — the summary (`preflight.report.models.Report`); a provisional one, marked
   incomplete, is written as soon as the folder exists and rewritten at each screenshot, so
   even a killed process leaves a report that says it is incomplete;
@@ -46,7 +47,7 @@ from preflight.privacy import (
     redact_url,
     screenshot_masks,
 )
-from preflight.report import files, html, support
+from preflight.report import chain, files, html, support
 from preflight.report.dates import expected_validation, parse_order_date
 from preflight.report.models import (
     Ending,
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 
     from preflight.rules import Rules
 
-EVENTS_FILE = "events.jsonl"
+EVENTS_FILE = chain.EVENTS_FILE
 REPORT_FILE = "report.json"
 HTML_FILE = "report.html"
 SCREENSHOTS_DIR = "screenshots"
@@ -105,6 +106,8 @@ class ReportWriter:
         self._log_path = self.folder / EVENTS_FILE
         self._fd: int | None = files.open_append(self._log_path)
         self.started_at = now()
+        # The hash the next line of the log carries (`preflight.report.chain`).
+        self._prev = chain.start_hash(self.started_at)
         self._events = 0
         self._confirmation_at: datetime | None = None
         self._screenshots: list[ScreenshotRecord] = []
@@ -130,7 +133,9 @@ class ReportWriter:
         with self._lock:
             fd = self._open_fd(f"event {event.seq} ({event.kind})")
             safe = redact_event(event, self._allowed)
-            files.append_durably(fd, safe.model_dump_json().encode() + b"\n", self._log_path)
+            line = chain.chained(safe.model_dump_json().encode(), self._prev)
+            files.append_durably(fd, line, self._log_path)
+            self._prev = chain.line_hash(line)  # only once the line is on disk
             self._events += 1
             if event.kind == "confirmation":
                 self._confirmation_at = event.at
@@ -375,6 +380,8 @@ class ReportWriter:
             ],
             order=order,
             events=self._events,
+            # Only once ended: a provisional report.json lags behind the log it would vouch for.
+            chain_head=self._prev if self._events and ended else None,
             load_failures=outcome.load_failures if outcome else 0,
             screenshots=list(self._screenshots),
             support_bundle=self._support_path,

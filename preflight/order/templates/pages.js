@@ -40,6 +40,56 @@
     });
   }
 
+  // --- « Mes commandes » -------------------------------------------------------------------
+  const orders = document.getElementById("orders");
+  if (orders) {
+    const note = orders.querySelector("[role=status]");
+    const send = async (path, number) => {
+      const answer = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ number }),
+        credentials: "omit",
+        cache: "no-store",
+      });
+      return answer.json();
+    };
+    const filter = (name) => {
+      for (const button of orders.querySelectorAll("button[data-filter]")) {
+        button.setAttribute("aria-pressed", String(button.dataset.filter === name));
+      }
+      for (const row of orders.querySelectorAll(".order")) {
+        row.hidden = name !== "all" && row.dataset[name] !== "yes";
+      }
+    };
+    for (const button of orders.querySelectorAll("button[data-filter]")) {
+      button.addEventListener("click", () => filter(button.dataset.filter));
+    }
+    for (const button of orders.querySelectorAll("button[data-mark]")) {
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        const said = await send("/api/commandes/attribuer", button.dataset.mark);
+        const row = button.closest(".order");
+        if (said.ok && row) {
+          row.dataset.todo = "no";
+          row.dataset.overdue = said.status === "overdue" ? "yes" : "no";
+          row.querySelector("[data-testid=status]").textContent = said.status_text;
+          row.querySelector("[data-testid=next]").textContent = said.next;
+          button.remove();
+        } else {
+          button.disabled = false;
+          note.textContent = said.message || "";
+        }
+      });
+    }
+    for (const button of orders.querySelectorAll("button[data-claim]")) {
+      button.addEventListener("click", async () => {
+        const said = await send("/api/commandes/reclamation", button.dataset.claim);
+        note.textContent = said.message || "";
+      });
+    }
+  }
+
   // --- start page ------------------------------------------------------------------------
   const form = document.getElementById("start");
   if (!form) return;
@@ -94,6 +144,11 @@
     phoneOk = !!answer.ok;
     phoneNote.textContent = answer.message || "";
     phoneNote.className = answer.ok ? "ok" : "bad";
+    const simWarning = document.getElementById("phone-warning");
+    if (simWarning) {
+      simWarning.textContent = answer.warning || "";
+      simWarning.hidden = !answer.warning;
+    }
     refresh();
   }
   // « Vérifier à nouveau »: the check runs again in preflight; its cards replace these, as
