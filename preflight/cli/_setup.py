@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from preflight.browsers import InstalledBrowser
+from preflight.browsers import BROWSER_NAMES, InstalledBrowser
 from preflight.cli._app import LangOption, app, console, err_console
 from preflight.errors import BrowserInstallFailed
 from preflight.i18n import Lang, checked_lang, say
 from preflight.install import ensure_browser
 
-_NAMES = {
-    "chrome": "Google Chrome",
-    "chromium": "Chromium",
-    "firefox": "Mozilla Firefox",
-    "edge": "Microsoft Edge",
-    "safari": "Safari",
-}
+_NAMES = BROWSER_NAMES
 
 
 def _name(browser: InstalledBrowser, lang: Lang) -> str:
