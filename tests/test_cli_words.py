@@ -6,9 +6,9 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from inprocess import preflight
 
 from preflight.cli import _words
-from tests.inprocess import preflight
 
 FR = {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 EN = {"LANG": "en_US.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
