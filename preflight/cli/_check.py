@@ -54,7 +54,8 @@ class _OuiNon(_YesNo):
     error = "Répondez o (oui) ou n (non)"
 
 
-def _confirm(question: str, lang: Lang) -> bool:
+def confirm(question: str, lang: Lang) -> bool:
+    """A yes/no question on the terminal (o/n in French)."""
     asker = _OuiNon if lang == "fr" else _YesNo
     return asker.ask(question, console=console)
 
@@ -67,7 +68,7 @@ def _ask(lang: Lang, checklist: Sequence[ChecklistItem] = SEED_CHECKLIST) -> Man
         if item.answer == "french_phone":
             answers[item.id] = _ask_phone(item.question(lang), lang)
         else:
-            answers[item.id] = _confirm(item.question(lang), lang)
+            answers[item.id] = confirm(item.question(lang), lang)
     return ManualAnswers(answers=answers)
 
 
