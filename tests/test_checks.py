@@ -60,6 +60,10 @@ def test_an_unreachable_account_page_warns_instead_of_claiming_a_proof(
     assert status["cache"] == "warn" and status["merchant_session"] == "warn"
     assert status["cookies"] == "pass"
     assert report.verdict == "ready"
+    # Said in words; the protocol's error (Playwright's, the engine's) is never quoted.
+    said = " ".join(c.message for c in report.checks)
+    assert "injoignable : pas d'accès à Internet ?" in said
+    assert not any(w in said for w in ("Protocol error", "net::", "NS_ERROR", "ERR_"))
 
 
 def test_fresh_results_fail_when_the_profile_is_not_clean() -> None:

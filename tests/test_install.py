@@ -119,7 +119,7 @@ def served(install: Install) -> Iterator[str]:
         assert shop.stdout is not None
         link = None
         for line in shop.stdout:  # the shop prints its URLs once it listens
-            found = re.search(r"EI order link\s+(\S+)", line)
+            found = re.search(r"(?:Lien de commande|EI order link)\s+(\S+)", line)
             if found:
                 link = found.group(1)
                 break

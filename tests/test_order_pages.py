@@ -213,7 +213,9 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
         expect(family).to_contain_text("✓ Navigateur")  # in words, not the check's id
         expect(family).not_to_contain_text("browser_family")
         expect(page.get_by_test_id("check-cache_empty")).to_contain_text("Cache vidé <b>ok</b>.")
-        expect(page.get_by_test_id("check-cache_empty")).to_contain_text("cache_empty")  # no title
+        # A check with no title of its own reads as words, never its id.
+        expect(page.get_by_test_id("check-cache_empty")).to_contain_text("Autre contrôle")
+        expect(page.get_by_test_id("check-cache_empty")).not_to_contain_text("cache_empty")
         assert page.get_by_test_id("link").input_value() == hostile  # shown as text
         assert page.locator("#pwn").count() == 0
         go = page.get_by_test_id("go")
@@ -386,7 +388,7 @@ def test_a_not_ready_check_still_stops_a_headless_order_in_the_terminal(
     )  # fmt: skip
 
     assert done.returncode == 2, done
-    assert "n'est pas prêt" in done.stdout and "browser_family" in done.stdout
+    assert "n'est pas prêt" in done.stdout and "À corriger" in done.stdout
     assert not (tmp_path / "report").exists() and rules.browser.allowed != [browser_name]
 
 

@@ -228,7 +228,7 @@ def test_without_a_folder_the_report_goes_under_the_data_folder_named_by_verdict
     assert rw.folder.parent == tmp_path / "preflight" / "rapports"
     assert rw.folder.name.endswith("-en-cours")
     html = rw.finish(Outcome(verdict="at_risk", entry_seen=True))
-    assert rw.folder.name.endswith("-at_risk")
+    assert rw.folder.name.endswith("-a-risque")  # French, no accent: the seller opens it
     assert html == rw.folder / "report.html" and html.exists()
     assert not list(rw.folder.parent.glob("*-en-cours"))
 
@@ -242,7 +242,7 @@ def test_reports_of_successive_orders_go_side_by_side_under_a_chosen_base(
     second.finish(Outcome(verdict="attributed", entry_seen=True))
     names = sorted(p.name for p in (tmp_path / "rapports").iterdir())
     assert len(names) == 2
-    assert {name.rsplit("-", 1)[-1] for name in names} == {"lost", "attributed"}
+    assert {name.split("-", 2)[-1] for name in names} == {"perdue", "attribuee"}
 
 
 def test_a_closed_report_without_verdict_is_named_incomplete(

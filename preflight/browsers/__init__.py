@@ -16,6 +16,7 @@ with browsers is seen as one without (how `preflight setup`'s install path is te
 """
 
 from preflight.browsers._found import (
+    BROWSER_NAMES,
     ENGINE_OF,
     FAMILIES,
     Driver,
@@ -43,6 +44,7 @@ from preflight.browsers._launch import (
 )
 
 __all__ = [
+    "BROWSER_NAMES",
     "CHROMIUM_BFCACHE_OFF_FLAG",
     "CHROMIUM_QUIET_ARGS",
     "ENGINE_OF",

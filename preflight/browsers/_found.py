@@ -456,3 +456,13 @@ def _windows_default() -> Family | Literal["unknown"]:
     with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as handle:  # type: ignore[attr-defined,unused-ignore]
         prog_id, _ = winreg.QueryValueEx(handle, "ProgId")  # type: ignore[attr-defined,unused-ignore]
     return family_from_name(str(prog_id))
+
+
+# Each family as its maker names it, for the seller's eyes (the terminal, the start page).
+BROWSER_NAMES: dict[str, str] = {
+    "chrome": "Google Chrome",
+    "chromium": "Chromium",
+    "firefox": "Mozilla Firefox",
+    "edge": "Microsoft Edge",
+    "safari": "Safari",
+}

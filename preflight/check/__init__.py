@@ -57,6 +57,7 @@ from preflight.check._proofs import (
 )
 from preflight.check._run import check_user_agent, run_checks
 from preflight.check._sites import OrderSites, order_sites
+from preflight.check._titles import check_title
 
 __all__ = [
     "BrowserInfo",
@@ -71,6 +72,7 @@ __all__ = [
     "Verdict",
     "check_browser_family",
     "check_browser_version",
+    "check_title",
     "check_user_agent",
     "clean_offline",
     "fresh_results",

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from loguru import logger
+
 from preflight.check._model import CheckResult, Status
 from preflight.check._sites import _PROBE_GLOB, _PROBE_PATH, OrderSites, _fulfil_probe
 from preflight.i18n import Lang, say
@@ -160,7 +162,9 @@ def inspect_context(
 
 def _proof(state: PageState, lang: Lang) -> str:
     if state.account == "unreachable":
-        return say("check.proof.unreachable", lang, error=state.error)
+        # The protocol's own error is for QA (-v, and PageState.error), never the seller's words.
+        logger.info("order site unreachable: {}", state.error)
+        return say("check.proof.unreachable", lang)
     if state.from_cache:
         return say(
             "check.proof.cached",
@@ -175,7 +179,7 @@ def _proof(state: PageState, lang: Lang) -> str:
 
 def _account(state: ProfileState, lang: Lang) -> str:
     if state.pages.account == "unreachable":
-        return say("check.account.unreachable", lang, error=state.pages.error)
+        return say("check.account.unreachable", lang)
     return say(f"check.account.{state.pages.account}", lang)
 
 

@@ -13,9 +13,13 @@ import sys
 import threading
 from types import FrameType
 
+import typer.main
+
 from preflight.cli._app import app, err_console
 from preflight.cli._out import styled
+from preflight.cli._words import error_line, lang_of, localise, use_language
 from preflight.errors import PreflightError, Terminated
+from preflight.i18n import say
 from preflight.privacy import redact
 
 # Each module registers its commands on `app` when imported.
@@ -50,20 +54,25 @@ def run(argv: list[str] | None = None) -> int:
     no exit): what `main` does inside, and what tests call in-process."""
     # Standalone mode: Typer itself turns usage errors into exit code 2 and `typer.Exit(n)`
     # into exit code n; only our own errors are left to map.
+    lang = lang_of(sys.argv[1:] if argv is None else argv)
+    use_language(lang)
+    command = typer.main.get_command(app)  # what `app(...)` runs, with the seller's words
+    localise(command, lang)
     try:
-        app(args=argv, prog_name="preflight")
+        command.main(args=argv, prog_name="preflight")
     except PreflightError as error:
         # An error may quote a page's URL: redacted like every line that leaves the process.
-        err_console.print(styled("preflight:", "bold red"), redact(str(error)), soft_wrap=True)
+        line = redact(error_line(error, lang))
+        err_console.print(styled("preflight:", "bold red"), line, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
-        err_console.print("preflight: interrupted")
+        err_console.print(f"preflight: {say('cli.interrupted', lang)}")
         return 130
     except SystemExit as done:
         # Typer turns Ctrl+C (and SIGTERM, above) into a silent exit 130 (typer/core.py
         # `_main`, Typer 0.2x): say so, for whoever reads the CI log.
         if done.code == 130:
-            err_console.print("preflight: interrupted — what was written so far is kept")
+            err_console.print(f"preflight: {say('cli.interrupted.kept', lang)}")
         if done.code is None or isinstance(done.code, int):
             return done.code or 0
         err_console.print(str(done.code))  # as Python does with sys.exit("message")

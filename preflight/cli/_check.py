@@ -11,7 +11,8 @@ import typer
 from rich.prompt import Confirm, InvalidResponse, Prompt
 from rich.table import Table
 
-from preflight.check import CheckReport, ManualAnswers, is_french_phone, run_checks
+from preflight.browsers import BROWSER_NAMES
+from preflight.check import CheckReport, ManualAnswers, check_title, is_french_phone, run_checks
 from preflight.cli._app import (
     BrowserOption,
     ExecutableOption,
@@ -25,7 +26,7 @@ from preflight.cli._app import (
 )
 from preflight.cli._out import styled
 from preflight.i18n import Lang, checked_lang, say
-from preflight.rules import SEED_CHECKLIST, ChecklistItem
+from preflight.rules import SEED_CHECKLIST, ChecklistItem, Rules
 
 _STYLE = {"pass": "green", "fixed": "cyan", "warn": "yellow", "fail": "bold red"}
 
@@ -53,7 +54,8 @@ class _OuiNon(_YesNo):
     error = "Répondez o (oui) ou n (non)"
 
 
-def _confirm(question: str, lang: Lang) -> bool:
+def confirm(question: str, lang: Lang) -> bool:
+    """A yes/no question on the terminal (o/n in French)."""
     asker = _OuiNon if lang == "fr" else _YesNo
     return asker.ask(question, console=console)
 
@@ -66,7 +68,7 @@ def _ask(lang: Lang, checklist: Sequence[ChecklistItem] = SEED_CHECKLIST) -> Man
         if item.answer == "french_phone":
             answers[item.id] = _ask_phone(item.question(lang), lang)
         else:
-            answers[item.id] = _confirm(item.question(lang), lang)
+            answers[item.id] = confirm(item.question(lang), lang)
     return ManualAnswers(answers=answers)
 
 
@@ -80,19 +82,26 @@ def _ask_phone(question: str, lang: Lang) -> bool:
         console.print(say("cli.check.q.phone.bad", lang), style="yellow")
 
 
-def render(report: CheckReport, lang: Lang, affiliate: str = "ACN") -> None:
-    """A table, one row per check, then the verdict in a sentence."""
+def render(report: CheckReport, lang: Lang, rules: Rules) -> None:
+    """A table, one row per check as the start page names it (its id, the driver and the
+    status codes stay in `--json`), then the verdict in a sentence."""
+    names = rules.names(lang)
     b = report.browser
-    name = f"{b.family} {b.version or ''}".strip() + (f" ({b.driver})" if b.driver else "")
+    family = BROWSER_NAMES.get(b.family, b.family)
+    name = f"{family} {b.version or ''}".strip()
     table = Table(title=say("cli.check.title", lang, browser=name), title_justify="left")
-    table.add_column("check")
-    table.add_column("status")
-    table.add_column("message", overflow="fold")
+    table.add_column(say("cli.check.col.check", lang))
+    table.add_column(say("cli.check.col.status", lang))
+    table.add_column(say("cli.check.col.message", lang), overflow="fold")
     for check in report.checks:
-        table.add_row(check.id, styled(check.status, _STYLE[check.status]), check.message)
+        table.add_row(
+            check_title(check.id, lang, names, rules.shop.checklist),
+            styled(say(f"cli.check.status.{check.status}", lang), _STYLE[check.status]),
+            check.message,
+        )
     console.print(table)
     style = "bold green" if report.ready else "bold red"
-    console.print(say(f"cli.check.{report.verdict}", lang, affiliate=affiliate), style=style)
+    console.print(say(f"cli.check.{report.verdict}", lang, **names), style=style)
 
 
 @app.command()
@@ -153,5 +162,5 @@ def check(
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        render(report, chosen_lang, loaded.shop.affiliate_name)
+        render(report, chosen_lang, loaded)
     raise typer.Exit(0 if report.ready else 1)

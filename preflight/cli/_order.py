@@ -132,10 +132,10 @@ def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
         say("cli.order.reason", lang, **names, reason=_reason(outcome, lang, names)),
         highlight=False,
     )
-    if outcome.coverage:
-        console.print(say("cli.order.coverage", lang, **names), style="yellow")
-        for gap in outcome.coverage:
-            console.print(f"  {coverage_line(gap, lang)}", markup=False, highlight=False)
+    # Rule patterns that matched nothing are for whoever maintains the rules (report.json,
+    # report.html's « Détails techniques », `-v`), not the seller's terminal.
+    for gap in outcome.coverage:
+        logger.info("rule pattern that matched nothing: {}", coverage_line(gap, "en"))
     if result.ended == "interrupted":
         console.print(say("cli.order.interrupted", lang, **names), style="yellow")
     elif result.incomplete:
@@ -247,7 +247,7 @@ def order(
 
     def run_check() -> CheckReport:
         done = run_checks(loaded, browser=browser, executable=executable, lang=lang)
-        render_check(done, lang, loaded.shop.affiliate_name)
+        render_check(done, lang, loaded)
         return done
 
     if check:

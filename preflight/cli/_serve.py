@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from preflight.cli._app import app, console
+from preflight.cli._words import current_lang
+from preflight.i18n import say
 
 
 class ShopMode(StrEnum):
@@ -39,18 +41,22 @@ def serve_demo(
     from preflight.demo_shop import DemoShop  # the web stack: only for this command
 
     shop = DemoShop(port=port, mode=mode.value).start()  # a port in use raises UsageError
-    console.print(f"Demo shop ({mode.value}) — Ctrl+C to stop", highlight=False)
-    console.print(f"  ACN boutique       {shop.acn_url}/acn/boutique", highlight=False)
-    console.print(f"  EI order link      {shop.link(offer='fibre')}", highlight=False)
-    console.print(f"  SFR espace client  {shop.sfr_url}/sfr/mon-espace-client/", highlight=False)
-    console.print(f"  truth API          {shop.sfr_url}/__truth/orders", highlight=False)
+    lang = current_lang()  # serve-demo has no --lang: the locale's
+    console.print(say("cli.serve.title", lang, mode=mode.value), highlight=False)
+    for key, url in (
+        ("cli.serve.boutique", f"{shop.acn_url}/acn/boutique"),
+        ("cli.serve.link", shop.link(offer="fibre")),
+        ("cli.serve.account", f"{shop.sfr_url}/sfr/mon-espace-client/"),
+        ("cli.serve.truth", f"{shop.sfr_url}/__truth/orders"),
+    ):
+        console.print(f"  {say(key, lang):<22} {url}", highlight=False)
     if threading.current_thread() is threading.main_thread():
         # A service manager's stop (SIGTERM) ends it as cleanly as Ctrl+C does.
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
-        console.print("Stopping the demo shop.")
+        console.print(say("cli.serve.stopping", lang))
     finally:
         shop.stop()
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
-from preflight.browsers import InstalledBrowser
+from preflight import launcher as launchers
+from preflight.browsers import BROWSER_NAMES, InstalledBrowser
 from preflight.cli._app import LangOption, app, console, err_console
+from preflight.cli._check import confirm as _confirm
 from preflight.errors import BrowserInstallFailed
 from preflight.i18n import Lang, checked_lang, say
 from preflight.install import ensure_browser
 
-_NAMES = {
-    "chrome": "Google Chrome",
-    "chromium": "Chromium",
-    "firefox": "Mozilla Firefox",
-    "edge": "Microsoft Edge",
-    "safari": "Safari",
-}
+_NAMES = BROWSER_NAMES
 
 
 def _name(browser: InstalledBrowser, lang: Lang) -> str:
@@ -31,14 +30,26 @@ def _name(browser: InstalledBrowser, lang: Lang) -> str:
 @app.command()
 def setup(
     lang: LangOption = None,
+    launcher: Annotated[
+        bool,
+        typer.Option("--launcher", help="Create the « Préflight ACN » launcher without asking."),
+    ] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove the « Préflight ACN » launcher.")
+    ] = False,
 ) -> None:
     """Say which installed Chrome or Firefox the orders will use; download Playwright's own
-    Chromium only when neither is installed. Exit 0 a browser is ready, 1 the download failed,
-    2 other errors.
+    Chromium only when neither is installed; offer the « Préflight ACN » launcher on the desktop
+    and in the applications menu. Exit 0 a browser is ready, 1 the download failed, 2 other
+    errors.
 
-    Example: preflight setup --lang en
+    Example: preflight setup --launcher
     """
     chosen_lang = checked_lang(lang)
+    if remove:
+        for path in launchers.remove():
+            console.print(say("cli.setup.launcher.removed", chosen_lang, path=str(path)))
+        return
 
     def tell_install(engines: tuple[str, ...]) -> None:
         console.print(
@@ -69,4 +80,13 @@ def setup(
         console.print(say("cli.setup.default", chosen_lang, family=family))
     if not ready.installed:
         console.print(say("cli.setup.nothing", chosen_lang), style="green")
-    console.print(say("cli.setup.next", chosen_lang), style="bold")
+    if launcher or (
+        sys.stdin.isatty() and _confirm(say("cli.setup.launcher.ask", chosen_lang), chosen_lang)
+    ):
+        for path in launchers.install():
+            console.print(
+                say("cli.setup.launcher.made", chosen_lang, path=str(path)), soft_wrap=True
+            )
+        console.print(say("cli.setup.launcher.next", chosen_lang), style="bold")
+    else:
+        console.print(say("cli.setup.next", chosen_lang), style="bold")

@@ -116,6 +116,8 @@ class SellerPages:
         from it, in the same tab)."""
         if not self.show_start:
             return False
+        browser = page.context.browser
+        self.start_page.engine = browser.browser_type.name if browser is not None else None
         page.goto(self.server.url(START_PATH))
         return True
 

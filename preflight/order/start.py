@@ -22,7 +22,13 @@ from typing import Any
 
 from loguru import logger
 
-from preflight.check import CheckReport, ManualAnswers, is_french_phone, manual_checks
+from preflight.check import (
+    CheckReport,
+    ManualAnswers,
+    check_title,
+    is_french_phone,
+    manual_checks,
+)
 from preflight.i18n import Lang, say
 from preflight.order._server import Answer, PagesServer, json_answer
 from preflight.order.render import render_page
@@ -38,17 +44,6 @@ _TODO = {
     "cookies": "order.start.todo.clean",
     "storage": "order.start.todo.clean",
     "merchant_session": "order.start.todo.clean",
-}
-
-# What each check is, in words, for its card's title (a check the page has no title for shows
-# its id).
-_TITLE = {
-    "browser_family": "order.start.card.browser_family",
-    "browser_version": "order.start.card.browser_version",
-    "cache": "order.start.card.cache",
-    "cookies": "order.start.card.cookies",
-    "storage": "order.start.card.storage",
-    "merchant_session": "order.start.card.merchant_session",
 }
 
 
@@ -97,6 +92,9 @@ class StartPage:
         # The rules' checklist: yes/no items are boxes, a phone item is the phone field.
         self.checklist = rules.shop.checklist
         self.manual = {item.id for item in self.checklist}
+        # The engine the order's window runs on (set when the page is opened): Firefox shows
+        # its remote-control sign (a striped address bar, a robot), which the page explains.
+        self.engine: str | None = None
 
     def t(self, key: str, **values: object) -> str:
         return say(key, self.lang, **self.names, **values)
@@ -121,7 +119,7 @@ class StartPage:
                 c.id,
                 c.status,
                 _SYMBOL.get(c.status, "?"),
-                self.t(_TITLE[c.id]) if c.id in _TITLE else c.id,
+                check_title(c.id, self.lang, self.names, self.checklist),
                 c.message,
                 self.t(_TODO.get(c.id, "order.start.todo.other")) if c.status == "fail" else "",
             )
@@ -156,6 +154,7 @@ class StartPage:
             link=self.link,
             warnings=self.warnings() if self.warnings is not None else [],
             orders_link=self.orders_link,
+            firefox=self.engine == "firefox",
         )
         return Answer(body=html.encode())
 

@@ -211,7 +211,14 @@ def event_text(event: Event, t: _T) -> str:
         key = f"report.event.navigation.{event.nav}"
         # Kinds added to the vocabulary later still get a sentence, a generic one.
         return t(key if known(key) else "report.event.navigation")
-    if event.kind in ("guard", "note"):
+    if event.kind == "guard":
+        # The guarded action in words, as the terminal says it; its mechanism (beforeunload…)
+        # stays in report.json.
+        action = event.detail.get("action", "")
+        action = action if known(f"cli.order.guard.{action}") else "other"
+        what = t(f"cli.order.guard.{action}", shortcut=event.detail.get("key", "?"))
+        return t("report.event.guard", what=what)
+    if event.kind == "note":
         what = event.detail.get("message") or event.detail.get("action") or ""
         return t(f"report.event.{event.kind}", what=what).rstrip(" :")
     key = f"report.event.{event.kind}"

@@ -69,6 +69,17 @@ REPORT_FILE = "report.json"
 HTML_FILE = "report.html"
 SCREENSHOTS_DIR = "screenshots"
 RUNNING_SUFFIX = "en-cours"
+# A finished report's folder says how the order ended, in French without accents (the seller
+# opens it in a file manager; ASCII is safe on every file system and in a zip).
+FOLDER_WORDS = {
+    "confirmed": "attribuee",
+    "attributed": "attribuee",
+    "order_later": "commande-plus-tard",
+    "not_placed": "non-passee",
+    "lost": "perdue",
+    "at_risk": "a-risque",
+    "incomplete": "incomplete",
+}
 # The ACN link's parameter naming the seller (the EI's business number, not the customer's):
 # kept in report.json, as the URLs themselves are redacted.
 SELLER_PARAM = "ei"
@@ -403,9 +414,10 @@ class ReportWriter:
 
     def _rename_auto_folder(self, report: Report) -> None:
         stamp = self.folder.name.removesuffix(f"-{RUNNING_SUFFIX}")
-        parts = [stamp, *([report.verdict] if report.verdict else [])]
+        said = report.ending or report.verdict
+        parts = [stamp, *([FOLDER_WORDS[said]] if said else [])]
         if report.incomplete:
-            parts.append("incomplete")
+            parts.append(FOLDER_WORDS["incomplete"])
         target = self.folder.with_name("-".join(parts))
         counter = 2
         while target.exists():  # another order finished in the same second
