@@ -30,7 +30,7 @@ from PIL import Image
 from playwright.sync_api import Browser, FloatRect, Page
 
 from preflight.book import BookRecorder
-from preflight.demo_shop import DemoShop
+from preflight.demo_shop import CHANGE_BOUND, DemoShop
 from preflight.order import run_order
 from preflight.report import MASK_COLOR, ReportWriter, load_report
 from preflight.watch import Watcher
@@ -82,7 +82,7 @@ def customer(page: Page, check_masks: Callable[[Page, str], None], mode: str = "
     def type_in(selector: str, value: str) -> None:
         # React's controlled inputs need real keys on stock Firefox (fill() over BiDi is
         # invisible to React: see fill_control); the others take fill().
-        if mode == "react":
+        if mode == "react" or selector in CHANGE_BOUND:
             page.locator(selector).fill("")
             page.locator(selector).press_sequentially(value)
         else:

@@ -49,7 +49,8 @@ def serve_demo(
         ("cli.serve.account", f"{shop.sfr_url}/sfr/mon-espace-client/"),
         ("cli.serve.truth", f"{shop.sfr_url}/__truth/orders"),
     ):
-        console.print(f"  {say(key, lang):<22} {url}", highlight=False)
+        # Never wrapped: a URL cut in two cannot be copied (the console is 80 wide in a pipe).
+        console.print(f"  {say(key, lang):<22} {url}", highlight=False, soft_wrap=True)
     if threading.current_thread() is threading.main_thread():
         # A service manager's stop (SIGTERM) ends it as cleanly as Ctrl+C does.
         signal.signal(signal.SIGTERM, _interrupt)
