@@ -252,3 +252,53 @@ def test_an_order_whose_network_drops_and_whose_error_page_the_seller_reloads_st
     assert shop.orders()[-1]["attributed"] is True
     assert seen["number"] in end and "Commande confirmée et attribuée" in end
     assert "connexion" in (result.folder / "report.html").read_text().lower()
+
+
+def test_an_order_the_seller_refreshes_is_lost_exit_3_with_what_to_do_now(
+    headed_browser: Browser,
+    browser_name: str,
+    hands: Hands,
+    shop: DemoShop,
+    tmp_path: Path,
+) -> None:
+    # Issue #23 (d): without the guard (--no-guard), F5 reloads the page: the session is lost,
+    # the shop agrees, and every place the seller reads says to abandon this cart and what to
+    # tell the help desk if the order was placed.
+    pressed: list[str] = []
+    driven: list[bool] = []
+    over = threading.Event()
+
+    def drive(page: Page, watcher: Watcher) -> None:
+        page.locator("#tester-eligibilite").click()
+        page.locator("#adresse").wait_for()
+        hands.press("F5")
+        shop.wait_for_orders(lambda o: o[-1]["ended_by"] == "reload", timeout=15)
+        watcher.settle()
+        driven.append(True)
+
+    with SellerPages(shop.rules(), "fr", start=False) as pages:
+        _close_when(hands, lambda: bool(driven), pressed, "order tab", over)
+        _close_when(hands, lambda: pages.end_page is not None, pressed, "end page", over)
+        try:
+            result = run_order(
+                shop.link(offer="fibre", mode="mpa"),
+                shop.rules(),
+                browser=browser_name,
+                report_dir=tmp_path / "report",
+                drive=drive,
+                launched=headed_browser,
+                guard=False,
+                pages=pages,
+            )
+        finally:
+            over.set()
+        end = _end_page_text(pages) if pages.end_page is not None else ""
+
+    assert (result.ending, result.exit_code) == ("lost", 3), result.outcome
+    assert [v.kind for v in result.outcome.violations] == ["reload"]
+    assert shop.orders()[-1]["attributed"] is False
+    report = (result.folder / "report.html").read_text()
+    for said in (report, end) if end else (report,):
+        assert "Commande perdue" in said and "Abandonnez ce panier" in said
+        assert "attribuer la commande à votre Numéro" not in said
+    assert (result.folder / "support" / "demande-assistance-session-perdue.txt").is_file()

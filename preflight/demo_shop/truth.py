@@ -49,6 +49,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 Mode = Literal["mpa", "spa", "react"]
+# How the confirmation page reads: the shop's own (with `data-testid`s), or `plain`: other
+# words and no test ids, as a site whose DOM preflight does not know (issue #23).
+Wording = Literal["shop", "plain"]
+WORDINGS: tuple[Wording, ...] = ("shop", "plain")
 Showing = Literal["get", "beacon", "fetch"]
 EndCause = Literal["reload", "back", "forward", "customer_service", "direct"]
 Status = Literal["in_progress", "saved_for_later", "paid"]
@@ -90,6 +94,7 @@ class Order:
     events: list[dict[str, Any]] = field(default_factory=list)
     confirmation_form: dict[str, str] | None = None
     placed_on: str | None = None
+    wording: Wording = "shop"
     step: str = "offre"
     current_seq: int = 0
     next_seq: int = 1
@@ -123,6 +128,7 @@ class AcnSession:
     ei: str
     offer: str
     mode: Mode
+    wording: Wording = "shop"
 
 
 @dataclass(frozen=True)
@@ -172,10 +178,12 @@ class Truth:
 
     # -- ACN side ---------------------------------------------------------------------------
 
-    def open_acn_session(self, *, ei: str, offer: str, mode: Mode) -> str:
+    def open_acn_session(
+        self, *, ei: str, offer: str, mode: Mode, wording: Wording = "shop"
+    ) -> str:
         session_id = "acn-" + secrets.token_hex(8)
         with self._lock:
-            self._acn_sessions[session_id] = AcnSession(session_id, ei, offer, mode)
+            self._acn_sessions[session_id] = AcnSession(session_id, ei, offer, mode, wording)
         return session_id
 
     def record_confirmation_form(self, *, number: str, type_: str, date: str) -> bool:
@@ -207,6 +215,7 @@ class Truth:
                 ei=session.ei if session else None,
                 acn_session=session.id if session else None,
                 attributed=session is not None,
+                wording=session.wording if session else "shop",
             )
             if session is None:
                 order.ended_by, order.ended_at = "direct", "offre"
