@@ -283,11 +283,8 @@ def _hostile(tmp_path: Path, entries: dict[str, str]) -> Path:
     po = copy / "fr" / "LC_MESSAGES" / "preflight.po"
     text = po.read_text(encoding="utf-8")
     for key, value in entries.items():
-        text = re.sub(
-            rf'(msgid "{re.escape(key)}"\nmsgstr )"[^\n]*"',
-            lambda m, value=value: m.group(1) + json.dumps(value, ensure_ascii=False),
-            text,
-        )
+        quoted = json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
+        text = re.sub(rf'(msgid "{re.escape(key)}"\nmsgstr )"[^\n]*"', rf"\g<1>{quoted}", text)
     po.write_text(text, encoding="utf-8")
     return copy
 
