@@ -163,7 +163,7 @@
   function send(data) {
     let p;
     try {
-      p = ask({ doc, key: KEY, folded: data ? data.folded : null });
+      p = ask({ doc, sig: KEY, folded: data ? data.folded : null });
     } catch (e) {
       return;
     }

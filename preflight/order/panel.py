@@ -165,7 +165,7 @@ class Panel:
         frame = source.get("frame")
         top = frame is None or frame.parent_frame is None
         doc = raw.get("doc") if isinstance(raw, dict) else None
-        if not top or not isinstance(doc, str) or not self.keys.signed(doc, raw.get("key")):
+        if not top or not isinstance(doc, str) or not self.keys.signed(doc, raw.get("sig")):
             logger.debug("dropped a panel request: not from preflight's panel script")
             return None
         if isinstance(raw.get("folded"), bool):

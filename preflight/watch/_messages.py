@@ -174,7 +174,7 @@ def parse_signed(raw: Any, keys: Keys) -> Message | None:
     except (ValueError, RecursionError):
         data = None
     doc = data.get("doc") if isinstance(data, dict) else None
-    if not isinstance(doc, str) or not keys.signed(doc, data.get("key")):
+    if not isinstance(doc, str) or not keys.signed(doc, data.get("sig")):
         logger.debug("dropped a page message (binding): not signed by preflight's probe")
         return None
     return parse_message(data, via="binding")

@@ -198,7 +198,7 @@
     try {
       // Signed here, on a copy: the queue never holds the key.
       msg = assign({}, msg);
-      msg.key = KEY;
+      msg.sig = KEY;
       // As JSON text, written with the JSON captured above: Playwright's own serialisation of
       // an object runs on the page's built-ins, which the page may have replaced (measured:
       // a page redefining Array.prototype.push made every message arrive without its type).
