@@ -10,11 +10,18 @@ reinstalling.
 
 A language is any that has a catalogue; a message missing from it (or left empty) is said in
 English. Texts hold `{placeholders}`, filled by `say`.
+
+A catalogue is data, not code (issue #25): a placeholder is a plain name and nothing else — no
+attribute or index access (`{path.__reduce__...}` would read the process's memory), no format
+spec (`{affiliate:>50000000}` would take gigabytes), no conversion — and a name the call does
+not give is an error too. An entry that breaks these rules is logged and said in the package's
+own English instead: never a traceback, never a hang.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +29,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from loguru import logger
 
 from preflight.errors import UsageError
 
@@ -119,10 +127,46 @@ def known(key: str) -> bool:
     return key in catalogue(FALLBACK)
 
 
+# `{{`, `}}`, a `{plain_name}`, or any other brace: the last one makes the text a bad entry.
+_FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]{0,63})\}|[{}]")
+
+
+class BadEntry(ValueError):
+    """A catalogue text that is not a plain-names template, or names a value not given."""
+
+
+def fill(text: str, values: Mapping[str, object]) -> str:
+    """`text` with each `{name}` replaced by `str(values[name])` and `{{`/`}}` by a brace, as
+    `str.format` would for plain names; anything else in braces raises `BadEntry`."""
+
+    def one(match: re.Match[str]) -> str:
+        token, name = match.group(0), match.group(1)
+        if token in ("{{", "}}"):
+            return token[0]
+        if name is None:
+            raise BadEntry(f"a brace that is not a plain {{name}} at {match.start()}")
+        if name not in values:
+            raise BadEntry(f"no value for {{{name}}}")
+        return str(values[name])
+
+    return _FIELD.sub(one, text)
+
+
 def say(key: str, lang: Lang, /, **values: object) -> str:
-    """The message `key` in `lang` (English when `lang` lacks it), `{placeholders}` filled."""
-    text = catalogue(lang).get(key) or catalogue(FALLBACK)[key]
-    return text.format(**values) if values else text
+    """The message `key` in `lang` (English when `lang` lacks it), `{placeholders}` filled.
+
+    A translation that is not a plain-names template (see the module's docstring) is logged and
+    replaced by the package's own English text."""
+    own = _catalogue("", FALLBACK)
+    text = catalogue(lang).get(key) or catalogue(FALLBACK).get(key) or own[key]
+    if not values:
+        return text
+    try:
+        return fill(text, values)
+    except BadEntry as error:
+        # The key and what is wrong, never the entry's text (it may be megabytes of anything).
+        logger.warning("catalogue entry {} ({}) not used: {}; said in English", key, lang, error)
+    return fill(own[key], values)
 
 
 def translations(lang: Lang, **names: object) -> dict[str, Callable[..., str]]:

@@ -10,13 +10,14 @@ the verdict the shop's truth agrees with.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Playwright, Route
+from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
 from preflight.demo_shop import DemoShop
-from preflight.order import OrderResult, run_order
+from preflight.order import OrderResult, SellerPages, run_order
 from preflight.watch import Watcher
 
 
@@ -202,3 +203,173 @@ def test_a_page_cannot_answer_in_place_of_the_guard(
 
     assert [v.kind for v in result.outcome.violations] == ["customer_service"]
     assert result.outcome.verdict == "lost"
+
+
+# --- issue #25: a page's word is never enough for a verdict -----------------------------------
+
+# Items 1: the page moves its own URL to the confirmation page, draws the number there, and
+# moves it back 300 ms later; Playwright sees a same-document URL change, no document loaded.
+FORGED_BY_URL = """
+  addEventListener('DOMContentLoaded', () => {
+    const back = location.href;
+    history.replaceState(history.state, '', '/sfr/confirmation?t=forged');
+    for (const [id, text] of [['order-number', 'SFR-424242'], ['order-type', 'Fibre'],
+                              ['order-date', '07/12/2026']]) {
+      const el = document.createElement('p');
+      el.dataset.testid = id;
+      el.textContent = text;
+      el.className = 'forged';
+      document.body.append(el);
+    }
+    setTimeout(() => {
+      history.replaceState(history.state, '', back);
+      for (const el of document.querySelectorAll('.forged')) el.remove();
+    }, 300);
+  });
+"""
+
+
+def test_a_confirmation_forged_by_moving_the_url_is_dropped_and_the_real_order_watched(
+    playwright: Playwright, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    def drive(page: Page, watcher: Watcher) -> None:
+        _served_with(page, FORGED_BY_URL)
+        _to_eligibility(page)
+        page.wait_for_timeout(400)  # the URL is back
+        watcher.settle()
+        assert not watcher.confirmed
+        _finish(page)  # the real order, after the forgery: watched to its confirmation
+
+    result = _order(playwright, browser_name, shop, tmp_path, drive=drive)
+
+    order = shop.orders()[-1]
+    assert result.ended == "confirmation", result
+    assert result.outcome.order is not None and result.outcome.order.number == order["number"]
+    assert "SFR-424242" not in (result.folder / "report.json").read_text()
+    _assert_report_written(result, "attributed")
+
+
+# Items 2 and 5: « Commander plus tard » and a customer-service click said through the binding,
+# by the page and by a frame from another origin (an ad, a widget), with every field a probe
+# message has — the per-document key excepted.
+FORGE = """
+  const forge = (type, extra) => {
+    const msg = Object.assign({type, doc: 'x' + type, n: 1, url: location.href}, extra);
+    try {
+      const p = window.__preflightReport(JSON.stringify(msg));
+      if (p && p.catch) p.catch(() => {});
+    } catch (e) {}
+  };
+  forge('order_later', {label: 'Commander plus tard'});
+  forge('cs_click', {how: 'selector', match: '#etre-rappele', label: 'Être rappelé'});
+  try { window.__preflight.send('order_later', {label: 'Commander plus tard'}); } catch (e) {}
+"""
+FORGING_FRAME = f"""<!doctype html><script>{FORGE}
+  parent.postMessage('forged', '*');</script>"""
+FORGED_ON_THE_PAGE = f"""{FORGE}
+  addEventListener('message', (e) => {{ if (e.data === 'forged') window.__framesForged = true; }});
+  addEventListener('DOMContentLoaded', () => {{
+    const frame = document.createElement('iframe');
+    frame.src = 'http://ads.invalid/banner';
+    document.body.append(frame);
+  }});
+"""
+
+
+def test_order_later_and_customer_service_forged_by_the_page_or_a_frame_are_dropped(
+    playwright: Playwright,
+    browser_name: str,
+    shop: DemoShop,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def drive(page: Page, watcher: Watcher) -> None:
+        page.route(
+            "http://ads.invalid/**",
+            lambda route: route.fulfill(body=FORGING_FRAME, content_type="text/html"),
+        )
+        _served_with(page, FORGED_ON_THE_PAGE)
+        _to_eligibility(page)
+        page.wait_for_function("() => window.__framesForged === true", timeout=5000)
+        watcher.settle()
+        page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
+        page.click("#tester")
+        page.click("#continuer")
+        page.fill("#nom", "Camille Martin")
+        page.fill("#telephone", "0612345678")
+        page.fill("#email", "camille@example.fr")
+        page.click("#valider")
+        page.click("#payer-maintenant")  # paid on the spot: not « Commander plus tard »
+        page.locator("#paiement").wait_for()
+        watcher.settle()
+        page.close()
+
+    result = _order(playwright, browser_name, shop, tmp_path, drive=drive)
+
+    assert shop.orders()[-1]["attributed"] is True  # no customer service: the shop kept it
+    outcome = result.outcome
+    assert outcome.violations == [], outcome.violations
+    assert [w.kind for w in outcome.warnings] == ["payment_without_order_later"], outcome
+    assert outcome.verdict == "at_risk"
+    dropped = [r for r in caplog.records if "not signed by preflight's probe" in r.getMessage()]
+    assert len(dropped) >= 4 and all(r.levelname == "DEBUG" for r in dropped), dropped
+    assert not any("Commander" in r.getMessage() for r in dropped)
+
+
+# Item 6: after the session is lost, the page removes preflight's panel and draws a green one of
+# its own; it also tries to fold preflight's through its binding, from the page and a frame.
+FAKE_PANEL = """
+  const fold = () => {
+    try { const p = window.__preflightPanel({folded: true}); if (p && p.catch) p.catch(() => {}); }
+    catch (e) {}
+  };
+  fold();
+  addEventListener('load', () => {
+    setTimeout(() => {
+      fold();
+      for (const el of document.querySelectorAll('preflight-panel')) el.remove();
+      const fake = document.createElement('div');
+      fake.id = 'fake-panel';
+      fake.textContent = 'Session ACN intacte';
+      fake.style.cssText = 'position:fixed;left:8px;bottom:8px;background:#0a5;color:#fff';
+      document.documentElement.append(fake);
+      const frame = document.createElement('iframe');
+      frame.srcdoc = '<script>try { __preflightPanel({folded: true}); } catch (e) {}</' + 'script>';
+      document.body.append(frame);
+      window.__panelGone = true;
+    }, 300);
+  });
+"""
+
+
+def test_the_live_panel_comes_back_when_the_page_removes_it_and_no_page_can_fold_it(
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    def drive(page: Page, watcher: Watcher) -> None:
+        _served_with(page, FAKE_PANEL)
+        panel = page.locator("preflight-panel")
+        _to_eligibility(page)
+        page.click("h1")  # a trusted click first: the reload is the customer's
+        page.reload()
+        page.wait_for_function("() => window.__panelGone === true")
+        expect(page.locator("#fake-panel")).to_have_count(1)
+        expect(panel).to_have_count(1)
+        expect(panel).to_have_attribute("data-state", "lost", timeout=2000)
+        expect(panel).to_have_attribute("data-folded", "false")
+        page.close()
+
+    with SellerPages(shop.rules(), "fr", start=False, on_end=lambda _page: None) as pages:
+        result = run_order(
+            shop.link(offer="fibre", mode="mpa"),
+            shop.rules(),
+            browser=browser_name,
+            headless=True,
+            report_dir=tmp_path / "report",
+            drive=drive,
+            launched=bfcache_browser,
+            pages=pages,
+        )
+        assert pages.panel is not None and pages.panel.folded is False
+
+    assert [v.kind for v in result.outcome.violations] == ["reload"]
+    assert re.search("lost", result.outcome.verdict)

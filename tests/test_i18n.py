@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 import os
 import re
 import shutil
 import string
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -261,3 +263,73 @@ def test_long_dates_come_from_the_catalogues() -> None:
     day = datetime(2026, 3, 3, tzinfo=UTC).date()
     assert report_html.long_date(day, "fr") == "mardi 3 mars 2026"
     assert report_html.long_date(day, "en") == "Tuesday 3 March 2026"
+
+
+# --- a catalogue is data (issue #25, item 11) ------------------------------------------------
+
+HOSTILE_ENTRIES = {
+    # Attribute and index access: would print the environment through `str.format`.
+    "check.version.pass": "{version.__reduce__.__func__.__globals__[os].environ[HOME]}",
+    # A name the call does not give: a KeyError, a traceback, exit 1.
+    "order.panel.step": "Étape : {nope}",
+    # A format spec: 50 million spaces, hundreds of MB.
+    "cli.check.ready": "Prêt : {affiliate:>50000000}",
+}
+
+
+def _hostile(tmp_path: Path, entries: dict[str, str]) -> Path:
+    copy = tmp_path / "locale"
+    shutil.copytree(LOCALE, copy)
+    po = copy / "fr" / "LC_MESSAGES" / "preflight.po"
+    text = po.read_text(encoding="utf-8")
+    for key, value in entries.items():
+        quoted = json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
+        text = re.sub(rf'(msgid "{re.escape(key)}"\nmsgstr )"[^\n]*"', rf"\g<1>{quoted}", text)
+    po.write_text(text, encoding="utf-8")
+    return copy
+
+
+def test_a_translation_with_format_tricks_is_said_in_english_with_a_log_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("HOME", "/home/canary-home")
+    monkeypatch.setenv(i18n.LOCALE_DIR_ENV, str(_hostile(tmp_path, HOSTILE_ENTRIES)))
+    assert i18n.catalogue("fr")["order.panel.step"] == "Étape : {nope}"  # the entry is read
+
+    started = time.monotonic()
+    said = {
+        "check.version.pass": i18n.say("check.version.pass", "fr", version="131"),
+        "order.panel.step": i18n.say("order.panel.step", "fr", step="Éligibilité"),
+        "cli.check.ready": i18n.say("cli.check.ready", "fr", affiliate="ACN"),
+    }
+    assert time.monotonic() - started < 1.0
+
+    assert said["check.version.pass"] == "Version 131: up to date."
+    assert said["order.panel.step"] == i18n.say("order.panel.step", "en", step="Éligibilité")
+    assert said["cli.check.ready"].startswith("Ready") and len(said["cli.check.ready"]) < 200
+    assert not any("canary-home" in text for text in said.values())
+    logged = [r.getMessage() for r in caplog.records if "catalogue entry" in r.getMessage()]
+    assert len(logged) == 3, logged
+    assert not any("__globals__" in line or ">50000000" in line for line in logged), logged
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        ("{a} and {b}", {"a": 1, "b": "x"}, "1 and x"),
+        ("{{literal}} {a}", {"a": "v"}, "{literal} v"),
+        ("a value with braces: {a}", {"a": "{b.__class__}"}, "a value with braces: {b.__class__}"),
+    ],
+)
+def test_fill_takes_plain_names_as_str_format_does(
+    text: str, values: dict[str, object], expected: str
+) -> None:
+    assert i18n.fill(text, values) == expected == text.format(**values)
+
+
+@pytest.mark.parametrize(
+    "text", ["{a.b}", "{a[0]}", "{a!r}", "{a:>9}", "{0}", "{}", "{a", "a}", "{nope}", "{ a }"]
+)
+def test_fill_refuses_anything_but_a_given_plain_name(text: str) -> None:
+    with pytest.raises(i18n.BadEntry):
+        i18n.fill(text, {"a": "x"})

@@ -128,7 +128,9 @@ class SellerPages:
         engine = browser.browser_type.name if browser is not None else "chromium"
         self.panel = Panel(watcher, self.lang, folder, engine=engine)
         self._disposables.append(context.expose_binding(BINDING, self.panel.on_binding))
-        script = panel_script(self.lang, own_origin=self.server.origin)
+        script = panel_script(
+            self.lang, own_origin=self.server.origin, secret=self.panel.keys.secret
+        )
         self._disposables.append(context.add_init_script(script))
 
     def _record_checklist(self) -> None:

@@ -6,6 +6,12 @@ and asks preflight for its lines through a binding of its own, when its page loa
 whoever drives the browser. The lines are worded here, in Python, from the watcher's state
 (the page's script sets them as text). Nothing of the customer's is in them: the step is the
 page's name from the rules (`order.steps`, else its last path segment), as the report names it.
+
+The page cannot silence it (issue #25): the script keeps its element in the page (re-attached
+within a task when removed, its style put back when changed), and the binding answers only the
+panel's own script in a top document — each request signed with its document's key (the
+watcher's scheme, `preflight.watch.Keys`): a page's or a frame's call neither folds it nor
+reads it.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
 from preflight.i18n import Lang, say
-from preflight.watch import Watcher
+from preflight.watch import Keys, Watcher, with_hmac
 
 BINDING = "__preflightPanel"
 # How long the panel says what the guard stopped.
@@ -41,12 +49,14 @@ _MARK = "/*__PREFLIGHT_PANEL__*/ {}"
 
 @lru_cache(maxsize=1)
 def _source() -> str:
-    return resources.files("preflight.order").joinpath("panel.js").read_text(encoding="utf-8")
+    source = resources.files("preflight.order").joinpath("panel.js").read_text(encoding="utf-8")
+    return with_hmac(source)
 
 
-def panel_script(lang: Lang, *, own_origin: str) -> str:
+def panel_script(lang: Lang, *, own_origin: str, secret: str = "") -> str:
     config = {
         "binding": BINDING,
+        "secret": secret,  # see preflight.watch.Keys
         "poll_ms": POLL_MS,
         "own_origin": own_origin,  # the seller's pages draw no panel
         "fold": say("order.panel.fold", lang),
@@ -74,6 +84,7 @@ class Panel:
         # The browser's leave-page prompt names its buttons its own way.
         self.engine = "firefox" if engine == "firefox" else "chromium"
         self.folded = False
+        self.keys = Keys()  # what the panel's script signs its requests with
 
     def lines(self) -> dict[str, Any]:
         lang, w = self.lang, self.watcher
@@ -148,8 +159,15 @@ class Panel:
                 return "customer_service"
         return None
 
-    def on_binding(self, source: dict[str, Any], raw: Any) -> dict[str, Any]:
-        # The page may call this binding too: it can only fold the panel and read its lines.
-        if isinstance(raw, dict) and isinstance(raw.get("folded"), bool):
+    def on_binding(self, source: dict[str, Any], raw: Any) -> dict[str, Any] | None:
+        # The page and its frames may call this binding too: only the panel's own script, in
+        # the top document, is answered.
+        frame = source.get("frame")
+        top = frame is None or frame.parent_frame is None
+        doc = raw.get("doc") if isinstance(raw, dict) else None
+        if not top or not isinstance(doc, str) or not self.keys.signed(doc, raw.get("sig")):
+            logger.debug("dropped a panel request: not from preflight's panel script")
+            return None
+        if isinstance(raw.get("folded"), bool):
             self.folded = raw["folded"]
         return self.lines()

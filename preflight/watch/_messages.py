@@ -7,6 +7,10 @@ A message that does not fit its model is logged (its type and what was wrong, ne
 and dropped: it cannot crash the watcher, and it cannot stand for something it is not. What a
 message claims is evidence, not proof: the watcher still corroborates what would make a verdict
 better (a confirmation) with what Playwright itself saw.
+
+Before that, a message must be the probe's (issue #25): one that comes through the binding
+carries its document's key, the probe's queue answers with a signature for the watcher's nonce
+(`_keys.py`); anything else is dropped, logged at debug level without its content.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from preflight.watch._keys import Keys
 
 # Bounds: a page cannot make the watcher keep (or log) megabytes. A URL may be long (a
 # single-page shop's state in the query), a label or a selector may not.
@@ -102,10 +108,13 @@ _TYPES = frozenset(get_args(ShownType)) | {
     "navigate", "cs_click", "guard", "order_later", "eligibility_error", "confirmation"
 }  # fmt: skip
 
-# What a frame inside the page may report: what is clicked there. How the top-level document
-# was reached, the order's confirmation and the eligibility test are the top frame's alone — a
-# frame's own loads and history moves are not the order's (issue #11).
-FRAME_TYPES = frozenset({"cs_click", "order_later", "guard"})
+# What a frame inside the page may report: a customer-service click there (a chat or call-back
+# widget is usually a frame from another origin), which its probe sends only for a trusted
+# click on an element of that frame matching the rules' selectors, texts or links; and the
+# guard's answers. How the top-level document was reached, « order later », the confirmation
+# and the eligibility test are the top frame's alone (issues #11, #25): a frame's own loads and
+# history moves are not the order's, and an ad's frame must not say the order was saved.
+FRAME_TYPES = frozenset({"cs_click", "guard"})
 
 
 class Drained(BaseModel):
@@ -157,13 +166,36 @@ def parse_message(raw: Any, *, via: str) -> Message | None:
         return None
 
 
-def parse_drained(raw: Any) -> Drained | None:
-    """The probe's queue as read by the watcher, or None (logged) when it is not that."""
+def parse_signed(raw: Any, keys: Keys) -> Message | None:
+    """A message that came through the binding, or None (logged) when it is not one, or not
+    signed with its document's key: a page's own call of the binding."""
     try:
-        return Drained.model_validate(_decoded(raw))
+        data = _decoded(raw)
+    except (ValueError, RecursionError):
+        data = None
+    doc = data.get("doc") if isinstance(data, dict) else None
+    if not isinstance(doc, str) or not keys.signed(doc, data.get("sig")):
+        logger.debug("dropped a page message (binding): not signed by preflight's probe")
+        return None
+    return parse_message(data, via="binding")
+
+
+def parse_drained(raw: Any, keys: Keys, nonce: str) -> Drained | None:
+    """The probe's queue as read by the watcher, or None (logged) when it is not that, or not
+    signed for `nonce`: a document without preflight's probe answering in its place."""
+    try:
+        outer = _decoded(raw)
+        body = outer.get("body") if isinstance(outer, dict) else None
+        if not isinstance(body, str):
+            raise ValueError("no body")
+        drained = Drained.model_validate(_decoded(body))
     except (ValueError, RecursionError) as error:  # not JSON, too long or too deep
         if isinstance(error, ValidationError):
             logger.warning("dropped what the page's probe answered: {}", _why(error))
         else:
             logger.warning("dropped what the page's probe answered: not JSON")
         return None
+    if not keys.answered(drained.doc, nonce, body, outer.get("mac")):
+        logger.debug("dropped what the page answered for the probe: not signed by the probe")
+        return None
+    return drained

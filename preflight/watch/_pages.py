@@ -29,8 +29,16 @@ class _PageState:
     hint_at: float = 0.0
     cdp: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=20))
     frame_navs: deque[str] = field(default_factory=lambda: deque(maxlen=20))
-    # Main-frame URLs Playwright reported (never cleared): what corroborates a confirmation.
-    nav_urls: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    # Main-frame navigation requests Playwright saw: documents the browser loaded (a page's
+    # own pushState or replaceState makes none).
+    doc_requests: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    # doc → the URL its document was loaded at, as the probe said it before any page script
+    # ran (its first message): what a later replaceState cannot change.
+    doc_urls: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    # A confirmation the page reported without a document loaded at its URL (a single-page
+    # shop's): its URL and when; believed once the URL has stayed (see _probe.py).
+    pending_confirmation: tuple[str, float] | None = None
+    confirmed_url: str | None = None
     cdp_session: CDPSession | None = None
     confirmation_url: str | None = None
     # The URL of this page's last document load, when it failed and nothing was shown since:

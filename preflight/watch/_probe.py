@@ -1,13 +1,24 @@
 """Turning a probe message into events: which navigation a shown document is (the probe's
 stamps cross-checked with navigation timing, `navigation.activation`, the Navigation API's hint,
 CDP and Playwright's `framenavigated`), customer-service and « order later » clicks, the
-guard's answers, and a confirmation the page reports, believed only where Playwright saw a
-confirmation page too."""
+guard's answers, and a confirmation the page reports, believed only on evidence the page
+cannot script (issue #25):
+
+* a document the browser loaded at a confirmation URL: Playwright saw a main-frame navigation
+  request to that URL, and the probe's first message of that very document (sent before any
+  page script ran) gives it as the URL the document was loaded at — a multi-page shop;
+* otherwise (a single-page shop moving its URL with pushState) the URL must still be a
+  confirmation URL `_STAYS_S` later, read by the watcher, and the number, type and date are
+  then read by Playwright itself (its own isolated world), not taken from the probe: a
+  `replaceState` to the confirmation URL with injected number elements, undone 300 ms later,
+  is dropped and logged."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
@@ -25,7 +36,11 @@ from preflight.watch._messages import (
     Shown,
 )
 from preflight.watch._pages import _PageState, _same_doc_url
+from preflight.watch._tracing import untraced
 from preflight.watch.events import Event, NavKind
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 _SHOWN = ("doc", "pageshow", "popstate", "hashchange", "push", "replace")
 
@@ -34,6 +49,14 @@ _CDP_DOCUMENT = ("Navigation", "BackForwardCacheRestore")
 _CDP_SAME_DOCUMENT = ("historyApi", "fragment", "other")
 
 _HINT_TTL = 10.0  # seconds a Navigation API `navigate` hint stays a valid corroboration
+
+# How long a single-page confirmation's URL must stay before it is believed: longer than a
+# script's quick there-and-back, short enough not to keep the seller waiting.
+_STAYS_S = 1.0
+_READ_TIMEOUT_MS = 1000
+_VALUE_MAX = 80
+_TEXT_MAX = 20_000
+_UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
 class ProbeMessages:
@@ -97,16 +120,21 @@ class ProbeMessages:
         elif isinstance(msg, EligibilityError):
             self._emit("eligibility_error", state, url, sources=["probe:dom"])
         elif isinstance(msg, Confirmation):
-            if not self._confirmation_seen(state, url):
-                # A page can say anything; what makes the order attributed must be seen by
-                # Playwright too (issue #13: a forged confirmation said ATTRIBUTED).
-                logger.warning(
-                    "dropped a confirmation the page reported on page {}: Playwright saw no"
-                    " confirmation page there",
-                    state.index,
-                )
-                return True
-            state.confirmation_url = None
+            self._confirmation(state, msg)
+        return True
+
+    def _confirmation(self, state: _PageState, msg: Confirmation) -> None:
+        url = msg.url
+        globs = self.rules.order.confirmation
+        if not globs or not url_matches(url, globs):
+            logger.warning(
+                "dropped a confirmation the page reported on page {}: not a confirmation URL",
+                state.index,
+            )
+            return
+        if state.confirmed_url is not None and _same_doc_url(state.confirmed_url, url):
+            return  # said already (the probe's late read without the number)
+        if self._loaded_at(state, msg.doc, url):
             detail = {
                 k: v
                 for k, v in (
@@ -114,25 +142,80 @@ class ProbeMessages:
                 )
                 if v is not None
             }  # fmt: skip
-            self._emit("confirmation", state, url, sources=["probe:dom"], detail=detail)
-        return True
+            self._confirmed(state, url, ["probe:dom", "playwright:request"], detail)
+        elif state.pending_confirmation is None:
+            logger.debug("page {}: a confirmation URL without a load, checked soon", state.index)
+            state.pending_confirmation = (url, time.monotonic())
 
-    def _confirmation_seen(self, state: _PageState, url: str) -> bool:
-        """Whether the page really is on a confirmation page: the URL the probe gives matches
-        the rules' confirmation globs, and so does one Playwright itself knows for the page
-        (its URL now, or a main-frame navigation it reported) — a page cannot forge those."""
-        globs = self.rules.order.confirmation
-        if not globs or not url_matches(url, globs):
+    def _loaded_at(self, state: _PageState, doc: str, url: str) -> bool:
+        """Whether document `doc` is one the browser loaded at `url` (see the module
+        docstring): the probe's first word of it, and a navigation request Playwright saw."""
+        loaded = state.doc_urls.get(doc)
+        return (
+            loaded is not None
+            and _same_doc_url(loaded, url)
+            and any(_same_doc_url(seen, url) for seen in state.doc_requests)
+        )
+
+    def confirm_pending(self, state: _PageState, url_now: str) -> bool:
+        """Judge a single-page confirmation once its URL stayed; True while still waiting.
+        Called from the thread that drives the page (Playwright reads the number)."""
+        pending = state.pending_confirmation
+        if pending is None:
             return False
-        try:
-            now = state.page.url
-        except Exception as error:  # closing
-            logger.trace("page url: {}", error)
-            now = ""
-        return any(url_matches(seen, globs) for seen in (now, *state.nav_urls))
+        url, at = pending
+        globs = self.rules.order.confirmation
+        if not (_same_doc_url(url_now, url) and url_matches(url_now, globs)):
+            state.pending_confirmation = None
+            logger.warning(
+                "dropped a confirmation the page reported on page {}: its URL did not stay",
+                state.index,
+            )
+            return False
+        if time.monotonic() - at < _STAYS_S:
+            return True
+        state.pending_confirmation = None
+        detail = self._read(state.page)
+        self._confirmed(state, url_now, ["playwright:url", "playwright:dom"], detail)
+        return False
+
+    def _confirmed(
+        self, state: _PageState, url: str, sources: list[str], detail: dict[str, str]
+    ) -> None:
+        state.confirmation_url = None
+        state.pending_confirmation = None
+        state.confirmed_url = url
+        self._emit("confirmation", state, url, sources=sources, detail=detail)
+
+    def _read(self, page: Page) -> dict[str, str]:
+        """The confirmation's number, type and date as Playwright reads them (its isolated
+        world: the page's redefined built-ins do not reach it), by the rules' selectors, else
+        their text patterns on the page's visible text."""
+        order = self.rules.order
+        text: str | None = None
+        found: dict[str, str] = {}
+        for key, selector, patterns in (
+            ("number", order.order_number, order.order_number_text),
+            ("order_type", order.order_type, order.order_type_text),
+            ("date", order.order_date, order.order_date_text),
+        ):
+            value = _read_selector(page, selector) if selector else None
+            if value is None and patterns:
+                if text is None:
+                    text = _read_selector(page, "body", _TEXT_MAX) or ""
+                value = _by_patterns(text, patterns)
+            if value:
+                found[key] = value
+        return found
 
     def _shown(self, state: _PageState, msg: Shown, via: str) -> None:
         url = msg.url
+        if msg.type == "doc":
+            # The probe's first word of a document, before any page script ran: where the
+            # browser loaded it (what a confirmation's multi-page evidence needs).
+            state.doc_urls[msg.doc] = url
+            while len(state.doc_urls) > 30:
+                state.doc_urls.popitem(last=False)
         nav, sources, detail = self._classify(state, msg, via)
         if msg.stamp is not None:
             state.last_stamp = float(msg.stamp)
@@ -299,3 +382,35 @@ class ProbeMessages:
                     state.cdp.popleft()
                 return [f"cdp:{kind}"]
         return []
+
+
+def _clean(text: str, limit: int = _VALUE_MAX) -> str:
+    """A value read from the page: one line, no markup or control characters, bounded."""
+    return " ".join(_UNSAFE.sub(" ", text).split())[:limit]
+
+
+def _read_selector(page: Page, selector: str, limit: int = _VALUE_MAX) -> str | None:
+    try:
+        first = page.locator(selector).first
+        if not untraced(first, "count"):
+            return None
+        value = untraced(first, "inner_text", timeout=_READ_TIMEOUT_MS)
+    except Exception as error:  # an invalid selector, a page navigating or closing
+        logger.debug("confirmation read: {}", type(error).__name__)
+        return None
+    if not isinstance(value, str):
+        return None
+    return _clean(value, limit) or None
+
+
+def _by_patterns(text: str, patterns: list[str]) -> str | None:
+    for pattern in patterns:
+        try:
+            found = re.search(pattern, text, re.IGNORECASE)
+        except re.error:  # a JavaScript-only pattern: the probe's concern
+            continue
+        if found and found.groups() and isinstance(found.group(1), str):
+            value = _clean(found.group(1))
+            if value:
+                return value
+    return None

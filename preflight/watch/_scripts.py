@@ -11,6 +11,7 @@ from preflight.rules import Rules
 
 BINDING = "__preflightReport"
 _MARK = "/*__PREFLIGHT_CONFIG__*/ {}"
+_HMAC_MARK = "/*__PREFLIGHT_HMAC__*/"
 
 
 @lru_cache(maxsize=4)
@@ -18,18 +19,31 @@ def _source(name: str) -> str:
     return resources.files("preflight.watch").joinpath(name).read_text(encoding="utf-8")
 
 
-def _fill(name: str, config: dict[str, object]) -> str:
-    source = _source(name)
+def with_hmac(source: str) -> str:
+    """`source` with `hmac.js` (`hmacHex`) where it says `/*__PREFLIGHT_HMAC__*/`."""
+    return source.replace(_HMAC_MARK, _source("hmac.js"), 1)
+
+
+def fill(source: str, mark: str, config: dict[str, object]) -> str:
+    """`source` with `config` as a JavaScript object literal where it says `mark`."""
     # JSON is valid JavaScript; `</` is escaped so the text is safe anywhere it is embedded.
-    return source.replace(_MARK, json.dumps(config, ensure_ascii=False).replace("</", "<\\/"), 1)
+    return source.replace(mark, json.dumps(config, ensure_ascii=False).replace("</", "<\\/"), 1)
 
 
-def probe_script(rules: Rules) -> str:
+def _fill(name: str, config: dict[str, object]) -> str:
+    return fill(with_hmac(_source(name)), _MARK, config)
+
+
+def probe_script(rules: Rules, secret: str = "", *, guard: bool = False) -> str:
+    """The probe for `rules`; `secret` is the watch's (see `_keys.py`), `guard` whether the
+    guard's script comes after it (only then may something register as the guard)."""
     order, cs = rules.order, rules.customer_service
     return _fill(
         "probe.js",
         {
             "binding": BINDING,
+            "secret": secret,
+            "guard": guard,
             "cs_selectors": cs.selectors,
             "cs_texts": cs.texts,
             "cs_urls": cs.urls,

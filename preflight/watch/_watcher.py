@@ -45,7 +45,8 @@ from preflight.rules import Rules
 from preflight.watch._cdp import attach_cdp
 from preflight.watch._emit import Emitter, EventHandler, scrub
 from preflight.watch._judge import Judge
-from preflight.watch._messages import FRAME_TYPES, parse_drained, parse_message
+from preflight.watch._keys import Keys
+from preflight.watch._messages import FRAME_TYPES, parse_drained, parse_message, parse_signed
 from preflight.watch._pages import _PageState, _same_doc_url
 from preflight.watch._probe import ProbeMessages
 from preflight.watch._scripts import BINDING, guard_script, probe_script
@@ -66,8 +67,8 @@ __all__ = ["EventHandler", "Watcher", "scrub"]
 _SETTLE_IDLE_MS = 30
 _SETTLE_PAUSE_S = 0.02
 _DRAIN = (
-    "(seen) => window.__preflight ? window.__preflight.since(seen[window.__preflight.doc] || 0)"
-    " : null"
+    "([seen, nonce]) => window.__preflight ?"
+    " window.__preflight.since(seen[window.__preflight.doc] || 0, nonce) : null"
 )
 
 
@@ -91,6 +92,7 @@ class Watcher:
         self._context: BrowserContext | None = None
         self._disposables: list[Any] = []
         self._chromium: bool | None = False  # None: not known (a persistent context)
+        self._keys = Keys()  # what signs the probe's messages (see _keys.py)
         self._events = Emitter(rules, self._judge, on_event)
         self._events.page_steps = page_steps
         self._session = Session(rules, self._judge, self._pages, self._events.emit)
@@ -157,7 +159,9 @@ class Watcher:
         # A persistent context has no `browser`: CDP is then tried once, and kept if it works.
         self._chromium = None if browser is None else browser.browser_type.name == "chromium"
         self._disposables.append(context.expose_binding(BINDING, self._on_binding))
-        self._disposables.append(context.add_init_script(probe_script(self.rules)))
+        self._disposables.append(
+            context.add_init_script(probe_script(self.rules, self._keys.secret, guard=self.guard))
+        )
         if self.guard:
             self._disposables.append(context.add_init_script(guard_script(self.rules, self.lang)))
         context.on("page", self._on_page)
@@ -205,8 +209,9 @@ class Watcher:
         for state in list(self._pages.values()):
             if state.closed or state.page.is_closed():
                 continue
+            nonce = self._keys.nonce()
             try:
-                status = untraced(state.page, "evaluate", _DRAIN, dict(state.seen))
+                status = untraced(state.page, "evaluate", _DRAIN, [dict(state.seen), nonce])
             except Exception as error:  # navigating, or closing: the next round will tell
                 logger.trace("drain page {}: {}", state.index, error)
                 quiet = False
@@ -217,7 +222,7 @@ class Watcher:
                 if state.load_failed is None and state.page.url not in ("about:blank", ""):
                     quiet = False
                 continue
-            drained = parse_drained(status)
+            drained = parse_drained(status, self._keys, nonce)
             if drained is None:
                 continue  # a page that broke its probe's answer: nothing to read from it
             for raw in drained.msgs:
@@ -228,6 +233,8 @@ class Watcher:
                 quiet = False
             elif state.confirmation_url and _same_doc_url(drained.url, state.confirmation_url):
                 quiet = False  # the probe reads the order number once rendered
+            if self._probe.confirm_pending(state, drained.url):
+                quiet = False  # a single-page confirmation whose URL must stay a moment
             elif drained.busy or drained.idle_ms < idle_ms:
                 quiet = False  # a request of the page's own is out, or it just came back
         return quiet
@@ -302,7 +309,6 @@ class Watcher:
             def handler(frame: Frame) -> None:
                 if frame.parent_frame is None:
                     state.frame_navs.append(frame.url)
-                    state.nav_urls.append(frame.url)
 
             handlers[state.index] = handler
         return handlers[state.index]
@@ -324,7 +330,7 @@ class Watcher:
 
     def _on_request(self, request: Request) -> None:
         try:
-            if not request.is_navigation_request() or not self.rules.is_entry(request.url):
+            if not request.is_navigation_request():
                 return
             frame = request.frame
             if frame.parent_frame is not None:
@@ -334,6 +340,9 @@ class Watcher:
             logger.trace("request: {}", error)
             return
         if state is None:
+            return
+        state.doc_requests.append(request.url)
+        if not self.rules.is_entry(request.url):
             return
         self._session.entered()
         self._events.emit("acn_entry", state, request.url, sources=["playwright:request"])
@@ -363,7 +372,7 @@ class Watcher:
         state = self._pages.get(page) if page is not None else None
         if state is None or self._context is None:
             return  # not ours, or a call that was already on its way when we detached
-        msg = parse_message(raw, via="binding")
+        msg = parse_signed(raw, self._keys)
         if msg is None:
             return
         frame = source.get("frame")

@@ -38,7 +38,13 @@
     return new RegExp("^" + out + "$");
   });
   const onMerchant = () => !TOP || apply(aSome, merchant, [(r) => apply(reTest, r, [location.href])]);
-  const report = (data) => probe.send("guard", data);
+  // The probe's way to report, given once to the first script that registers as the guard:
+  // this one, which runs before any page script (issue #25: the probe no longer sends for
+  // whoever asks).
+  let reporter = null;
+  const report = (data) => {
+    if (reporter !== null) reporter(data);
+  };
 
   // --- banner ---------------------------------------------------------------------------------
   function banner() {
@@ -133,5 +139,5 @@
     report({ action: "customer_service", answer: ok ? "ok" : "cancel" });
     return ok;
   }
-  probe.guard(confirmCustomerService);
+  reporter = probe.guard(confirmCustomerService);
 })();

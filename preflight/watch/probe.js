@@ -21,10 +21,18 @@
 // before that, and called through `call` (Reflect.apply), never looked up again on the page's
 // objects (issue #13). The watcher validates every message it gets all the same.
 //
+// A page's script can call the binding itself, from any frame (issue #25): every message is
+// signed with this document's key, derived from the watch's secret written in this script's
+// text (see _keys.py); the secret and the key stay in this closure, the queue the page can read
+// (`since`) holds no key, and its answer is signed for the watcher's nonce. Nothing here sends
+// for the page: `send` is not exposed, and only the guard's own script (registered first, and
+// only when the guard is on) gets a way to report — its answers, nothing else.
+//
 // It never reads input values and logs no keystroke. The guard (guard.js) is separate.
 (() => {
   "use strict";
   const CONFIG = /*__PREFLIGHT_CONFIG__*/ {};
+  /*__PREFLIGHT_HMAC__*/
   // Only web pages: on the initial about:blank a replaceState at document creation crashes
   // Firefox ESR 153's content process (measured), and there is nothing to watch there.
   if (window.__preflight || !/^https?:$/.test(location.protocol)) return;
@@ -78,7 +86,7 @@
   const entriesByType = Performance.prototype.getEntriesByType;
   const on = (target, type, fn, options) => call(listen, target, type, fn, options);
   const norm0 = (s) => call(sLower, call(sTrim, call(sReplace, s || "", /\s+/g, " ")));
-  const KEY = "__pf";
+  const STAMP = "__pf";
   const STORE = "__preflight_probe";
   const QUEUE_MAX = 300;
   const H = History.prototype;
@@ -88,6 +96,9 @@
   const nav = "navigation" in window ? window.navigation : null;
 
   const doc = call(sSlice, call(numToString, random(), 36), 2, 10) + call(numToString, now(), 36);
+  // This document's key: the secret itself is dropped once it has served.
+  const KEY = hmacHex(CONFIG.secret || "", doc);
+  CONFIG.secret = "";
   let n = 0;
   const queue = [];
   let lastStamp = 0;
@@ -182,9 +193,12 @@
   // `window` (the queue has every message anyway).
   const installed = window[CONFIG.binding];
   function deliver(msg) {
-    const binding = typeof installed === "function" ? installed : window[CONFIG.binding];
+    const binding = installed;
     if (typeof binding !== "function") return;
     try {
+      // Signed here, on a copy: the queue never holds the key.
+      msg = assign({}, msg);
+      msg.sig = KEY;
       // As JSON text, written with the JSON captured above: Playwright's own serialisation of
       // an object runs on the page's built-ins, which the page may have replaced (measured:
       // a page redefining Array.prototype.push made every message arrive without its type).
@@ -221,11 +235,11 @@
     return lastStamp;
   }
   function stampOf(state) {
-    return state && typeof state === "object" && typeof state[KEY] === "number" ? state[KEY] : null;
+    return state && typeof state === "object" && typeof state[STAMP] === "number" ? state[STAMP] : null;
   }
   function merged(state, stamp) {
-    if (state === null || state === undefined) return { [KEY]: stamp };
-    if (typeof state === "object" && !isArray(state)) return assign({}, state, { [KEY]: stamp });
+    if (state === null || state === undefined) return { [STAMP]: stamp };
+    if (typeof state === "object" && !isArray(state)) return assign({}, state, { [STAMP]: stamp });
     return state; // a primitive or array state cannot carry our stamp: leave it as the site set it
   }
   function classify(stamp) {
@@ -450,14 +464,13 @@
 
   const P = {
     doc,
-    send,
-    since(last) {
+    since(last, nonce) {
       const msgs = [];
       for (let i = 0; i < queue.length; i++) {
         if (queue[i].doc === doc && queue[i].n > last) msgs[msgs.length] = queue[i];
       }
-      // JSON text, for the reason given in deliver().
-      return jsonStringify({
+      // JSON text, for the reason given in deliver(); signed for the watcher's nonce.
+      const body = jsonStringify({
         doc,
         n,
         readyState: readyStateOf(document),
@@ -466,13 +479,19 @@
         busy: scheduled || requestsOut(),
         idle_ms: now() - lastActivity,
       });
+      return jsonStringify({ body, mac: hmacHex(KEY, String(nonce) + "\n" + body) });
     },
     customerService,
     labelOf,
-    // The guard (guard.js, the next init script) registers its question here, once: a page
-    // defining a "guard" of its own afterwards cannot answer in its place.
+    // The guard (guard.js, the next init script) registers its question here, once, and gets
+    // its way to report its answers: a page calling it afterwards (or when the guard is off)
+    // cannot answer in its place, nor send anything.
     guard(hook) {
-      if (guardHook === null && typeof hook === "function") guardHook = hook;
+      if (!CONFIG.guard || guardHook !== null || typeof hook !== "function") return null;
+      guardHook = hook;
+      return (data) => {
+        send("guard", data);
+      };
     },
   };
   let guardHook = null;
@@ -480,7 +499,8 @@
   defineProperty(window, "__preflight", { value: P, enumerable: false });
 
   on(window, "click", (e) => {
-    if (!e.isTrusted && !CONFIG.untrusted_clicks) return;
+    // Only what the person did: a script's click() or dispatchEvent() is not the customer's.
+    if (!e.isTrusted) return;
     const cs = customerService(e.target);
     if (cs) {
       let allowed = true;
@@ -494,7 +514,8 @@
       send("cs_click", { how: cs.how, match: call(sSlice, cs.match, 0, 120), label: labelOf(cs.el), allowed });
       return;
     }
-    const later = orderLater(e.target);
+    // « Order later » is the order's: a frame (a widget, an ad) never says it.
+    const later = TOP ? orderLater(e.target) : null;
     if (later) send("order_later", { label: labelOf(later) });
   }, true);
 
