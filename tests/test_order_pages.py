@@ -21,13 +21,14 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from preflight.check import BrowserInfo, CheckReport, CheckResult, manual_checks, run_checks
 from preflight.cli import _interrupt
+from preflight.cli._order import LiveAlerts, render
 from preflight.demo_shop import DemoShop
 from preflight.errors import UsageError
 from preflight.order import SellerPages, run_order
 from preflight.report import html as report_html
 from preflight.report.dates import expected_validation, parse_order_date
 from preflight.rules import Rules, load_rules
-from preflight.watch import Watcher
+from preflight.watch import Event, Watcher
 
 _PERSONAL = ("Camille", "Martin", "0612345678", "camille@example.fr", "12 rue de la Paix")
 
@@ -197,12 +198,43 @@ def _check_report() -> CheckReport:
     return CheckReport(verdict="ready", browser=info, checks=checks)
 
 
+# English words a French seller must never read (none is also a French word), and the ids and
+# keys of the code and the rules.
+_ENGLISH = re.compile(
+    r"\b(the|and|order|orders|attributed|lost|risk|step|warning|error|status|report|browser|"
+    r"checked|was|with|your|before|after|reload|forward|customer|payment|eligibility|details|"
+    r"summary|unknown|matched|nothing|incomplete|interrupted|timeout|verdict was|pass|fail|"
+    r"click|page shown|confirmed|placed|none|true|false|null)\b",
+    re.IGNORECASE,
+)
+_CODE_WORDS = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:order|shop|privacy|browser)\.[a-z_]+\b")
+# Addresses and file paths are not words (the report's folder is the test's `report`).
+_URL = re.compile(r"\b(?:https?|file)://\S+|(?:/[\w.@%+=:,~-]+)+/?")
+
+
+def _visible_text(markup: str) -> str:
+    markup = re.sub(r"<(style|script)\b.*?</\1>", " ", markup, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def _assert_french_only(text: str, rules: Rules) -> None:
+    words = _URL.sub(" ", text)
+    english = sorted({m.group(0).lower() for m in _ENGLISH.finditer(words)})
+    where = [words[max(0, m.start() - 60) : m.end() + 20] for m in _ENGLISH.finditer(words)]
+    assert english == [], f"English for the seller: {english} in {where[:3]}"
+    keys = sorted(set(_CODE_WORDS.findall(words)))
+    assert keys == [], f"ids or rules keys for the seller: {keys}"
+    for glob in rules.order.merchant + rules.order.entry:
+        assert glob not in text, glob
+
+
 def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
     bfcache_browser: Browser,
     browser_name: str,
     shop: DemoShop,
     tmp_path: Path,
     demo_customer: Callable[..., dict[str, str]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seen: dict[str, Any] = {}
     hostile = 'https://evil.example/"><img id=pwn src=x>'
@@ -234,12 +266,26 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
         seen["cookies"], seen["origins"] = state["cookies"], state["origins"]
         seen["local"] = page.evaluate("localStorage.length + sessionStorage.length")
         expect(go).to_be_enabled()
+        seen["said"].append(page.locator("body").inner_text())  # the start page, filled in
         go.click()
         page.wait_for_url("**/sfr/**")
         demo_customer(page)
+        assert pages.panel is not None
+        panel = pages.panel.lines()
+        seen["said"] += [panel["headline"], *panel["lines"], *panel["warnings"]]
+
+    seen["said"] = []
+    alerts = LiveAlerts("fr", shop.rules().names("fr"))
+
+    def on_event(event: Event, watcher: Watcher) -> None:
+        alerts(event, watcher)
 
     with SellerPages(
-        shop.rules(), "fr", link=hostile, check=_check_report(), on_end=lambda p: None
+        shop.rules(),
+        "fr",
+        link=hostile,
+        check=_check_report(),
+        on_end=lambda p: seen["said"].append(p.locator("body").inner_text()),
     ) as pages:
         result = run_order(
             None,  # no link given: the one the seller pasted in the start page is followed
@@ -250,8 +296,19 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
             drive=drive,
             launched=bfcache_browser,
             pages=pages,
+            on_event=on_event,
+            on_result=lambda done: render(done, "fr", shop.rules().names("fr")),
         )
         assert pages.link == shop.link(offer="fibre", mode="mpa")
+
+    # Issue #28: what the seller reads of this whole order — the start page, the panel, the
+    # terminal, the end page, report.html above its folded technical details — is French, with
+    # no rules key, check id or English word.
+    report_html = (
+        (result.folder / "report.html").read_text().split('<details class="technical">')[0]
+    )
+    said = [*seen["said"], capsys.readouterr().out, _visible_text(report_html)]
+    _assert_french_only("\n".join(said), shop.rules())
 
     assert seen["start_url"].startswith("http://127.0.0.1:") and "/acn/" not in seen["start_url"]
     assert seen["cookies"] == [] and seen["origins"] == [] and seen["local"] == 0
