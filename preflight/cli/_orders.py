@@ -26,8 +26,8 @@ from preflight.i18n import Lang, checked_lang, say
 from preflight.order.orders import show_orders
 from preflight.places import book_path
 from preflight.report import files
+from preflight.report.claim import CLAIM_FILE, render_claim
 from preflight.report.claim import claim as claim_of
-from preflight.report.claim import render_claim
 
 orders_app = typer.Typer(
     help="The order book: every watched order, what is left to do (attribution, validation).",
@@ -194,9 +194,6 @@ def rebuild_book(
     """
     count = _safely(lambda: rebuild(_state.book, folders or []))
     console.print(_t("cli.orders.rebuilt", n=count, path=str(_state.book)), highlight=False)
-
-
-CLAIM_FILE = "dossier-de-reclamation.html"
 
 
 @orders_app.command("claim")

@@ -29,7 +29,7 @@ from preflight.order.render import render_page
 from preflight.report import files
 from preflight.report import html as report_html
 from preflight.report.advice import advice
-from preflight.report.claim import claim, render_claim
+from preflight.report.claim import CLAIM_FILE, claim, render_claim
 from preflight.report.dates import order_kind
 from preflight.report.models import load_report
 
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page as PlaywrightPage
 
 ORDERS_PATH = "/commandes"
-CLAIM_FILE = "dossier-de-reclamation.html"
 _PLACED = ("confirmed", "order_later", "at_risk")
 
 

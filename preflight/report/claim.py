@@ -26,7 +26,10 @@ from preflight.report.models import Report, load_report
 from preflight.report.writer import REPORT_FILE, SCREENSHOTS_DIR, load_events
 from preflight.watch.events import Event
 
-__all__ = ["Claim", "claim", "render_claim", "report_fingerprint"]
+__all__ = ["CLAIM_FILE", "Claim", "claim", "render_claim", "report_fingerprint"]
+
+# Where a claim goes by default: in the order's report folder, beside report.html.
+CLAIM_FILE = "dossier-de-reclamation.html"
 
 # The events after which the order was placed: their screenshot is the claim's picture.
 _PLACED = {"confirmation": "claim.confirmation", "order_later": "claim.order_later"}
