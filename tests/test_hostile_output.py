@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -33,6 +32,7 @@ from preflight.rules import Rules, load_rules
 from preflight.scenario import loads
 from preflight.scenario._replay import replay_scenario
 from preflight.scenario._results import ScenarioResult
+from preflight.watch import Watcher
 from preflight.watch.events import Event, Outcome, Violation
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -268,10 +268,10 @@ def test_the_order_summary_and_live_lines_keep_bracketed_step_names(
     confirmation = _event(
         3, kind="confirmation", nav=None, detail={"number": "[/x][link=https://evil.example]SFR"}
     )
-    watcher = SimpleNamespace(violations=[], warnings=[])
-    _order.LiveAlerts("en")(confirmation, watcher)  # type: ignore[arg-type]
+    watcher = Watcher(load_rules("default"))  # not attached: its state is all that is read
+    _order.LiveAlerts("en")(confirmation, watcher)
     path = _event(4, url="http://localhost/sfr/[/x]/[bare]#email=canary.mail@example.fr")
-    _order.LiveAlerts("en")(path, watcher)  # type: ignore[arg-type]
+    _order.LiveAlerts("en")(path, watcher)
     output = buffer.getvalue()
     _only_our_escapes(output)
     assert "[/x][link=https://evil.example]SFR" in output

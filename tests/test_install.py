@@ -214,9 +214,11 @@ def test_the_installed_wheel_checks_the_browser_and_watches_an_order_on_the_demo
         "--timeout", "3", "--report", str(report),
         PREFLIGHT_DEMO_PORT=port,
     )  # fmt: skip
-    assert order.returncode == 0, order.stdout + order.stderr
-    assert "Lien ACN suivi" in order.stdout and "ATTRIBUÉE" in order.stdout
-    assert json.loads((report / "report.json").read_text())["verdict"] == "attributed"
+    # Nothing ended the session, nothing was ordered: « non passée », exit 4 (#23).
+    assert order.returncode == 4, order.stdout + order.stderr
+    assert "Lien ACN suivi" in order.stdout and "NON PASSÉE" in order.stdout
+    saved = json.loads((report / "report.json").read_text())
+    assert (saved["verdict"], saved["ending"]) == ("attributed", "not_placed")
     assert "<html" in (report / "report.html").read_text().lower()
 
     # A whole order to the confirmation, the customer driven by a script.

@@ -175,7 +175,9 @@ def test_check_of_a_user_agent_speaks_of_the_rules_shop(
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Boutique Test" in done.stdout and "Partenaire X" in done.stdout
-    assert "conditions_lues" in done.stdout and "merchant_session" in done.stdout
+    # Each check named in words, the rules' own checklist question included (never its id).
+    question = "Avez-vous lu les conditions ?" if lang == "fr" else "Have you read the terms?"
+    assert question in done.stdout and "conditions_lues" not in done.stdout, done.stdout
     assert not FOREIGN.search(done.stdout + done.stderr), done.stdout
 
 
@@ -436,7 +438,7 @@ def test_an_order_for_another_shop_speaks_of_it_on_screen_and_in_its_report(
         "--headless", "--timeout", "3", "--report", str(report), "--lang", lang,
         cwd=tmp_path, env={"PREFLIGHT_DEMO_PORT": str(shop.port)},
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 4, done.stdout + done.stderr  # stopped by --timeout: not placed
     said = {
         "fr": ["Lien Partenaire X suivi", "Site de commande Boutique Test atteint"],
         "en": ["Partenaire X link followed", "Boutique Test order site reached"],
