@@ -146,7 +146,9 @@ def render(result: OrderResult, lang: Lang, names: Mapping[str, str]) -> None:
         for line in todo:
             console.print(f"  → {line}", markup=False, highlight=False)
     console.print(
-        say("cli.order.report", lang, **names, path=result.html or result.folder), highlight=False
+        say("cli.order.report", lang, **names, path=result.html or result.folder),
+        highlight=False,
+        soft_wrap=True,  # never cut: a path in two lines cannot be copied
     )
 
 
