@@ -22,7 +22,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 Status = Literal[
     "running",
@@ -35,17 +35,7 @@ Status = Literal[
     "waiting",
     "validated",
 ]
-STATUSES: tuple[Status, ...] = (
-    "running",
-    "unfinished",
-    "lost",
-    "not_placed",
-    "at_risk",
-    "to_attribute",
-    "overdue",
-    "waiting",
-    "validated",
-)
+STATUSES: tuple[Status, ...] = get_args(Status)  # the one list, in the Literal's order
 # The endings of an order the seller attributes (`--todo`).
 TO_ATTRIBUTE = ("confirmed", "order_later")
 
