@@ -206,3 +206,26 @@ def test_a_screenshot_step_writes_a_masked_png_into_the_artifacts(
     assert result.passed, result.failure
     [png] = tmp_path.glob("shot-*-boutique.png")
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_500_page_says_why_with_the_call_log_status_url_and_screenshot(
+    fresh: BrowserContext, shop: DemoShop, tmp_path: Path
+) -> None:
+    # The eligibility page answers 500: the failure of the next step names the page's status,
+    # its URL, the wait that timed out from Playwright's call log, and leaves a masked
+    # screenshot (issue #27, item 5); « matched nothing » is not said of a run cut short.
+    fresh.route(
+        "**/sfr/eligibilite*", lambda route: route.fulfill(status=500, body="<h1>Erreur</h1>")
+    )
+    text = (
+        "name: broken\nsteps:\n  - goto: /acn/boutique\n  - click: 'text=Commander la Fibre'\n"
+        "  - click: 'text=Tester mon éligibilité'\n  - click: '#tester'\n"
+        "expect: {verdict: attributed}\n"
+    )
+    result = _replay(fresh, shop, text, artifacts=tmp_path, step_timeout_s=1.0)
+    failure = result.failure
+    assert failure is not None and failure.step == 4, failure
+    assert "HTTP 500" in failure.message and "/sfr/eligibilite" in failure.message
+    assert 'call log: waiting for locator("#tester")' in failure.message
+    assert failure.screenshot and Path(failure.screenshot).is_file()
+    assert result.coverage == []
