@@ -229,3 +229,21 @@ def test_a_500_page_says_why_with_the_call_log_status_url_and_screenshot(
     assert 'call log: waiting for locator("#tester")' in failure.message
     assert failure.screenshot and Path(failure.screenshot).is_file()
     assert result.coverage == []
+
+
+def test_expect_text_passes_when_any_matched_element_holds_the_text(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    # The first `section` is a cart drawer, the second the summary (a SvelteKit shop, issue
+    # #27): Playwright's `filter(has_text=…)` finds « x2 », and so does `expect_text`.
+    page = "<section>Panier vide</section><section>Récapitulatif x2</section>"
+    fresh.route("**/sections", lambda route: route.fulfill(body=page, content_type="text/html"))
+    text = (
+        "name: sections\nsteps:\n  - goto: /sections\n"
+        "  - expect_text: {selector: section, text: x2}\n"
+        "  - expect_text: {selector: 'section >> nth=0', text: x2, timeout_s: 0.2}\n"
+        "expect: {verdict: lost}\n"
+    )
+    result = _replay(fresh, shop, text, step_timeout_s=1.0)
+    assert result.failure is not None and result.failure.step == 3, result.failure
+    assert "section >> nth=0 does not contain 'x2'" in result.failure.message
