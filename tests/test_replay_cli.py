@@ -72,6 +72,7 @@ def test_a_wrong_expectation_exits_1_with_a_clear_message_and_a_screenshot(tmp_p
     done = _preflight("replay", "wrong.yaml", "--browser", "chromium", cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "expected attributed, got lost by [reload]" in done.stdout
+    assert "(expect, wrong.yaml:" in done.stdout  # where, as pytest says it (issue #27)
     assert "Traceback" not in done.stdout + done.stderr
     shots = list((tmp_path / "preflight-replay").glob("wrongly-expected-chromium-*.png"))
     assert shots, "a failed scenario leaves a screenshot"

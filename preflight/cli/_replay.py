@@ -210,8 +210,11 @@ def _table(results: list[ScenarioResult]) -> None:
     for r in results:
         if r.failure is not None:
             where = _where(r)
+            # One line however long: a log is searched for its file:line and its message.
             console.print(
-                styled("✗", "red"), f"{r.scenario} ({r.browser}){where}: {r.failure.message}"
+                styled("✗", "red"),
+                f"{r.scenario} ({r.browser}){where}: {r.failure.message}",
+                soft_wrap=True,
             )
             if r.failure.screenshot:
                 console.print(f"  screenshot: {r.failure.screenshot}")
