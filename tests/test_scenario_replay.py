@@ -3,6 +3,7 @@ the watcher's verdict must agree with the shop's own truth."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,38 @@ def test_expect_text_passes_when_any_matched_element_holds_the_text(
     result = _replay(fresh, shop, text, step_timeout_s=1.0)
     assert result.failure is not None and result.failure.step == 3, result.failure
     assert "section >> nth=0 does not contain 'x2'" in result.failure.message
+
+
+def test_a_slow_page_s_failure_says_what_was_waited_for_and_leaves_a_screenshot(
+    fresh: BrowserContext, shop: DemoShop, tmp_path: Path
+) -> None:
+    # The eligibility page takes 2.5 s, the step 1 s: the click happened, the page was slow.
+    # Chromium takes no screenshot before the new page commits: the failure had none (#27).
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(2.5)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<h1>Enfin</h1>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Slow) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        slow_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        fresh.route("**/sfr/eligibilite*", lambda route: route.continue_(url=slow_url))
+        text = (
+            "name: slow\nsteps:\n  - goto: /acn/boutique\n  - click: 'text=Commander la Fibre'\n"
+            "  - click: 'text=Tester mon éligibilité'\nexpect: {verdict: attributed}\n"
+        )
+        result = _replay(fresh, shop, text, artifacts=tmp_path, step_timeout_s=1.0)
+        server.shutdown()
+    failure = result.failure
+    assert failure is not None and failure.step == 3, failure
+    assert "Timeout 1000ms exceeded" in failure.message and "call log:" in failure.message
+    assert failure.screenshot and Path(failure.screenshot).is_file()

@@ -25,6 +25,9 @@ SETTLE_S = 3.0
 
 _POLL_S = 0.05
 
+# How long a failure's screenshot waits for a slow page to load before its second try.
+LOAD_WAIT_MS = 15_000
+
 
 class StepFailed(Exception):
     """A step that could not be done; the message says what was seen."""
@@ -147,7 +150,18 @@ class Driver:
             # on a loaded machine (5 s failed once in a full run at load 9, a payment frame);
             # a failure's picture stays quick, the real failure must not wait for it.
             wait_ms = 15_000 if required else 5_000
-            png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
+            try:
+                png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
+            except Exception as error:
+                if required:
+                    raise
+                # A page still loading (a click's navigation slower than the step's timeout):
+                # Chromium takes no screenshot until the new document commits, so the failure
+                # had none (issue #27). Give the page its load, then try once more.
+                logger.debug("screenshot {} deferred: {}", file, error)
+                self.page.wait_for_load_state("load", timeout=LOAD_WAIT_MS)
+                masks = mask_locators(self.page, screenshot_masks(self.rules))  # its frames
+                png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
             path = write_inside(self.artifacts, file, png)
         except ReportError as error:
             if required:
