@@ -165,8 +165,29 @@ def _redact_pairs(query: str, keep: frozenset[str]) -> str:
 
 _URL_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>]+"  # an absolute URL
-    r"|(?:^|(?<=[\s\"'(\[=]))[/?#][^\s\"'<>]*"  # a path, a query or a fragment alone
+    # a path, a query or a fragment alone: its mark followed by what it marks, not by
+    # punctuation (`'session_param'?)` is a question, `#27,` an issue number)
+    r"|(?:^|(?<=[\s\"'(\[=]))[/?#](?=[\w%~.-])[^\s\"'<>]*"
 )
+# Punctuation that ends a sentence after a URL, not part of it (`(see http://x/?a=b).`); a
+# closing bracket only when the URL opened none.
+_TRAILING = re.compile(r"[.,;:!?'\")\]]+$")
+
+
+def _redact_url_in_text(found: str, keep: frozenset[str], known: tuple[str, ...]) -> str:
+    """One URL found in free text, redacted; the sentence's punctuation after it kept as is:
+    redaction replaces values, never the words and marks around them (issue #27)."""
+    tail = _TRAILING.search(found)
+    end = tail.start() if tail else len(found)
+    for bracket, opener in ((")", "("), ("]", "[")):
+        while (
+            end < len(found)
+            and bracket in found[end:]
+            and found[:end].count(opener) > found[:end].count(bracket)
+        ):
+            end = found.index(bracket, end) + 1  # `(…)` inside the URL: its own
+    url, rest = found[:end], found[end:]
+    return (_redact_one_url(url, keep, known) if url else "") + rest
 
 
 def _luhn(digits: str) -> bool:
@@ -197,7 +218,7 @@ def redact(text: str, allowed: Iterable[str] = ALWAYS_ALLOWED, known: Iterable[s
         for form in sorted(spellings(value), key=len, reverse=True):
             if len(form) >= MIN_KNOWN_IN_TEXT:
                 text = text.replace(form, HIDDEN)
-    text = _URL_IN_TEXT.sub(lambda m: _redact_one_url(m.group(0), keep, values), text)
+    text = _URL_IN_TEXT.sub(lambda m: _redact_url_in_text(m.group(0), keep, values), text)
     # Bare values in free text (and in what the URL pass kept): shapes of the customer's data.
     text = _EMAIL.sub(HIDDEN, text)
     text = _IBAN.sub(HIDDEN, text)

@@ -331,7 +331,8 @@ def preflight_replay(
         _remember_typed(request.node, result.sensitive_values)
         # Which rules keys matched nothing, for the run's coverage summary (pytest_terminal_
         # summary; user_properties travel from xdist workers to the controller).
-        request.node.user_properties.append((_COVERAGE, ",".join(g.key for g in _gaps(result))))
+        if result.ran_through:  # a run cut short reached none of the pages: it tells nothing
+            request.node.user_properties.append((_COVERAGE, ",".join(g.key for g in _gaps(result))))
         # What was reached, next to `expected`, for whoever reads only the JUnit file; masked
         # as every message is (a step name may quote what it types).
         known = typed | result.sensitive_values

@@ -546,6 +546,32 @@ class Rules(_Model):
     def is_customer_service_url(self, url: str) -> bool:
         return url_matches(url, self.customer_service.urls)
 
+    def traps(self) -> list[str]:
+        """What is valid but judges wrong: rules a QA engineer would not notice until every
+        verdict is off (issue #27). `preflight rules check` says them as warnings."""
+        order, service = self.order, self.customer_service
+        found: list[str] = []
+        if order.payment and not order.order_later:
+            found.append(
+                "order.payment is set but order.order_later is empty: every order that reaches "
+                "payment is at_risk, a clean one too; give the « order later » control's text"
+            )
+        if not (service.selectors or service.texts or service.urls):
+            found.append(
+                "customer_service has no selectors, texts or urls: customer-service clicks are "
+                "not detected at all"
+            )
+        for index, glob in enumerate(order.confirmation):
+            # A confirmation is judged inside the session, on the merchant's site: a glob whose
+            # own URL is not the merchant's is never reached there.
+            sample = re.sub(r"\*+", "x", glob)
+            if not self.is_merchant(sample):
+                found.append(
+                    f"order.confirmation[{index}] {glob!r} is not on the merchant's site "
+                    "(order.merchant): the order can never be seen completed"
+                )
+        return found
+
     def globs(self, table: str, key: str) -> list[str]:
         """The URL globs of `table.key` (one of `URL_GLOB_KEYS`)."""
         value: list[str] = getattr(getattr(self, table), key)
@@ -598,7 +624,10 @@ def load_rules(
     try:
         rules = Rules.model_validate({"name": Path(label).stem, **data})
     except ValidationError as error:
-        first = error.errors()[0]
+        # A mistyped key (`merchnt`) also leaves its table's required key missing: the typo is
+        # the cause, so it is named first.
+        errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         where = ".".join(str(part) for part in first["loc"])
         what, expected = first["msg"].rstrip("."), _expected(first)
         if first["type"] == "extra_forbidden":

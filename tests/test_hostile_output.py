@@ -461,3 +461,22 @@ def test_a_short_number_after_hash_is_no_personal_data(text: str, kept: bool) ->
 
 def test_a_short_number_known_as_typed_is_hidden_after_hash() -> None:
     assert redact("http://shop.test/pay#737", known=["737"]) == "http://shop.test/pay#***"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "unknown key 'sesion_param' (did you mean 'session_param'?) — expected one of a, b",
+            "unknown key 'sesion_param' (did you mean 'session_param'?) — expected one of a, b",
+        ),
+        ("issue #27, item 5", "issue #27, item 5"),
+        ("(see http://h/p?nom=Jean&t=3).", "(see http://h/p?nom=***&t=3)."),
+        ("at http://h/p?nom=Jean, then", "at http://h/p?nom=***, then"),
+        ("http://h/wiki/A_(b)?x=1", "http://h/wiki/A_(b)?x=***"),
+    ],
+)
+def test_redaction_replaces_values_never_the_punctuation_or_words_around_them(
+    text: str, expected: str
+) -> None:
+    assert redact(text) == expected

@@ -72,6 +72,7 @@ def test_a_wrong_expectation_exits_1_with_a_clear_message_and_a_screenshot(tmp_p
     done = _preflight("replay", "wrong.yaml", "--browser", "chromium", cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "expected attributed, got lost by [reload]" in done.stdout
+    assert "(expect, wrong.yaml:" in done.stdout  # where, as pytest says it (issue #27)
     assert "Traceback" not in done.stdout + done.stderr
     shots = list((tmp_path / "preflight-replay").glob("wrongly-expected-chromium-*.png"))
     assert shots, "a failed scenario leaves a screenshot"
@@ -195,3 +196,22 @@ def test_an_unreachable_base_url_is_one_clear_line_exit_2_before_any_browser(
         assert done.returncode == 2, (url, done.stderr)
         assert len(lines) == 1 and said in lines[0] and url in lines[0], (url, done.stderr)
         assert not (tmp_path / "shots").exists()  # no scenario was replayed
+
+
+def test_the_terminal_names_where_a_failure_is_even_when_its_message_is_masked() -> None:
+    from preflight.cli._replay import _where
+    from preflight.scenario._results import Failure, ScenarioResult
+
+    def result(failure: Failure) -> ScenarioResult:
+        row = dict(scenario="s", file="flows/s.yaml", browser="chromium", verdict="lost")
+        return ScenarioResult(
+            **row, expected="attributed", passed=False, violations=[], duration_s=1.0,
+            failure=failure,
+        )  # fmt: skip
+
+    verdict = Failure(message="expected attributed, got lost", action="expect", line=9, step=2)
+    assert _where(result(verdict)) == " (expect, flows/s.yaml:9)"
+    masked = Failure(message="expect_text: #x does not contain '***'", action="expect_text")
+    assert _where(result(masked.model_copy(update={"step": 4, "line": 7}))) == (
+        " (step 4 expect_text, flows/s.yaml:7)"
+    )

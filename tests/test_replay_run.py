@@ -146,6 +146,12 @@ def test_check_reports_a_broken_rules_file_and_still_checks_the_scenarios(tmp_pa
         ("div[x='1'", "a ']' is missing"),
         ("a:has-text('x)", "a ' quote that is never closed"),
         ("a)", "a ')' that closes nothing"),
+        # Issue #27: refused by Playwright 1.64.1 at run time (« Unexpected end of selector »,
+        # InvalidSelectorError), or read as the text with its quote, which finds nothing.
+        ('role=button[name="View basket"', "a ']' is missing"),
+        ('text="Add to basket', 'a " quote that is never closed'),
+        ('"Add to basket', 'a " quote that is never closed'),
+        ('text="Add to basket"i', None),
     ],
 )
 def test_selector_syntax_as_playwright_splits_it(selector: str, problem: str | None) -> None:

@@ -346,3 +346,38 @@ def test_rules_show_writes_a_commented_file_that_loads_back_as_the_same_rules(
     shown = _preflight("rules", "show", str(origin))
     assert shown.returncode == 0
     assert "# note: order.merchant[0]: 'http://127.0.0.1:8000' is read as" in shown.stdout
+
+
+# --- traps: valid rules that judge wrong (issue #27) ---------------------------------------------
+
+
+def test_rules_check_warns_of_payment_without_order_later_no_service_rule_a_lost_confirmation(
+    tmp_path: Path,
+) -> None:
+    text = MINIMAL.format(
+        entry="http://acn.test/go/*", merchant="http://shop.test/*", cs="/contact/"
+    ).replace('urls = ["/contact/"]', "")
+    text = text.replace(
+        'merchant = ["http://shop.test/*"]',
+        'merchant = ["http://shop.test/*"]\npayment = ["http://shop.test/pay*"]\n'
+        'confirmation = ["http://other.test/thanks*", "http://shop.test/thanks*"]',
+    )
+    done = _preflight("rules", "check", str(_rules(tmp_path, text)))
+    assert done.returncode == 0, done.stderr  # valid: warned, not refused
+    out = " ".join(done.stdout.split())
+    assert "warning: order.payment is set but order.order_later is empty" in out
+    assert "warning: customer_service has no selectors, texts or urls" in out
+    assert "order.confirmation[0] 'http://other.test/thanks*' is not on the merchant's site" in out
+    assert "confirmation[1]" not in out
+    assert load_rules("demo", variables={"PORT": "1"}).traps() == []
+    assert load_rules("default").traps() == []
+
+
+def test_a_mistyped_required_key_is_named_as_the_typo_not_as_the_missing_key(
+    tmp_path: Path,
+) -> None:
+    # The README's example: `merchnt` for `merchant` in [order] (issue #27).
+    text = MINIMAL.format(entry="http://acn.test/go/*", merchant="http://shop.test/*", cs="/c/")
+    with pytest.raises(RulesError) as caught:
+        load_rules(_rules(tmp_path, text.replace("merchant =", "merchnt =")))
+    assert "unknown key 'merchnt' in table order (did you mean 'merchant'?)" in str(caught.value)

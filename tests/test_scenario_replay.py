@@ -3,6 +3,7 @@ the watcher's verdict must agree with the shop's own truth."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,79 @@ def test_a_screenshot_step_writes_a_masked_png_into_the_artifacts(
     assert result.passed, result.failure
     [png] = tmp_path.glob("shot-*-boutique.png")
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_500_page_says_why_with_the_call_log_status_url_and_screenshot(
+    fresh: BrowserContext, shop: DemoShop, tmp_path: Path
+) -> None:
+    # The eligibility page answers 500: the failure of the next step names the page's status,
+    # its URL, the wait that timed out from Playwright's call log, and leaves a masked
+    # screenshot (issue #27, item 5); « matched nothing » is not said of a run cut short.
+    fresh.route(
+        "**/sfr/eligibilite*", lambda route: route.fulfill(status=500, body="<h1>Erreur</h1>")
+    )
+    text = (
+        "name: broken\nsteps:\n  - goto: /acn/boutique\n  - click: 'text=Commander la Fibre'\n"
+        "  - click: 'text=Tester mon éligibilité'\n  - click: '#tester'\n"
+        "expect: {verdict: attributed}\n"
+    )
+    result = _replay(fresh, shop, text, artifacts=tmp_path, step_timeout_s=1.0)
+    failure = result.failure
+    assert failure is not None and failure.step == 4, failure
+    assert "HTTP 500" in failure.message and "/sfr/eligibilite" in failure.message
+    assert 'call log: waiting for locator("#tester")' in failure.message
+    assert failure.screenshot and Path(failure.screenshot).is_file()
+    assert result.coverage == []
+
+
+def test_expect_text_passes_when_any_matched_element_holds_the_text(
+    fresh: BrowserContext, shop: DemoShop
+) -> None:
+    # The first `section` is a cart drawer, the second the summary (a SvelteKit shop, issue
+    # #27): Playwright's `filter(has_text=…)` finds « x2 », and so does `expect_text`.
+    page = "<section>Panier vide</section><section>Récapitulatif x2</section>"
+    fresh.route("**/sections", lambda route: route.fulfill(body=page, content_type="text/html"))
+    text = (
+        "name: sections\nsteps:\n  - goto: /sections\n"
+        "  - expect_text: {selector: section, text: x2}\n"
+        "  - expect_text: {selector: 'section >> nth=0', text: x2, timeout_s: 0.2}\n"
+        "expect: {verdict: lost}\n"
+    )
+    result = _replay(fresh, shop, text, step_timeout_s=1.0)
+    assert result.failure is not None and result.failure.step == 3, result.failure
+    assert "section >> nth=0 does not contain 'x2'" in result.failure.message
+
+
+def test_a_slow_page_s_failure_says_what_was_waited_for_and_leaves_a_screenshot(
+    fresh: BrowserContext, shop: DemoShop, tmp_path: Path
+) -> None:
+    # The eligibility page takes 2.5 s, the step 1 s: the click happened, the page was slow.
+    # Chromium takes no screenshot before the new page commits: the failure had none (#27).
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(2.5)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<h1>Enfin</h1>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Slow) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        slow_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        fresh.route("**/sfr/eligibilite*", lambda route: route.continue_(url=slow_url))
+        text = (
+            "name: slow\nsteps:\n  - goto: /acn/boutique\n  - click: 'text=Commander la Fibre'\n"
+            "  - click: 'text=Tester mon éligibilité'\nexpect: {verdict: attributed}\n"
+        )
+        result = _replay(fresh, shop, text, artifacts=tmp_path, step_timeout_s=1.0)
+        server.shutdown()
+    failure = result.failure
+    assert failure is not None and failure.step == 3, failure
+    assert "Timeout 1000ms exceeded" in failure.message and "call log:" in failure.message
+    assert failure.screenshot and Path(failure.screenshot).is_file()

@@ -41,7 +41,9 @@ def check(
     ] = None,
 ) -> None:
     """Validate a rules file without a browser: every key known, every value of its kind,
-    every placeholder defined; say how each URL pattern is read. Exit 0 valid, 2 not.
+    every placeholder defined; say how each URL pattern is read, and warn of valid rules that
+    judge wrong (payment without order_later, no customer-service rule, a confirmation off the
+    merchant's site). Exit 0 valid, 2 not.
 
     Example: preflight rules check my-rules.toml --var PORT=8000
     """
@@ -54,6 +56,9 @@ def check(
             _say(f"  {table}.{key}: {shown}")
     for note in loaded.notes:
         _say(f"  note: {note}")
+    for trap in loaded.traps():
+        console.print("  warning:", style="yellow", end=" ")
+        _say(trap)
 
 
 def _say(text: str) -> None:

@@ -108,6 +108,23 @@ def _css_problem(css: str) -> str | None:
     return None
 
 
+def _quoted_problem(text: str) -> str | None:
+    """A text that opens a quote must close it: Playwright 1.64 reads `text="Add to basket` as
+    the text with its quote, which finds nothing, and a bare `"Add to basket` as broken CSS."""
+    text = text.strip()
+    if not text or text[0] not in "\"'":
+        return None
+    index = 1
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == text[0]:
+            return None
+        index += 1
+    return f"a {text[0]} quote that is never closed"
+
+
 def selector_problem(selector: str) -> str | None:
     """What is wrong with `selector` as Playwright would parse it, or None."""
     for part in _parts(selector):
@@ -120,12 +137,23 @@ def selector_problem(selector: str) -> str | None:
                 return f"unknown selector engine {engine!r}"
             if not body.strip():
                 return f"nothing after {engine}="
-            if engine in ("css", "css:light"):
+            if engine in ("css", "css:light", "role"):
+                # `role=button[name="x"` is refused by Playwright's role parser: « Unexpected
+                # end of selector » (InvalidSelectorError), as an unclosed CSS bracket is.
                 problem = _css_problem(body)
                 if problem:
                     return problem
+            if engine.startswith(("text", "internal:text", "internal:has-text")):
+                problem = _quoted_problem(body)
+                if problem:
+                    return problem
             continue
-        if part[0] in "\"'" or part.startswith(("//", "..", "(")):
+        if part[0] in "\"'":
+            problem = _quoted_problem(part)
+            if problem:
+                return problem
+            continue
+        if part.startswith(("//", "..", "(")):
             continue  # a quoted text or an XPath: Playwright reads them as such
         problem = _css_problem(part)
         if problem:

@@ -17,7 +17,7 @@ from preflight.watch import Watcher
 from preflight.watch._tracing import untraced
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Locator, Page, Response
 
 STEP_TIMEOUT_S = 10.0
 
@@ -25,21 +25,31 @@ SETTLE_S = 3.0
 
 _POLL_S = 0.05
 
+# How long a failure's screenshot waits for a slow page to load before its second try.
+LOAD_WAIT_MS = 15_000
+
 
 class StepFailed(Exception):
     """A step that could not be done; the message says what was seen."""
 
 
+CALL_LOG_TAIL = 3
+
+
 def one_line(error: BaseException) -> str:
+    """Playwright's message on one line: its first line, then its call log's first entry (what
+    was waited for: `waiting for locator("#x")`) and its last few (what happened at the end:
+    the click done, then `waiting for navigation…`). A timeout's cause is in those last lines:
+    a slow page is not a missing button (issue #27)."""
     text = str(error).strip() or type(error).__name__
-    # Playwright's messages carry a call log after the first line; its first entry says what
-    # was being waited for (`waiting for locator("#x")`): keep the gist, not the log.
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     head = lines[0].removeprefix("Error: ")
     if "Call log:" in lines:
-        after = lines[lines.index("Call log:") + 1 :]
-        if after:
-            head += " " + after[0].lstrip("- ")
+        log = [line.lstrip("- ") for line in lines[lines.index("Call log:") + 1 :]]
+        if log:
+            shown = log[:1] + (["…"] if len(log) > CALL_LOG_TAIL + 1 else [])
+            shown += log[1:][-CALL_LOG_TAIL:]
+            head += " — call log: " + "; ".join(shown)
     return head
 
 
@@ -66,6 +76,26 @@ class Driver:
         browser_type = page.context.browser.browser_type if page.context.browser else None
         self.engine = browser_type.name if browser_type else browser
         self.allow_local_files = False
+        # The main document's last response (status, URL): a failure says « HTTP 500 ».
+        self.document: tuple[int, str] | None = None
+        page.on("response", self._seen_response)
+
+    def _seen_response(self, response: Response) -> None:
+        try:
+            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+                self.document = (response.status, response.url)
+        except Exception as error:  # a frame gone meanwhile: nothing to learn
+            logger.trace("response: {}", error)
+
+    def why(self, error: BaseException) -> str:
+        """What a failed step's message says: Playwright's message with its call log's ends,
+        the page's HTTP status when it was not 2xx/3xx, and the URL the page shows."""
+        text = one_line(error)
+        if self.document is not None and self.document[0] >= 400:
+            text += f"; the page answered HTTP {self.document[0]}"
+        if "URL " not in text:
+            text += f" (URL {self.page.url})"  # not `href()`: the page may be mid-navigation
+        return text
 
     def locate(self, selector: str, frame: str | None) -> Locator:
         """`selector` in the page, or in the document of the <iframe> `frame` names (any
@@ -120,7 +150,18 @@ class Driver:
             # on a loaded machine (5 s failed once in a full run at load 9, a payment frame);
             # a failure's picture stays quick, the real failure must not wait for it.
             wait_ms = 15_000 if required else 5_000
-            png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
+            try:
+                png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
+            except Exception as error:
+                if required:
+                    raise
+                # A page still loading (a click's navigation slower than the step's timeout):
+                # Chromium takes no screenshot until the new document commits, so the failure
+                # had none (issue #27). Give the page its load, then try once more.
+                logger.debug("screenshot {} deferred: {}", file, error)
+                self.page.wait_for_load_state("load", timeout=LOAD_WAIT_MS)
+                masks = mask_locators(self.page, screenshot_masks(self.rules))  # its frames
+                png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
             path = write_inside(self.artifacts, file, png)
         except ReportError as error:
             if required:

@@ -17,7 +17,7 @@ from loguru import logger
 
 from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules
-from preflight.scenario._drive import SETTLE_S, STEP_TIMEOUT_S, Driver, StepFailed, one_line
+from preflight.scenario._drive import SETTLE_S, STEP_TIMEOUT_S, Driver, StepFailed
 from preflight.scenario._forms import fill
 from preflight.scenario._frames import run_in_frame
 from preflight.scenario._gotos import check_gotos, goto_url
@@ -154,7 +154,7 @@ def replay_scenario(
                 _run_step(driver, step, index)
             except Exception as error:
                 failure = Failure(
-                    message=safe(one_line(error)),
+                    message=safe(driver.why(error)),
                     step=index,
                     action=step.action,
                     line=step.line or None,
@@ -175,6 +175,9 @@ def replay_scenario(
     finally:
         watcher.detach()
     mismatch = judge(scenario, outcome)
+    # A run cut short by a failed step never reached the pages its patterns are for: saying
+    # they « matched nothing » would send QA to the rules for nothing (issue #27).
+    coverage = [gap.message for gap in outcome.coverage] if failure is None else []
     if failure is None and mismatch is not None:
         failure = Failure(
             message=mismatch,
@@ -199,7 +202,7 @@ def replay_scenario(
         warnings=[w.kind for w in outcome.warnings],
         reason=safe(outcome.reason),  # it names the step, whose name may quote what it types
         completed=outcome.completed,
-        coverage=[gap.message for gap in outcome.coverage],
+        coverage=coverage,
         duration_s=time.monotonic() - started,
         failure=failure,
         timeline=[safe(line) for line in timeline],

@@ -55,6 +55,13 @@ class ScenarioResult(BaseModel):
     # can be scrubbed of them; never dumped, never shown.
     sensitive_values: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
 
+    @property
+    def ran_through(self) -> bool:
+        """Whether every step ran: only such a run can say which rule patterns matched nothing
+        (one cut short by a failed step never reached the pages they are for)."""
+        cut_short = self.failure is not None and self.failure.action != "expect"
+        return self.outcome is not None and not cut_short
+
     def public(self) -> dict[str, Any]:
         """The `--json` row of issue #5, plus `failure` (null when it passed)."""
         keys = ("scenario", "file", "browser", "verdict", "expected", "passed")
@@ -70,9 +77,9 @@ class ScenarioResult(BaseModel):
 
 def never_matched(results: Iterable[ScenarioResult]) -> list[str]:
     """The rules keys (order.merchant…) that no result of a run matched: a wrong pattern, or
-    a flow no scenario covers. Results without an outcome (a browser that did not start) tell
-    nothing either way."""
-    runs = [{gap.key for gap in r.outcome.coverage} for r in results if r.outcome is not None]
+    a flow no scenario covers. Results without an outcome (a browser that did not start) or cut
+    short by a failed step tell nothing either way."""
+    runs = [{gap.key for gap in r.outcome.coverage} for r in results if r.outcome and r.ran_through]
     return sorted(set.intersection(*runs)) if runs else []
 
 

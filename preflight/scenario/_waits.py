@@ -41,12 +41,19 @@ def wait_url(driver: Driver, glob: str, timeout_s: float, what: str) -> None:
 
 
 def expect_text(driver: Driver, step: ExpectText) -> None:
+    """Passes when one of the elements `step.selector` matches holds the text, as Playwright's
+    `locator(sel).filter(has_text=…)` finds it: a shop's first `section` may be a cart drawer,
+    the summary the second (issue #27)."""
     pauses = history.pauses()
     deadline = time.monotonic() + step.timeout_s
     script = """([selector, text]) => {
-            let el;
-            try { el = document.querySelector(selector); } catch (e) { return "not-css"; }
-            return el ? (el.innerText || el.textContent || "").includes(text) : null;
+            let all;
+            try { all = document.querySelectorAll(selector); } catch (e) { return "not-css"; }
+            if (!all.length) return null;
+            for (const el of all) {
+                if ((el.innerText || el.textContent || "").includes(text)) return true;
+            }
+            return all.length;
         }"""
     again = False
     while True:
@@ -54,13 +61,20 @@ def expect_text(driver: Driver, step: ExpectText) -> None:
         found = driver.probe(script, [step.selector, step.text], again=again) if css else None
         again = True
         if found == "not-css" or not _css(step.selector):
-            locator = driver.page.locator(step.selector).first
-            found = step.text in (locator.inner_text(timeout=step.timeout_s * 1000) or "")
+            matched = driver.page.locator(step.selector)
+            count = matched.count()
+            holding = matched.filter(has_text=step.text).count() if count else 0
+            found = True if holding else (count or None)
         if found is True:
             return
         if time.monotonic() >= deadline:
             where = "the page" if step.selector == "body" else step.selector
-            state = "is not on the page" if found is None else f"does not contain {step.text!r}"
+            if found is None:
+                state = "is not on the page"
+            elif isinstance(found, int) and found > 1:
+                state = f"matches {found} elements, none contains {step.text!r}"
+            else:
+                state = f"does not contain {step.text!r}"
             raise StepFailed(f"expect_text: {where} {state} (URL {driver.probe('location.href')})")
         time.sleep(next(pauses))
 
