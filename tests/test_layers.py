@@ -83,15 +83,6 @@ def test_importing_a_layer_loads_nothing_above_it(package: str) -> None:
     assert not loaded, f"import preflight.{package} loaded the layers above it: {loaded}"
 
 
-def test_the_old_checks_module_still_gives_the_public_names() -> None:
-    import preflight.check
-    import preflight.checks
-
-    assert preflight.checks.__all__ == preflight.check.__all__
-    for name in preflight.check.__all__:
-        assert getattr(preflight.checks, name) is getattr(preflight.check, name)
-
-
 def test_the_url_globs_import_nothing_of_preflight() -> None:
     # Below every layer, the rules included (which `preflight/__init__.py` itself loads, so the
     # fresh-interpreter check above cannot tell): the rules and the watcher build on it.
