@@ -26,6 +26,38 @@ settings.register_profile("fresh", derandomize=False, database=None)
 settings.load_profile("fresh" if os.environ.get("PREFLIGHT_FUZZ_SCALE") else "fixed")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "engine_of(param, engines): run each value of the parameter `param` only on the engine(s)"
+        " `engines` maps it to (a name or a tuple of names)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.engine_of("mode", {"mpa": ("chromium", "firefox"), "spa": "firefox"})`:
+    a parametrised test whose values do not each need both engines runs each value on the
+    engines named, so every value runs and both engines are crossed with the values, at part of
+    the cost (#22). A value mapped to no engine of this run runs on the engines of the run."""
+    run = set(config.option.browser or ["chromium"])
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        mark = item.get_closest_marker("engine_of")
+        callspec = getattr(item, "callspec", None)
+        if mark is None or callspec is None:
+            kept.append(item)
+            continue
+        param, engines = mark.args
+        named = engines[callspec.params[param]]
+        wanted = {named} if isinstance(named, str) else set(named)
+        engine = callspec.params["browser_name"]
+        (kept if engine in wanted or not wanted & run else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def launch_spec(preflight_launch_spec: LaunchSpec) -> LaunchSpec:
     """How this machine launches the browser under test (preflight's pytest plugin decides:

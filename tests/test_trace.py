@@ -111,6 +111,10 @@ def assert_watcher_stays_out(actions: list[Action]) -> None:
     assert len(watcher) <= WATCHER_SETUP, [(a.title, a.functions[:2]) for a in watcher]
 
 
+# The multi-page shop on both engines, each single-page one on one (#22).
+@pytest.mark.engine_of(
+    "mode", {"mpa": ("chromium", "firefox"), "spa": "chromium", "react": "firefox"}
+)
 @pytest.mark.parametrize("mode", ["mpa", "spa", "react"])
 def test_a_traced_replay_shows_its_steps_as_groups_and_the_reload_where_it_happened(
     pytester: pytest.Pytester, browser_name: str, mode: str
