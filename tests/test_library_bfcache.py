@@ -7,9 +7,10 @@ conftest.py, with the matrix's oracle); this is the other half, checked the same
 The cache is read only by a history move: a page restored, not loaded again. So the flows here
 are those with a Back, a Forward or a Refresh step, and those whose page or widget moves in its
 own history; the others would repeat their cache-off replay (issue 22). What the cache changes
-on every page left — the page frozen into it instead of unloaded — is tested on its own, with
-the cache on and off, on the three shops and both engines: a clean order, a payment and every
-customer-service control (tests/test_watcher.py), the guard (tests/test_guard.py).
+on every page left — the page frozen into it instead of unloaded — is tested on its own on both
+engines, the multi-page shop with the cache on and off and the single-page ones crossed with the
+two settings: a clean order, a payment and every customer-service control
+(tests/test_watcher.py), the guard (tests/test_guard.py).
 """
 
 from __future__ import annotations

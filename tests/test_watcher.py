@@ -55,6 +55,19 @@ def order_context(
     context.close()
 
 
+# A flow without a Back, a Forward or a Refresh meets the back/forward cache only where it leaves
+# a page (frozen into the cache instead of unloaded: the ACN entry in every shop, each step of the
+# multi-page one). The multi-page shop runs with the cache off and on; the single-page shops, one
+# setting each, so that every shop and both settings are still crossed (#22: the whole grid ran
+# each such flow six times per engine).
+LEAVES_PAGES = pytest.mark.parametrize(
+    ("mode", "bfcache"),
+    [("mpa", False), ("mpa", True), ("spa", False), ("react", True)],
+    ids=["mpa-bfcache-off", "mpa-bfcache-on", "spa-bfcache-off", "react-bfcache-on"],
+    indirect=True,
+)
+
+
 class Watched:
     """A watcher on a fresh context, and the events it streamed."""
 
@@ -172,6 +185,7 @@ def assert_agrees_with_truth(w: Watched, order: dict[str, Any]) -> None:
 # --- clean orders ------------------------------------------------------------------------------
 
 
+@LEAVES_PAGES
 def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(
     watched: Watched, mode: str
 ) -> None:
@@ -210,6 +224,7 @@ def test_clean_order_with_anchor_popup_and_validation_error_is_attributed(
     assert_agrees_with_truth(w, order)
 
 
+@LEAVES_PAGES
 def test_payment_without_order_later_is_at_risk(watched: Watched, mode: str) -> None:
     w = watched
     start(w, mode)
@@ -625,6 +640,7 @@ def test_settle_does_not_wait_for_a_request_that_stays_open(
 # --- frames: the assistance widget, an iframe of the demo shop's third origin (issue #11) ----
 
 
+@LEAVES_PAGES
 def test_a_customer_service_click_inside_a_cross_origin_widget_is_caught(
     watched: Watched, mode: str
 ) -> None:
