@@ -1,6 +1,6 @@
 """`preflight matrix` through the real command (issue 16), on the real demo shop and both
-engines: a sample of a clean flow's cells, every one right and agreeing with the shop's truth;
-history moves with the cache on and off; the HTML page; bad input."""
+engines: a sample of a clean flow's history moves with the cache on and off, every cell right
+and agreeing with the shop's truth; the table and the HTML page; bad input."""
 
 from __future__ import annotations
 
@@ -76,25 +76,6 @@ def _check_cells(document: dict[str, Any], browser: str, sample: int) -> list[di
     return ran
 
 
-def test_a_sample_of_a_clean_flow_is_right_and_agrees_with_the_truth(
-    tmp_path: Path, browser_name: str
-) -> None:
-    # The command's own document (sample, seed, cells judged by the shop) on one flow per
-    # engine: every clean flow of the library, in each of the three shops, is drawn from on
-    # both engines by `make test`'s matrix sample (--preflight-matrix), against the same
-    # oracle — three flows here repeated that work (issue 22).
-    flow = _one_flow(tmp_path, "clean-order-later-react")
-    done = _preflight(
-        "matrix", str(flow), "--browser", browser_name, "--json", "--sample", "2", "--seed", "16",
-        cwd=tmp_path,
-    )  # fmt: skip
-    assert done.returncode == 0, _unless_right(done)
-    document = json.loads(done.stdout)
-    assert document["seed"] == 16 and document["sample"] == 2
-    _check_cells(document, browser_name, 2)
-    assert "seed 16" in done.stderr
-
-
 @pytest.mark.parametrize("bfcache", [False, True], ids=["bfcache-off", "bfcache-on"])
 def test_history_moves_at_every_step_are_right_with_the_cache_on_and_off(
     tmp_path: Path, browser_name: str, bfcache: bool
@@ -103,11 +84,17 @@ def test_history_moves_at_every_step_are_right_with_the_cache_on_and_off(
     extra = ["--bfcache"] if bfcache else []
     done = _preflight(
         "matrix", str(flow), "--browser", browser_name, "--json", "--actions", "back,back-forward",
-        "--sample", "3", "--seed", "3", *extra,
+        "--sample", "2", "--seed", "3", *extra,
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, _unless_right(done)
-    ran = _check_cells(json.loads(done.stdout), browser_name, 3)
+    # The command's own document: the sample and its seed, said on stderr too, each cell judged
+    # by the shop. (A test of its own on the React flow repeated this one's work: every clean
+    # flow of each shop is drawn from on both engines by `make test`'s matrix sample; #22.)
+    document = json.loads(done.stdout)
+    assert document["seed"] == 3 and document["sample"] == 2
+    assert "seed 3" in done.stderr
+    ran = _check_cells(document, browser_name, 2)
     assert {c["action"] for c in ran[1:]} <= {"back", "back-forward"}
 
 
@@ -118,18 +105,18 @@ def test_the_table_and_the_html_page_link_each_cell_to_its_report(
     site = tmp_path / "site"
     done = _preflight(
         "matrix", str(flow), "--browser", browser_name, "--actions", "reload,customer-service",
-        "--sample", "2", "--seed", "5", "--html", str(site),
+        "--sample", "1", "--seed", "5", "--html", str(site),
         cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, _unless_right(done)
     out = done.stdout
     assert "clean-order-later-spa" in out and "customer-service" in out
-    assert "3 cells, 3 right" in out
+    assert "2 cells, 2 right" in out
     assert re.search(r"│ 1 goto\s+│\s+│ —", out), out  # before the entry: does not apply
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "<script" not in page
     links = re.findall(r'href="([^"]+)"', page)
-    assert len(links) == 3
+    assert len(links) == 2
     for link in links:
         assert (site / link).is_file(), link
 
