@@ -90,7 +90,7 @@ lint: $(STAMP)
 bench: setup
 	$(PY) -m bench
 
-# What a seller installs (README, "Installer preflight"): templates, scripts, the demo shop and
+# What a seller installs (docs/vendeur.md, "Installer preflight"): templates, scripts, the demo shop and
 # its React bundle are package data (tests/test_install.py installs this wheel and runs it).
 wheel: $(STAMP)
 	$(PY) -m pip wheel --no-deps -q -w dist .

@@ -59,8 +59,17 @@ def render(figures: list[Figure], *, title: str, console: Console | None = None)
     (console or Console()).print(table(figures, title=title))
 
 
+# Where docs/performance.md holds `markdown()`'s table (tests/test_docs.py compares them).
+BEGIN = (
+    "<!-- bench-table:begin (python -m bench --markdown, from bench/results.json: "
+    "do not edit here) -->"
+)
+END = "<!-- bench-table:end -->"
+
+
 def markdown(figures: list[Figure]) -> str:
-    """The same table in Markdown, for the README's Performance section."""
+    """The same table in Markdown: docs/performance.md holds it, and tests/test_docs.py fails
+    when it differs from bench/results.json."""
     lines = [
         "| figure | browser | median | min | max | n | target | note |",
         "|---|---|---:|---:|---:|---:|---|---|",

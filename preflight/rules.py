@@ -34,7 +34,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# What kind of value a key takes, as the README's Rules section and `preflight rules show` say.
+# What kind of value a key takes, as docs/rules.md and `preflight rules show` say.
 Kind = Literal[
     "URL glob",
     "URL",
@@ -52,8 +52,8 @@ Kind = Literal[
 
 
 def _key(default: Any, what: str, kind: Kind, example: Any, **kwargs: Any) -> Any:
-    """A documented key: `what` it means, the `kind` of value, an `example` (README, `rules
-    show`); a test fails when one key of the model is missing from the README."""
+    """A documented key: `what` it means, the `kind` of value, an `example` (docs/rules.md,
+    `rules show`); a test fails when one key of the model is missing from docs/rules.md."""
     return Field(
         default, description=what, json_schema_extra={"kind": kind, "example": example}, **kwargs
     )

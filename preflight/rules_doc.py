@@ -1,9 +1,9 @@
-"""The rules model, told in words: the README's Rules section, and a commented rules file.
+"""The rules model, told in words: docs/rules.md's reference, and a commented rules file.
 
 Both are generated from the models of `preflight.rules` (each key's description, kind of value
 and example), so the documentation cannot drift from what the loader accepts: tests/test_docs.py
-fails when the README's section differs from `reference()`. Regenerate it with
-`python -m preflight.rules_doc --write-readme README.md`.
+fails when docs/rules.md's reference differs from `reference()`. Regenerate it with
+`python -m preflight.rules_doc --write docs/rules.md`.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def _cell(text: str) -> str:
 
 
 def reference() -> str:
-    """The README's Rules reference: one table per TOML table, one row per key."""
+    """docs/rules.md's reference: one table per TOML table, one row per key."""
     out = [BEGIN]
     current = None
     for table, name, info in keys():
@@ -116,7 +116,7 @@ def reference() -> str:
             title = f"`[{table}]`" if table else "Top level"
             doc = (model.__doc__ or "").strip().replace("\n", " ")
             doc = re.sub(r"\s+", " ", doc)
-            out += ["", f"#### {title}", "", doc, ""] if doc else ["", f"#### {title}", ""]
+            out += ["", f"### {title}", "", doc, ""] if doc else ["", f"### {title}", ""]
             out.append("| key | type | default | kind of value | what it means | example |")
             out.append("|---|---|---|---|---|---|")
         dotted = f"{table}.{name}" if table else name
@@ -142,7 +142,7 @@ def annotated(source: str | Path, variables: Mapping[str, str] | None = None) ->
     text, label = _read(source)
     raw = tomllib.loads(text)
     out = [
-        f"# Rules {loaded.name!r}, from {label}, every key with what it means (README: Rules).",
+        f"# Rules {loaded.name!r}, from {label}, every key with what it means (docs/rules.md).",
         "# URL globs match the whole address: `*` any run of characters, `?` one; a bare",
         "# origin or host means every page under it, a path that path on any site.",
     ]
@@ -202,8 +202,8 @@ def _key(name: str) -> str:
     return name if _BARE_KEY.match(name) else toml_value(name)
 
 
-def write_readme(path: Path) -> bool:
-    """Put `reference()` between the markers of the README at `path`; True when it changed."""
+def write_reference(path: Path) -> bool:
+    """Put `reference()` between the markers of the page at `path`; True when it changed."""
     text = path.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END)
     new = text[:start] + reference() + text[end:]
@@ -212,9 +212,10 @@ def write_readme(path: Path) -> bool:
     return new != text
 
 
-if __name__ == "__main__":  # python -m preflight.rules_doc [--write-readme README.md]
-    if sys.argv[1:2] == ["--write-readme"]:
-        changed = write_readme(Path(sys.argv[2] if len(sys.argv) > 2 else "README.md"))
-        print("README updated" if changed else "README up to date")
+if __name__ == "__main__":  # python -m preflight.rules_doc [--write docs/rules.md]
+    if sys.argv[1:2] == ["--write"]:
+        page = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/rules.md")
+        changed = write_reference(page)
+        print(f"{page} updated" if changed else f"{page} up to date")
     else:
         print(reference())

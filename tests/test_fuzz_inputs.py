@@ -3,7 +3,7 @@ deeply nested documents, strange user agents — each ends in one `PreflightErro
 the file, the place and what was expected, and the CLI turns it into exit code 2.
 
 The bulk runs in-process under Hypothesis; a sample of the nastiest cases runs through the real
-`preflight` command in a subprocess. Case counts are in the README's "Reliability" section
+`preflight` command in a subprocess. Case counts are in docs/reliability.md
 (`pytest --hypothesis-show-statistics tests/test_fuzz_inputs.py` prints them).
 """
 

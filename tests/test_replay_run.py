@@ -12,8 +12,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from preflight.errors import UsageError
+from preflight.i18n import Lang
 from preflight.report.index import render_index
 from preflight.scenario import ScenarioResult, load_paths
 from preflight.scenario._check import selector_problem
@@ -297,6 +299,44 @@ def test_the_index_escapes_what_comes_from_outside_and_speaks_english_when_asked
     # No report folder: no link, said as such.
     french = render_index([result], tmp_path / "elsewhere", at=at)
     assert "aucun" in french and "<a href" not in french
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_index_column_headers_stay_on_one_line_at_1280_px(
+    page: Page, tmp_path: Path, lang: Lang
+) -> None:
+    # Issue #27: at 1280 px long reasons squeezed the short columns and « Brows/er », « Verdi/ct »
+    # broke inside the word (every element may wrap anywhere, for hostile names).
+    words = " ".join(["the page was reloaded during the order at the eligibility step"] * 6)
+    result = ScenarioResult(
+        scenario="refresh-during-eligibility-" + "x" * 60,
+        file="scenarios/refresh-during-eligibility.yaml",
+        browser="firefox",
+        verdict="at_risk",
+        expected="attributed",
+        passed=False,
+        violations=[],
+        reason=words,
+        duration_s=12.5,
+        failure=Failure(message=words),
+    )
+    at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_content(render_index([result] * 3, tmp_path, lang=lang, at=at))
+    lines = page.eval_on_selector_all(
+        "thead th",
+        """ths => ths.map(th => {
+            const range = document.createRange();
+            range.selectNodeContents(th);
+            return [th.textContent, range.getClientRects().length];
+        })""",
+    )
+    assert len(lines) == 8 and all(n == 1 for _, n in lines), lines
+    short = "td.browser, td.verdict, td.expected, td.result, td.duration, td.report"
+    cells = page.eval_on_selector_all(short, "tds => tds.map(td => td.getClientRects().length)")
+    assert cells and all(n == 1 for n in cells), cells
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the index is {width} px wide in a 1280 px window"
 
 
 # --- the terminal ------------------------------------------------------------------------------

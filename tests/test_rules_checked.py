@@ -376,7 +376,7 @@ def test_rules_check_warns_of_payment_without_order_later_no_service_rule_a_lost
 def test_a_mistyped_required_key_is_named_as_the_typo_not_as_the_missing_key(
     tmp_path: Path,
 ) -> None:
-    # The README's example: `merchnt` for `merchant` in [order] (issue #27).
+    # docs/commands.md's example: `merchnt` for `merchant` in [order] (issue #27).
     text = MINIMAL.format(entry="http://acn.test/go/*", merchant="http://shop.test/*", cs="/c/")
     with pytest.raises(RulesError) as caught:
         load_rules(_rules(tmp_path, text.replace("merchant =", "merchnt =")))

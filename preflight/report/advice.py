@@ -32,7 +32,8 @@ __all__ = ["EXIT_CODES", "Advice", "Ending", "advice", "ending_of"]
 # `t(key, **values)`: a catalogue message in the report's language and shop names.
 _T = Callable[..., str]
 
-# Documented in the README (« Codes de sortie »): 0 is an attributed order and nothing else.
+# Documented in docs/commands.md (`preflight order`) and docs/vendeur.md (« Codes de sortie »):
+# 0 is an attributed order and nothing else.
 EXIT_CODES: dict[Ending, int] = {
     "confirmed": 0,
     "order_later": 0,

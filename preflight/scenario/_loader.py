@@ -485,4 +485,4 @@ def _expected(error: Any) -> str:
         "string_too_short": "non-empty text",
         "string_pattern_mismatch": "letters, digits, - _ . only",
         "too_short": "at least one value",
-    }.get(kind, "a value of the kind this key takes (see the scenario format in the README)")
+    }.get(kind, "a value of the kind this key takes (see the scenario format in docs/qa.md)")
