@@ -64,7 +64,11 @@ def pages(book: Path, rules: Rules) -> Iterator[SellerPages]:
 def _post(
     pages: SellerPages, path: str, data: object, origin: str | None
 ) -> tuple[int, dict[str, Any]]:
-    headers = {"Content-Type": "application/json", **({"Origin": origin} if origin else {})}
+    headers = {
+        "Content-Type": "application/json",
+        **pages.server.credentials,
+        **({"Origin": origin} if origin else {}),
+    }
     request = urllib.request.Request(
         pages.server.url(path), json.dumps(data).encode(), headers, method="POST"
     )
@@ -77,7 +81,8 @@ def _post(
 
 
 def _get(pages: SellerPages, path: str) -> str:
-    with urllib.request.urlopen(pages.server.url(path), timeout=10) as answer:
+    request = urllib.request.Request(pages.server.url(path), headers=pages.server.credentials)
+    with urllib.request.urlopen(request, timeout=10) as answer:
         return str(answer.read().decode())
 
 
@@ -150,7 +155,7 @@ def test_marks_on_an_unknown_order_or_a_bad_date_are_exit_2(book: Path) -> None:
 def test_the_seller_filters_marks_and_claims_with_real_clicks(
     pages: SellerPages, book: Path, page: Page
 ) -> None:
-    page.goto(pages.server.url(ORDERS_PATH))
+    page.goto(pages.server.opening_url(ORDERS_PATH))
     page.get_by_role("button", name="Perdues").click()
     expect(page.get_by_test_id("order-SFR-000123")).to_be_hidden()
     expect(page.get_by_test_id("order-SFR-000999")).to_be_visible()

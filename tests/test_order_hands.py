@@ -87,7 +87,8 @@ def _ignore(_: object) -> None:
 
 def _end_page_text(pages: SellerPages) -> str:
     """The end page as the seller's browser got it (the pages' server is still up)."""
-    with urllib.request.urlopen(pages.server.url(END_PATH), timeout=10) as answer:
+    request = urllib.request.Request(pages.server.url(END_PATH), headers=pages.server.credentials)
+    with urllib.request.urlopen(request, timeout=10) as answer:
         return str(answer.read().decode())
 
 

@@ -113,7 +113,7 @@ def test_the_end_page_shows_the_attribution_data_and_the_copy_buttons_copy_them(
     assert saved["order"]["expected_validation_date"] == due.isoformat()
     assert ("attribuée" if lang == "fr" else "attributed") in seen["verdict"]
     assert Path(seen["support"]) == result.folder / "support" and Path(seen["support"]).is_dir()
-    assert seen["url"].startswith("http://127.0.0.1:") and seen["report"]
+    assert seen["url"] == pages.server.url("/fin") and seen["report"]  # the key not in it
     # The attribution reminder's title says what to do (« À faire maintenant : attribuer… »):
     # the card's own heading is not shown above it as well.
     heading = "À faire maintenant" if lang == "fr" else "What to do now"
@@ -265,7 +265,8 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
         expect(page.locator("#phone-note")).to_contain_text("Numéro valide")
         page.get_by_test_id("link").fill(shop.link(offer="fibre", mode="mpa"))
         expect(page.locator("#link-note")).to_contain_text("Lien ACN reconnu")
-        # R2/R3 hold once the page was shown: no cookie, no storage, on any origin.
+        # R2/R3 hold once the page was shown: no storage on any origin, and one cookie, the
+        # pages' own key (issue #25), on their loopback host only.
         state = page.context.storage_state()
         seen["cookies"], seen["origins"] = state["cookies"], state["origins"]
         seen["local"] = page.evaluate("localStorage.length + sessionStorage.length")
@@ -315,7 +316,11 @@ def test_the_start_page_checklist_is_ticked_and_its_button_opens_the_order(
     _assert_french_only("\n".join(said), shop.rules())
 
     assert seen["start_url"].startswith("http://127.0.0.1:") and "/acn/" not in seen["start_url"]
-    assert seen["cookies"] == [] and seen["origins"] == [] and seen["local"] == 0
+    assert seen["origins"] == [] and seen["local"] == 0
+    ((name, cookie),) = ((c["name"], c) for c in seen["cookies"])
+    assert name == pages.server.cookie_name and cookie["domain"] == "127.0.0.1"
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert pages.server.key not in seen["start_url"]  # opened with it, then without it
     assert result.ended == "confirmation" and result.outcome.verdict == "attributed"
     assert shop.orders()[-1]["attributed"] is True
     events = (result.folder / "events.jsonl").read_text()

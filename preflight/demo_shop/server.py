@@ -1,22 +1,20 @@
-"""`DemoShop`: the demo shop served by uvicorn on a background thread, and its Python API."""
+"""`DemoShop`: the demo shop served on loopback (`preflight.loopback`), and its Python API."""
 
 from __future__ import annotations
 
 import errno
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
-
 from preflight.demo_shop.app import TOKEN_HEADER, create_app
 from preflight.demo_shop.truth import Mode, Truth, Wording
 from preflight.errors import UsageError
+from preflight.loopback import Loopback
 from preflight.rules import Rules, load_rules
 
 Orders = list[dict[str, Any]]
@@ -36,14 +34,13 @@ class DemoShop:
         self._wanted_port = port
         self._port: int | None = None
         self._widget_port: int | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: Loopback | None = None
         self._sockets: list[socket.socket] = []
 
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> DemoShop:
-        if self._thread is not None:
+        if self._server is not None:
             return self
         self._sockets = _bind(self._wanted_port)
         self._port = int(self._sockets[0].getsockname()[1])
@@ -53,38 +50,18 @@ class DemoShop:
         state.widget_origin = self.widget_url
         # On the fallback port, the port tells a widget request apart (its Host is 127.0.0.1).
         state.widget_port = self._widget_port if self._widget_port != self._port else None
-        config = uvicorn.Config(
-            self.app,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-            # Browsers keep connections open; do not let them hold a stop up.
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": self._sockets},
-            name=f"demo-shop:{self._port}",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the demo shop did not start on port {self._port}")
-            time.sleep(0.005)
+        self._server = Loopback(self.app, self._sockets, name=f"demo-shop:{self._port}")
+        try:
+            self._server.start()
+        except RuntimeError:
+            self._server = None
+            raise RuntimeError(f"the demo shop did not start on port {self._port}") from None
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        for sock in self._sockets:
-            sock.close()
-        self._server, self._thread, self._sockets = None, None, []
+            self._server.stop()
+        self._server, self._sockets = None, []
 
     def __enter__(self) -> DemoShop:
         return self.start()
@@ -99,7 +76,7 @@ class DemoShop:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._server is not None and self._server.running
 
     # -- where it is ------------------------------------------------------------------------
 
@@ -235,6 +212,4 @@ def _bind(port: int) -> list[socket.socket]:
         fallback.bind(("127.0.0.1", 0))
         fallback.listen(128)
         sockets.append(fallback)
-    for sock in sockets:
-        sock.setblocking(False)
     return sockets

@@ -237,7 +237,7 @@ def show_orders(
         driven = cast("Browser", launch(playwright, spec_for(choose(browser)), headless=False))
         try:
             page = driven.new_context(no_viewport=True).new_page()
-            page.goto(server.url(ORDERS_PATH))
+            page.goto(server.opening_url(ORDERS_PATH))
             if on_page is not None:
                 on_page(page)
                 return

@@ -118,7 +118,7 @@ class SellerPages:
             return False
         browser = page.context.browser
         self.start_page.engine = browser.browser_type.name if browser is not None else None
-        page.goto(self.server.url(START_PATH))
+        page.goto(self.server.opening_url(START_PATH))
         return True
 
     def watch(self, context: BrowserContext, watcher: Watcher, folder: Callable[[], Path]) -> None:
@@ -174,7 +174,7 @@ class SellerPages:
         page = context.new_page()
         self.end_page = page
         try:
-            page.goto(self.server.url(END_PATH))
+            page.goto(self.server.opening_url(END_PATH))
             page.bring_to_front()
         except PlaywrightError:
             if page.is_closed():

@@ -49,7 +49,7 @@
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ number }),
-        credentials: "omit",
+        credentials: "same-origin", // the run's key, in its cookie (issue #25)
         cache: "no-store",
       });
       return answer.json();
@@ -106,7 +106,7 @@
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(data),
-      credentials: "omit",
+      credentials: "same-origin", // the run's key, in its cookie (issue #25)
       cache: "no-store",
     });
     return answer.json();
