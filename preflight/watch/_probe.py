@@ -216,6 +216,10 @@ class ProbeMessages:
                 wanted.within,
             )
             return
+        if state.pending_confirmation is not None or url_matches(
+            url_now, self.rules.order.confirmation
+        ):
+            return  # the click led to a confirmation page: its address decides
         if _state_shown(state.page, wanted):
             detail = {**self._read(state.page), "how": "state"}
             self._confirmed(state, url_now, ["probe:trusted_click", "playwright:dom"], detail)
