@@ -329,7 +329,8 @@ class OrderRules(_Model):
     )
     confirmation: list[str] = _key(
         [],
-        "the confirmation page: the order is placed, the session's rules stop there",
+        "the confirmation page: the order is placed, the session's rules stop there (a "
+        "confirmation without an address of its own: `confirmation_state`)",
         "URL glob",
         ["https://*.sfr.fr/*confirmation*"],
     )

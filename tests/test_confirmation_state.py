@@ -5,6 +5,7 @@ selector or text found by Playwright itself. The demo shop's single-page app wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -207,20 +208,11 @@ FORGE = """() => {
 }"""
 
 
-def _to_summary(page: Page) -> None:
-    page.locator("#tester-eligibilite").click()
-    page.fill("#adresse", "12 rue de la Paix, 75002 Paris")
-    page.click("#tester")
-    page.click("#continuer")
-    page.fill("#nom", "Camille Martin")
-    page.fill("#telephone", "0612345678")
-    page.locator("#email").press_sequentially("camille@example.fr")  # bound to `change`
-    page.click("#valider")
-    page.locator("#commander-plus-tard").wait_for()
-
-
 def test_a_state_confirmation_counts_after_a_persons_click_and_never_on_the_pages_word(
-    browser: Browser, shop: DemoShop, caplog: pytest.LogCaptureFixture
+    browser: Browser,
+    shop: DemoShop,
+    demo_customer: Callable[..., dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     context = browser.new_context()
     events: list[Event] = []
@@ -229,7 +221,7 @@ def test_a_state_confirmation_counts_after_a_persons_click_and_never_on_the_page
     try:
         page = context.new_page()
         page.goto(shop.link(offer="fibre", mode="spa", confirmation="state"))
-        _to_summary(page)
+        demo_customer(page, summary=True)
         summary = page.url
 
         # The page draws the saved message and clicks a copy of the control from script.
