@@ -20,7 +20,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from preflight.errors import RulesError
 from preflight.globs import matches_no_address, normalise_glob, url_matches
@@ -48,6 +56,7 @@ Kind = Literal[
     "text",
     "page name",
     "regular expression",
+    "table",
 ]
 
 
@@ -110,6 +119,11 @@ _NOT_JS = re.compile(r"\\[AZz]|\(\?P<|\(\?[aiLmsux-]+[):]|\(\?#|\(\?>|[*+?}]\+")
 
 
 def _patterns(value: Any) -> Any:
+    """Patterns whose first group is the value read (`order_number_text`…)."""
+    return _checked_patterns(value, group=True)
+
+
+def _checked_patterns(value: Any, *, group: bool) -> Any:
     if not isinstance(value, list):
         return value
     for pattern in value:
@@ -129,7 +143,7 @@ def _patterns(value: Any) -> Any:
             compiled = re.compile(pattern, re.IGNORECASE)
         except re.error as error:
             raise ValueError(f"{pattern!r} is not a regular expression ({error})") from None
-        if compiled.groups < 1:
+        if group and compiled.groups < 1:
             raise ValueError(
                 f"{pattern!r} has no group: its first group (…) is the value that is read"
             )
@@ -162,6 +176,104 @@ class BrowserRules(_Model):
         "number",
         [128, 140],
     )
+
+
+def _shown_patterns(value: Any) -> Any:
+    """Patterns a page's text must match (no group needed: nothing is read from them)."""
+    return _checked_patterns(value, group=False)
+
+
+# A selector the page matches itself (the probe's `Element.matches`) must be CSS: Playwright's
+# own engines (`text=`, `role=`, `xpath=`, `>>` chains, `:has-text()`…) are not the page's.
+_NOT_CSS = re.compile(
+    r"^\s*(?:[a-z][a-z0-9_-]*=|//|\.\.)|>>|:visible\b|:(?:has-text|text|text-is|"
+    r"text-matches|nth-match|left-of|right-of|above|below|near)\(|\binternal:",
+    re.IGNORECASE,
+)
+SUBMIT_TEXT_MAX = 80  # the probe's longest control text (probe.js `SHORT`): longer never matches
+
+
+class ConfirmationState(_Model):
+    """A confirmation that is a state of the page, not an address (a store that empties its
+    cart and shows a message in place): believed only after a trusted click on its `submit`
+    control, when Playwright itself then finds its `selector` and its `text` (issue #27)."""
+
+    submit: list[str] = _key(
+        [],
+        "the control whose click places the order, by CSS selector (the page's probe matches "
+        "the clicked element: Playwright-only selectors such as `text=` are refused); only a "
+        "person's click counts (a page's script cannot click for the customer)",
+        "Playwright selector",
+        ["#place-order"],
+    )
+    submit_text: list[str] = _key(
+        [],
+        "as `submit`, by the control's visible text (as `order.order_later`)",
+        "visible text",
+        ["Valider ma commande"],
+    )
+    selector: str | None = _key(
+        None,
+        "what appears once the order is placed: an element that must be visible, found by "
+        "Playwright after the click",
+        "Playwright selector",
+        "[data-testid=order-placed]",
+    )
+    text: list[str] = _key(
+        [],
+        "what the page says once the order is placed: one of these patterns must match its "
+        "visible text (spaces made single, case ignored), read by Playwright after the click; "
+        "with `selector` too, both must hold",
+        "regular expression",
+        [r"commande\s+(?:est\s+)?enregistr[ée]e"],
+    )
+    within: float = _key(
+        10.0,
+        "seconds after the click within which the state must appear; what appears later, or was "
+        "already shown when the control was clicked, confirms nothing",
+        "number",
+        10,
+        ge=0.5,
+        le=60,
+    )
+
+    @field_validator("submit", mode="before")
+    @classmethod
+    def _css_only(cls, value: Any) -> Any:
+        for selector in value if isinstance(value, list) else []:
+            if isinstance(selector, str) and (not selector.strip() or _NOT_CSS.search(selector)):
+                raise ValueError(
+                    f"{selector!r} is not a CSS selector: the page matches the clicked control "
+                    "with CSS — write a CSS selector (#id, .class, [attribute]), or give the "
+                    "control's text in submit_text"
+                )
+        return value
+
+    @field_validator("submit_text", mode="before")
+    @classmethod
+    def _short_texts(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else []:
+            if isinstance(text, str) and not 0 < len(" ".join(text.split())) <= SUBMIT_TEXT_MAX:
+                raise ValueError(
+                    f"{text[:40]!r}: a control's text must be 1 to {SUBMIT_TEXT_MAX} characters "
+                    "(a longer one is never matched)"
+                )
+        return value
+
+    _text_patterns = field_validator("text", mode="before")(_shown_patterns)
+
+    @model_validator(mode="after")
+    def _complete(self) -> ConfirmationState:
+        if not (self.submit or self.submit_text):
+            raise ValueError(
+                "a state confirmation needs submit or submit_text: the control whose click "
+                "places the order (what appears without that click confirms nothing)"
+            )
+        if self.selector is None and not self.text:
+            raise ValueError(
+                "a state confirmation needs selector or text: what appears once the order is placed"
+            )
+        return self
 
 
 class OrderRules(_Model):
@@ -217,9 +329,19 @@ class OrderRules(_Model):
     )
     confirmation: list[str] = _key(
         [],
-        "the confirmation page: the order is placed, the session's rules stop there",
+        "the confirmation page: the order is placed, the session's rules stop there (a "
+        "confirmation without an address of its own: `confirmation_state`)",
         "URL glob",
         ["https://*.sfr.fr/*confirmation*"],
+    )
+    confirmation_state: ConfirmationState | None = _key(
+        None,
+        "a confirmation that is a state of the page, with or without `confirmation`: the order "
+        "is placed when a person's click on its `submit` control is followed by its `selector` "
+        "or `text` appearing (the keys below); number, type and date are then read as on a "
+        "confirmation page",
+        "table",
+        {"submit": ["#place-order"], "selector": "[data-testid=order-placed]"},
     )
     order_number: str | None = _key(
         None,
@@ -570,7 +692,28 @@ class Rules(_Model):
                     f"order.confirmation[{index}] {glob!r} is not on the merchant's site "
                     "(order.merchant): the order can never be seen completed"
                 )
+        found.extend(self._state_traps())
         return found
+
+    def _state_traps(self) -> list[str]:
+        """A state confirmation whose every submit control is taken for customer service: a
+        click on it is said as that (probe.js), never as the order's submit."""
+        state = self.order.confirmation_state
+        if state is None:
+            return []
+        service = self.customer_service
+        service_texts = {" ".join(t.lower().split()) for t in service.texts}
+        taken = [s for s in state.submit if s in service.selectors] + [
+            t for t in state.submit_text if " ".join(t.lower().split()) in service_texts
+        ]
+        if not taken or len(taken) < len(state.submit) + len(state.submit_text):
+            return []
+        shown = ", ".join(repr(t) for t in taken)
+        return [
+            f"order.confirmation_state: its submit control ({shown}) is also customer service "
+            "(customer_service.selectors or texts): its click is judged as customer service and "
+            "the order can never be seen confirmed"
+        ]
 
     def globs(self, table: str, key: str) -> list[str]:
         """The URL globs of `table.key` (one of `URL_GLOB_KEYS`)."""
@@ -586,8 +729,12 @@ TABLES: dict[str, type[_Model]] = {
     "privacy": PrivacyRules,
     "shop": ShopRules,
 }
-# Tables inside a table (`[[shop.checklist]]`): their keys, for the docs and the error messages.
-SUBTABLES: dict[tuple[str, str], type[_Model]] = {("shop", "checklist"): ChecklistItem}
+# Tables inside a table — a list of them (`[[shop.checklist]]`) or one (`[order.
+# confirmation_state]`): their keys, for the docs and the error messages.
+SUBTABLES: dict[tuple[str, str], type[_Model]] = {
+    ("shop", "checklist"): ChecklistItem,
+    ("order", "confirmation_state"): ConfirmationState,
+}
 
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -629,7 +776,9 @@ def load_rules(
         errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         where = ".".join(str(part) for part in first["loc"])
-        what, expected = first["msg"].rstrip("."), _expected(first)
+        # A validator's own message says what was expected: no « Value error, » before it.
+        what = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
+        expected = _expected(first)
         if first["type"] == "extra_forbidden":
             what, expected = _unknown_key(first["loc"])
         raise RulesError(
@@ -741,15 +890,23 @@ def _key_line(text: str, loc: tuple[int | str, ...]) -> int | None:
     names = [part for part in loc if isinstance(part, str)]
     if not names:
         return None
-    pattern = re.compile(rf"^\s*\"?{re.escape(names[-1])}\"?\s*=|^\s*\[{re.escape(names[-1])}\]")
+    name = re.escape(names[-1])
+    # `key = …`, `[key]`, or a table inside a table: `[order.key]`.
+    pattern = re.compile(rf"^\s*\"?{name}\"?\s*=|^\s*\[(?:[\w\"-]+\.)*{name}\]")
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.search(line):
             return number
     return None
 
 
-def _expected(error: Any) -> str:
+def _expected(error: Any) -> str | None:
     kind = str(error["type"])
+    bounds = error.get("ctx", {})
+    if kind == "value_error":
+        return None  # the message says it
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = bounds.get("ge", bounds.get("le"))
+        return f"{'at least' if 'ge' in bounds else 'at most'} {bound:g}"
     expected: dict[str, str] = {
         "missing": "this key to be present",
         "extra_forbidden": "only known keys (check the spelling)",

@@ -38,8 +38,9 @@ def keys() -> Iterator[tuple[str, str, FieldInfo]]:
         for name, info in model.model_fields.items():
             yield table, name, info
             if (table, name) in SUBTABLES:  # `[[shop.checklist]]`: each item's keys
+                many = get_origin(info.annotation) is list
                 for sub, sub_info in SUBTABLES[table, name].model_fields.items():
-                    yield table, f"{name}[].{sub}", sub_info
+                    yield table, f"{name}{'[]' if many else ''}.{sub}", sub_info
 
 
 def _extra(info: FieldInfo, what: str) -> Any:
@@ -161,8 +162,13 @@ def annotated(source: str | Path, variables: Mapping[str, str] | None = None) ->
         given = raw.get(table, {}) if isinstance(raw.get(table), dict) else {}
         out += ["", *(f"# {line}" for line in _doc_lines(model))]
         out.append(f"[{table}]")
+        inner: list[str] = []  # `[table.key]` tables: after the table's own keys
         for name, info in model.model_fields.items():
             value = given[name] if name in given else getattr(getattr(loaded, table), name)
+            if (table, name) in SUBTABLES and get_origin(info.annotation) is not list:
+                inner += ["", *_about(info)]
+                inner += _table(f"{table}.{name}", SUBTABLES[table, name], value)
+                continue
             if (table, name) in SUBTABLES and value:
                 out += _about(info)
                 out += _items(f"{table}.{name}", SUBTABLES[table, name], value)
@@ -172,7 +178,28 @@ def annotated(source: str | Path, variables: Mapping[str, str] | None = None) ->
                 out.append(f"# {name} = {toml_value(_extra(info, 'example'))}")
             else:
                 out.append(f"{name} = {toml_value(value)}")
+        out += inner
     return "\n".join(out) + "\n"
+
+
+def _table(dotted: str, model: type[BaseModel], value: Any) -> list[str]:
+    """`[dotted]`, every key told: as given, or commented out with examples when not set."""
+    if value is None:
+        out = [f"# [{dotted}]"]
+        for name, info in model.model_fields.items():
+            out += _about(info)
+            out.append(f"# {name} = {toml_value(_extra(info, 'example'))}")
+        return out
+    values = value.model_dump() if isinstance(value, BaseModel) else dict(value)
+    out = [f"[{dotted}]"]
+    for name, info in model.model_fields.items():
+        out += _about(info)
+        given = values.get(name, info.get_default())
+        if given is None:
+            out.append(f"# {name} = {toml_value(_extra(info, 'example'))}")
+        else:
+            out.append(f"{name} = {toml_value(given)}")
+    return out
 
 
 def _items(dotted: str, model: type[BaseModel], items: list[Any]) -> list[str]:

@@ -152,9 +152,11 @@ def demo_customer() -> Callable[..., dict[str, str]]:
     """A call that drives the demo shop's made-up customer from the offer page to the
     confirmation with « Commander plus tard » (`failed_eligibility=True`: the eligibility test
     fails once first, at an address outside the coverage) and returns what the confirmation
-    shows: `number`, `type` and `date`."""
+    shows: `number`, `type` and `date` (`summary=True`: stops on the summary, returns {})."""
 
-    def drive(page: Page, *, failed_eligibility: bool = False) -> dict[str, str]:
+    def drive(
+        page: Page, *, failed_eligibility: bool = False, summary: bool = False
+    ) -> dict[str, str]:
         page.locator("#tester-eligibilite").click()
         if failed_eligibility:
             page.fill("#adresse", "3 chemin de la zone blanche")
@@ -169,6 +171,9 @@ def demo_customer() -> Callable[..., dict[str, str]]:
         # script never fires on Firefox (a person's typing does, when the field is left).
         page.locator("#email").press_sequentially("camille@example.fr")
         page.click("#valider")
+        if summary:
+            page.locator("#commander-plus-tard").wait_for()
+            return {}
         page.click("#commander-plus-tard")
         return {
             k: page.get_by_test_id(f"order-{k}").inner_text().strip()

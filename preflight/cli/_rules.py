@@ -43,7 +43,7 @@ def check(
     """Validate a rules file without a browser: every key known, every value of its kind,
     every placeholder defined; say how each URL pattern is read, and warn of valid rules that
     judge wrong (payment without order_later, no customer-service rule, a confirmation off the
-    merchant's site). Exit 0 valid, 2 not.
+    merchant's site or whose submit control is customer service). Exit 0 valid, 2 not.
 
     Example: preflight rules check my-rules.toml --var PORT=8000
     """

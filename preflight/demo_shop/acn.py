@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from preflight.demo_shop import flow
 from preflight.demo_shop.sfr import page, static, truth_of
-from preflight.demo_shop.truth import WORDINGS, Mode, Wording
+from preflight.demo_shop.truth import CONFIRMATIONS, WORDINGS, ConfirmationKind, Mode, Wording
 
 DEFAULT_EI = "EI-0001"
 # Where each mode's SFR pages live on localhost.
@@ -23,6 +23,12 @@ def _mode(request: Request, default: Mode) -> Mode:
     return next((mode for mode in PREFIXES if mode == asked), default)
 
 
+def _confirmation(request: Request) -> ConfirmationKind:
+    """`?confirmation=state`: the single-page app shows the confirmation in place."""
+    asked = request.query_params.get("confirmation")
+    return next((kind for kind in CONFIRMATIONS if kind == asked), "page")
+
+
 def _sfr_origin(request: Request) -> str:
     port = request.url.port
     return f"http://localhost:{port}" if port else "http://localhost"
@@ -32,9 +38,12 @@ def routes(default_mode: Mode) -> list[BaseRoute]:
     async def boutique(request: Request) -> Response:
         mode = _mode(request, default_mode)
         ei = request.query_params.get("ei", DEFAULT_EI)
+        confirmation = _confirmation(request)
         cards = []
         for key, offer in flow.OFFERS.items():
             query = {"ei": ei, **({"mode": mode} if mode != "mpa" else {})}
+            if confirmation != "page":
+                query["confirmation"] = confirmation
             cards.append(
                 {
                     "offer": offer,
@@ -56,7 +65,9 @@ def routes(default_mode: Mode) -> list[BaseRoute]:
         ei = request.query_params.get("ei", DEFAULT_EI)
         asked = request.query_params.get("wording")
         wording: Wording = next((w for w in WORDINGS if w == asked), "shop")
-        session = truth_of(request).open_acn_session(ei=ei, offer=offer, mode=mode, wording=wording)
+        session = truth_of(request).open_acn_session(
+            ei=ei, offer=offer, mode=mode, wording=wording, confirmation=_confirmation(request)
+        )
         prefix = PREFIXES[mode]
         target = f"{_sfr_origin(request)}/{prefix}/offre/{offer}?{urlencode({'acn': session})}"
         response = RedirectResponse(target, status_code=302)

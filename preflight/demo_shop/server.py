@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from preflight.demo_shop.app import TOKEN_HEADER, create_app
-from preflight.demo_shop.truth import Mode, Truth, Wording
+from preflight.demo_shop.truth import ConfirmationKind, Mode, Truth, Wording
 from preflight.errors import UsageError
 from preflight.loopback import Loopback
 from preflight.rules import Rules, load_rules
@@ -108,15 +108,18 @@ class DemoShop:
         mode: Mode | None = None,
         ei: str = "EI-0001",
         wording: Wording = "shop",
+        confirmation: ConfirmationKind = "page",
     ) -> str:
         """The EI's ACN order link for `offer`, leading to the multi- or single-page flow;
         `wording="plain"`: a confirmation page in other words and without test ids (the
-        multi-page flow's)."""
+        multi-page flow's); `confirmation="state"`: « Commander plus tard » shows the
+        confirmation in place, the address unchanged (the single-page Preact app's)."""
         query = urlencode(
             {
                 "ei": ei,
                 "mode": mode or self.mode,
                 **({"wording": wording} if wording != "shop" else {}),
+                **({"confirmation": confirmation} if confirmation != "page" else {}),
             }
         )
         return f"{self.acn_url}/acn/go/{offer}?{query}"

@@ -43,6 +43,8 @@ def step_data(truth: Truth, shown: Shown) -> dict[str, Any]:
         "order": {"number": order.number, "status": order.status, "session": order.id},
         "view": token.view,
     }
+    if order.confirmation == "state":
+        data["in_place"] = True  # the app shows the confirmation where it was asked for
     if token.step == "offre":
         data["next"] = truth.link(token.value, "eligibilite")
     elif token.step == "eligibilite" and "result" in token.view:

@@ -53,6 +53,11 @@ Mode = Literal["mpa", "spa", "react"]
 # words and no test ids, as a site whose DOM preflight does not know (issue #23).
 Wording = Literal["shop", "plain"]
 WORDINGS: tuple[Wording, ...] = ("shop", "plain")
+# Where the order's confirmation shows: its own page (an address), or `state`: in place, the
+# address unchanged — the single-page app's « Commander plus tard » answered where it was
+# clicked, as a store that empties its cart and shows a message does (issue #27).
+ConfirmationKind = Literal["page", "state"]
+CONFIRMATIONS: tuple[ConfirmationKind, ...] = ("page", "state")
 Showing = Literal["get", "beacon", "fetch"]
 EndCause = Literal["reload", "back", "forward", "customer_service", "direct"]
 Status = Literal["in_progress", "saved_for_later", "paid"]
@@ -95,6 +100,7 @@ class Order:
     confirmation_form: dict[str, str] | None = None
     placed_on: str | None = None
     wording: Wording = "shop"
+    confirmation: ConfirmationKind = "page"
     step: str = "offre"
     current_seq: int = 0
     next_seq: int = 1
@@ -119,6 +125,7 @@ class Order:
             "confirmation_form": dict(self.confirmation_form) if self.confirmation_form else None,
             "step": self.step,
             "placed_on": self.placed_on,
+            "confirmation": self.confirmation,
         }
 
 
@@ -129,6 +136,7 @@ class AcnSession:
     offer: str
     mode: Mode
     wording: Wording = "shop"
+    confirmation: ConfirmationKind = "page"
 
 
 @dataclass(frozen=True)
@@ -179,11 +187,19 @@ class Truth:
     # -- ACN side ---------------------------------------------------------------------------
 
     def open_acn_session(
-        self, *, ei: str, offer: str, mode: Mode, wording: Wording = "shop"
+        self,
+        *,
+        ei: str,
+        offer: str,
+        mode: Mode,
+        wording: Wording = "shop",
+        confirmation: ConfirmationKind = "page",
     ) -> str:
         session_id = "acn-" + secrets.token_hex(8)
         with self._lock:
-            self._acn_sessions[session_id] = AcnSession(session_id, ei, offer, mode, wording)
+            self._acn_sessions[session_id] = AcnSession(
+                session_id, ei, offer, mode, wording, confirmation
+            )
         return session_id
 
     def record_confirmation_form(self, *, number: str, type_: str, date: str) -> bool:
@@ -216,6 +232,7 @@ class Truth:
                 acn_session=session.id if session else None,
                 attributed=session is not None,
                 wording=session.wording if session else "shop",
+                confirmation=session.confirmation if session else "page",
             )
             if session is None:
                 order.ended_by, order.ended_at = "direct", "offre"

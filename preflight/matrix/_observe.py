@@ -81,11 +81,17 @@ class Observer:
         self.rules = rules
         self.entry_seen = False
         self.lost = False
+        # The order placed: a confirmation page, or a state of the page (no address of its own).
+        self.confirmed = False
 
     def on_event(self, event: Event) -> None:
         if event.kind == "acn_entry":
             self.entry_seen = True
-        if event.kind in ("customer_service", "left_session") or event.nav in ("back", "reload"):
+            self.confirmed = False
+        if event.kind == "confirmation":
+            self.confirmed = True
+        ends = event.kind in ("customer_service", "left_session") or event.nav in ("back", "reload")
+        if ends and not self.confirmed:  # after the order is placed, nothing ends the session
             self.lost = True
 
     def boundary(
@@ -110,7 +116,7 @@ class Observer:
             return "before the ACN entry"
         if self.lost:
             return "the session has already ended"
-        if url_matches(url, self.rules.order.confirmation):
+        if self.confirmed or url_matches(url, self.rules.order.confirmation):
             return "the order is placed"
         if not self.rules.is_merchant(url):
             return "not a merchant page"

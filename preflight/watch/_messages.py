@@ -88,6 +88,14 @@ class OrderLater(_Message):
     label: _TEXT = ""
 
 
+class Submit(_Message):
+    """A trusted click on the control of the rules' `order.confirmation_state`; `shown_before`:
+    the state already showed then (that click cannot be what placed the order)."""
+
+    type: Literal["submit"]
+    shown_before: bool = False
+
+
 class EligibilityError(_Message):
     type: Literal["eligibility_error"]
 
@@ -100,20 +108,22 @@ class Confirmation(_Message):
 
 
 Message = Annotated[
-    Shown | Navigate | CsClick | Guard | OrderLater | EligibilityError | Confirmation,
+    Shown | Navigate | CsClick | Guard | OrderLater | Submit | EligibilityError | Confirmation,
     Field(discriminator="type"),
 ]
 _MESSAGE: TypeAdapter[Message] = TypeAdapter(Message)
 _TYPES = frozenset(get_args(ShownType)) | {
-    "navigate", "cs_click", "guard", "order_later", "eligibility_error", "confirmation"
+    "navigate", "cs_click", "guard", "order_later", "submit", "eligibility_error",
+    "confirmation",
 }  # fmt: skip
 
 # What a frame inside the page may report: a customer-service click there (a chat or call-back
 # widget is usually a frame from another origin), which its probe sends only for a trusted
 # click on an element of that frame matching the rules' selectors, texts or links; and the
 # guard's answers. How the top-level document was reached, « order later », the confirmation
-# and the eligibility test are the top frame's alone (issues #11, #25): a frame's own loads and
-# history moves are not the order's, and an ad's frame must not say the order was saved.
+# (and its submit click) and the eligibility test are the top frame's alone (issues #11, #25):
+# a frame's own loads and history moves are not the order's, and an ad's frame must not say the
+# order was saved.
 FRAME_TYPES = frozenset({"cs_click", "guard"})
 
 

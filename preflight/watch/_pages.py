@@ -39,6 +39,9 @@ class _PageState:
     # shop's): its URL and when; believed once the URL has stayed (see _probe.py).
     pending_confirmation: tuple[str, float] | None = None
     confirmed_url: str | None = None
+    # When a trusted click on the rules' `order.confirmation_state` submit control was seen (the
+    # probe's word, signed): the state that appears within its bound confirms (see _probe.py).
+    submitted_at: float | None = None
     cdp_session: CDPSession | None = None
     confirmation_url: str | None = None
     # The URL of this page's last document load, when it failed and nothing was shown since:

@@ -11,7 +11,13 @@ cannot script (issue #25):
   confirmation URL `_STAYS_S` later, read by the watcher, and the number, type and date are
   then read by Playwright itself (its own isolated world), not taken from the probe: a
   `replaceState` to the confirmation URL with injected number elements, undone 300 ms later,
-  is dropped and logged."""
+  is dropped and logged;
+* a confirmation that is a state of the page (the rules' `order.confirmation_state`, no
+  address of its own) needs a trusted click on its submit control — the probe's signed word,
+  sent only for `isTrusted` clicks in the top document, saying whether the state already
+  showed then — followed, within the rules' bound, by its selector and text found by
+  Playwright itself: a page's script that draws the message, or clicks for the customer,
+  confirms nothing."""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from preflight.globs import url_matches, within_page
-from preflight.rules import Rules
+from preflight.rules import ConfirmationState, Rules
 from preflight.watch._emit import scrub
 from preflight.watch._messages import (
     Confirmation,
@@ -34,6 +40,7 @@ from preflight.watch._messages import (
     Navigate,
     OrderLater,
     Shown,
+    Submit,
 )
 from preflight.watch._pages import _PageState, _same_doc_url
 from preflight.watch._tracing import untraced
@@ -117,6 +124,8 @@ class ProbeMessages:
                 self._emit("guard", state, url, sources=["probe:guard"], detail=detail)
         elif isinstance(msg, OrderLater):
             self._emit("order_later", state, url, sources=["probe:click"])
+        elif isinstance(msg, Submit):
+            self._submitted(state, msg)
         elif isinstance(msg, EligibilityError):
             self._emit("eligibility_error", state, url, sources=["probe:dom"])
         elif isinstance(msg, Confirmation):
@@ -179,11 +188,48 @@ class ProbeMessages:
         self._confirmed(state, url_now, ["playwright:url", "playwright:dom"], detail)
         return False
 
+    def _submitted(self, state: _PageState, msg: Submit) -> None:
+        if self.rules.order.confirmation_state is None:
+            return
+        if msg.shown_before:
+            state.submitted_at = None
+            logger.warning(
+                "page {}: order.confirmation_state already showed when its submit control was "
+                "clicked: that click confirms nothing",
+                state.index,
+            )
+            return
+        state.submitted_at = time.monotonic()
+
+    def confirm_state(self, state: _PageState, url_now: str) -> None:
+        """Judge a state confirmation after its submit click: Playwright looks for the state,
+        until the rules' bound. Called from the thread that drives the page."""
+        wanted, at = self.rules.order.confirmation_state, state.submitted_at
+        if wanted is None or at is None:
+            return
+        if time.monotonic() - at > wanted.within:
+            state.submitted_at = None
+            logger.warning(
+                "page {}: order.confirmation_state did not show within {:g} s of its submit "
+                "click: not confirmed",
+                state.index,
+                wanted.within,
+            )
+            return
+        if state.pending_confirmation is not None or url_matches(
+            url_now, self.rules.order.confirmation
+        ):
+            return  # the click led to a confirmation page: its address decides
+        if _state_shown(state.page, wanted):
+            detail = {**self._read(state.page), "how": "state"}
+            self._confirmed(state, url_now, ["probe:trusted_click", "playwright:dom"], detail)
+
     def _confirmed(
         self, state: _PageState, url: str, sources: list[str], detail: dict[str, str]
     ) -> None:
         state.confirmation_url = None
         state.pending_confirmation = None
+        state.submitted_at = None
         state.confirmed_url = url
         self._emit("confirmation", state, url, sources=sources, detail=detail)
 
@@ -401,6 +447,23 @@ def _read_selector(page: Page, selector: str, limit: int = _VALUE_MAX) -> str | 
     if not isinstance(value, str):
         return None
     return _clean(value, limit) or None
+
+
+def _state_shown(page: Page, wanted: ConfirmationState) -> bool:
+    """Whether the page shows the rules' confirmation state, as Playwright reads it: its
+    selector visible, and one of its patterns in the visible text (each when given)."""
+    if wanted.selector is not None:
+        try:
+            if not untraced(page.locator(wanted.selector).filter(visible=True), "count"):
+                return False
+        except Exception as error:  # an invalid selector, a page navigating or closing
+            logger.debug("confirmation state: {}", type(error).__name__)
+            return False
+    if wanted.text:
+        text = _read_selector(page, "body", _TEXT_MAX) or ""
+        if not any(re.search(pattern, text, re.IGNORECASE) for pattern in wanted.text):
+            return False
+    return True
 
 
 def _by_patterns(text: str, patterns: list[str]) -> str | None:

@@ -38,6 +38,7 @@ def probe_script(rules: Rules, secret: str = "", *, guard: bool = False) -> str:
     """The probe for `rules`; `secret` is the watch's (see `_keys.py`), `guard` whether the
     guard's script comes after it (only then may something register as the guard)."""
     order, cs = rules.order, rules.customer_service
+    state = order.confirmation_state
     return _fill(
         "probe.js",
         {
@@ -56,6 +57,10 @@ def probe_script(rules: Rules, secret: str = "", *, guard: bool = False) -> str:
             "order_number_text": order.order_number_text,
             "order_type_text": order.order_type_text,
             "order_date_text": order.order_date_text,
+            "submit_selectors": state.submit if state else [],
+            "submit_texts": state.submit_text if state else [],
+            "state_selector": state.selector if state else None,
+            "state_text": state.text if state else [],
         },
     )
 

@@ -5,7 +5,8 @@ Signals, cross-checked (each event's `sources` says which agreed):
 * the in-page probe (`probe.js`), on every document: its own per-entry stamp in
   `history.state` (back < current < forward, equal = reload), navigation timing type,
   `navigation.activation`, `pageshow.persisted`, `popstate`, Navigation API `navigate`,
-  wrapped `pushState`/`replaceState`, and clicks on customer-service / « order later »;
+  wrapped `pushState`/`replaceState`, and trusted clicks on customer-service, « order later »
+  and a state confirmation's submit control;
 * Playwright: navigation requests (the ACN entry is a redirect no document ever shows),
   a page's own load that failed (`requestfailed`: the network lost, the browser's error page
   shown — `chrome-error://chromewebdata/` on Chromium, `about:neterror?…` on Firefox, where
@@ -229,6 +230,7 @@ class Watcher:
                 msg = parse_message(raw, via="queue")
                 if msg is not None and self._probe.handle(state, msg, via="queue"):
                     quiet = False
+            self._probe.confirm_state(state, drained.url)
             if drained.readyState != "complete":
                 quiet = False
             elif state.confirmation_url and _same_doc_url(drained.url, state.confirmation_url):

@@ -26,7 +26,9 @@ EventKind = Literal[
     "payment_reached",
     "order_later",  # « Commander plus tard » used
     "eligibility_error",  # the eligibility test failed (R7: a support bundle is written)
-    "confirmation",  # the confirmation page was reached (order number/type/date if known)
+    # The order's confirmation was seen (order number/type/date if known): its page, or a state
+    # of the page after a person's click on its submit control (`detail.how` = "state").
+    "confirmation",
     "guard",  # the guard intercepted something (detail says what, and the user's answer)
     # A page's own load failed (network lost): the browser shows its error page, the shop's
     # server never got the request; `detail.error` is the browser's error code.
@@ -116,9 +118,9 @@ class Outcome(BaseModel):
     entry_seen: bool
     # A merchant page was seen inside the ACN session: what makes `attributed` mean something.
     merchant_seen: bool = False
-    # The order got to its end: the confirmation page, or « Commander plus tard » used.
+    # The order got to its end: its confirmation (a page or a state), or « Commander plus tard ».
     completed: bool = False
-    # The confirmation page was seen (`completed` without it: « Commander plus tard » only).
+    # The confirmation was seen (`completed` without it: « Commander plus tard » only).
     confirmed: bool = False
     coverage: list[CoverageGap] = []
     violations: list[Violation] = []

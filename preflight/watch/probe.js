@@ -419,6 +419,24 @@
   function orderLater(target) {
     return call(aFind, path(target), (el) => textMatches(innerTextOf(el) || el.value, laterTexts)) || null;
   }
+  // The control whose click places the order when the confirmation is a state of the page
+  // (the rules' order.confirmation_state): by CSS selector or by its text.
+  const submitSelectors = CONFIG.submit_selectors || [];
+  const submitTexts = call(aFilter, call(aMap, CONFIG.submit_texts || [], norm), Boolean);
+  function isSubmit(el) {
+    for (let j = 0; j < submitSelectors.length; j++) {
+      try {
+        if (call(elMatches, el, submitSelectors[j])) return true;
+      } catch (e) {
+        // Not CSS: the rules loader refuses those.
+      }
+    }
+    return textMatches(innerTextOf(el) || el.value, submitTexts);
+  }
+  function submitOf(target) {
+    if (!submitSelectors.length && !submitTexts.length) return null;
+    return call(aFind, path(target), isSubmit) || null;
+  }
 
   // --- the page's own requests (fetch, XMLHttpRequest): counted, never read ------------------
   // `call` wrapped so that it counts as busy until the promise it returns settles, and a task
@@ -517,6 +535,10 @@
     // « Order later » is the order's: a frame (a widget, an ad) never says it.
     const later = TOP ? orderLater(e.target) : null;
     if (later) send("order_later", { label: labelOf(later) });
+    // Said before the page's own handlers run (this listener captures first): whether the
+    // confirmation state already shows — then this click cannot be what placed the order.
+    const submit = TOP ? submitOf(e.target) : null;
+    if (submit) send("submit", { shown_before: stateShown() });
   }, true);
 
   // --- page content the verdict needs: eligibility error, confirmation details ----------------
@@ -558,6 +580,27 @@
     date: compile(CONFIG.order_date_text),
   };
   const numberWanted = !!CONFIG.order_number || textPatterns.number.length > 0;
+  // A confirmation that is a state of the page shows when every condition the rules give holds
+  // (a visible element, a text); a selector that is not CSS is Playwright's alone to tell.
+  const stateTexts = compile(CONFIG.state_text);
+  function stateShown() {
+    let told = false;
+    if (CONFIG.state_selector) {
+      try {
+        const el = call(docQuery, document, CONFIG.state_selector);
+        if (!el || !(el.offsetParent !== null || call(elRects, el).length > 0)) return false;
+        told = true;
+      } catch (e) {
+        // Not CSS (`text=…`): the watcher's own read decides.
+      }
+    }
+    if (stateTexts.length) {
+      const text = pageText();
+      if (!call(aSome, stateTexts, (re) => call(reTest, re, text))) return false;
+      told = true;
+    }
+    return told;
+  }
   function pageText() {
     try {
       const body = bodyOf(document);

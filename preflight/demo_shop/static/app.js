@@ -87,9 +87,21 @@ function App() {
     load();
   };
 
+  // The order saved, shown where « Commander plus tard » was clicked (`?confirmation=state`):
+  // the cart emptied and a message, no address of its own — as some stores do. Fetching the
+  // confirmation's data is its showing; the entry keeps the summary's token.
+  const savedInPlace = async (t) => {
+    const mine = ++generation.current;
+    const next = await fetchStep({ step: "confirmation", t });
+    if (mine !== generation.current) return;
+    display({ ...next, shown_in_place: true });
+  };
+
   // A form's answer: the next step, or this step again with its errors and a new token,
   // shown in place.
   const answered = (result) => {
+    const saved = result.ok && result.next.step === "confirmation" && data.step === "recapitulatif";
+    if (saved && data.in_place) return savedInPlace(result.next.t);
     if (result.ok) return go(result.next.step, result.next.t);
     const again = result.data;
     if (again.t) mergeState(again.step, again.t, stepUrl(again.step, again.t));
@@ -266,15 +278,24 @@ function Paiement({ data, answered }) {
 }
 
 function Confirmation({ data }) {
-  return html`
-    <h1>${data.title}</h1>
-    ${data.order.status === "saved_for_later" &&
-    html`<p class="success">Le panier a été envoyé au client par e-mail</p>`}
+  const details = html`
     <dl class="order">
       <dt>Numéro de commande</dt><dd data-testid="order-number">${data.order.number}</dd>
       <dt>Type</dt><dd data-testid="order-type">${data.offer.type}</dd>
       <dt>Date</dt><dd data-testid="order-date">${data.date}</dd>
     </dl>`;
+  if (data.shown_in_place) {
+    return html`
+      <h1>Récapitulatif</h1>
+      <p class="cart-empty">Votre panier est vide.</p>
+      <p class="success" role="status" data-testid="order-saved">Commande enregistrée : le panier a été envoyé au client par e-mail.</p>
+      ${details}`;
+  }
+  return html`
+    <h1>${data.title}</h1>
+    ${data.order.status === "saved_for_later" &&
+    html`<p class="success">Le panier a été envoyé au client par e-mail</p>`}
+    ${details}`;
 }
 
 function Expired() {
