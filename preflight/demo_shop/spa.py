@@ -43,6 +43,8 @@ def step_data(truth: Truth, shown: Shown) -> dict[str, Any]:
         "order": {"number": order.number, "status": order.status, "session": order.id},
         "view": token.view,
     }
+    if token.step in ("recapitulatif", "confirmation"):
+        data["customer"] = dict(order.customer)  # echoed, as a real summary does
     if token.step == "offre":
         data["next"] = truth.link(token.value, "eligibilite")
     elif token.step == "eligibilite" and "result" in token.view:
@@ -120,6 +122,7 @@ async def etape_submit(request: Request) -> Response:
         status=outcome.status,
         placed_on=flow.today_paris() if outcome.status else None,
         at_step=step,
+        customer=outcome.customer,
         # An error is answered in place: this answer is the showing of its new token.
         shown=not outcome.ok,
     )
