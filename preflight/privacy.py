@@ -13,8 +13,10 @@ JUnit, logs, the terminal, reports, violations — goes through one function, `r
 * a path segment (in the path or a route) holding an e-mail address, seven digits or more (phone,
   card, IBAN) or white space is hidden; a password in the URL's user-info is dropped;
 * in free text, e-mail addresses, IBANs, card numbers (Luhn) and French phone numbers are hidden;
-* values the caller knows were typed (`known`) are hidden wherever they appear, in every spelling
-  (raw, URL-, form- and double-encoded, JSON- and HTML-escaped).
+* values the caller knows may be the customer's (`known`: what a scenario types, selects or
+  expects, every `--var` value but a site's address) are hidden wherever they appear, in every
+  spelling (raw, URL-, form- and double-encoded, JSON- and HTML-escaped, base64 at any alignment
+  inside a longer base64 text, standard or URL-safe).
 
 Every check looks at the decoded text (percent-, plus-, HTML- and JSON-decoded, repeatedly), so an
 encoding cannot smuggle a value past it.
@@ -22,6 +24,8 @@ encoding cannot smuggle a value past it.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import html
 import json
 import re
@@ -50,14 +54,23 @@ def allowed_params(rules: Rules | None) -> frozenset[str]:
     return ALWAYS_ALLOWED | extra
 
 
+# JavaScript's encodeURIComponent and encodeURI leave these unescaped; Python's quote does not.
+_URI_COMPONENT_SAFE = "!'()*~"
+_URI_SAFE = _URI_COMPONENT_SAFE + ";,/?:@&=+$#"
+# A base64 run shorter than this is left alone: it would match unrelated text.
+MIN_BASE64 = 6
+
+
 def spellings(value: str) -> set[str]:
-    """The ways `value` is written in URLs, JSON, HTML and form bodies."""
+    """The ways `value` is written in URLs, JSON, HTML, form bodies and base64."""
     forms = {
         value,
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
         quote(value, safe=""),
         quote(value),
+        quote(value, safe=_URI_COMPONENT_SAFE),
+        quote(value, safe=_URI_SAFE),
         quote_plus(value),
         quote(quote(value, safe=""), safe=""),
         html.escape(value),
@@ -65,7 +78,28 @@ def spellings(value: str) -> set[str]:
         value.replace(" ", ""),
     }
     forms |= {form.lower() for form in forms if "%" in form}
+    forms |= base64_spellings(value)
     return {form for form in forms if form}
+
+
+def base64_spellings(value: str) -> set[str]:
+    """`value` in base64 as a page writes it — `btoa(value)` (Latin-1 bytes), UTF-8 bytes,
+    `btoa(encodeURIComponent(value))` — standard and URL-safe, padded or not, alone or inside a
+    longer base64 text (`btoa("iban=" + value)`): each of the three byte alignments gives its
+    own characters, and only those every decoding shares are kept (the middle of the run).
+    Hiding that middle leaves too few bits at either end to read the value back."""
+    raw: set[bytes] = {value.encode(), quote(value, safe=_URI_COMPONENT_SAFE).encode()}
+    with contextlib.suppress(UnicodeEncodeError):  # btoa() refuses it too
+        raw.add(value.encode("latin-1"))
+    forms = set()
+    for data in raw:
+        for offset in range(3):
+            encoded = base64.b64encode(bytes(offset) + data).decode()
+            # Characters holding bits of the prefix (the first) or of what follows (the last).
+            core = encoded[(8 * offset + 5) // 6 : (8 * (offset + len(data))) // 6]
+            if len(core) >= MIN_BASE64:
+                forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return forms
 
 
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
@@ -261,6 +295,50 @@ def mask_locators(page: Page, selectors: Iterable[str]) -> list[Locator]:
     """One locator per selector in every frame of `page` (payment fields often live in iframes)."""
     wanted = list(dict.fromkeys(selectors))
     return [frame.locator(selector) for frame in page.frames for selector in wanted]
+
+
+# Bounds on the text masks of one screenshot: values, and locators over all frames.
+MAX_MASKED_VALUES = 40
+MAX_TEXT_MASKS = 200
+
+
+def maskable_values(known: Iterable[str]) -> list[str]:
+    """The known values a screenshot masks wherever the page shows them: long enough not to
+    hide unrelated words (as in `redact`), longest first, at most MAX_MASKED_VALUES."""
+    wanted = {" ".join(v.split()) for v in known if len(v.strip()) >= MIN_KNOWN_IN_TEXT}
+    return sorted(wanted, key=lambda v: (-len(v), v))[:MAX_MASKED_VALUES]
+
+
+def text_masks(page: Page, known: Iterable[str]) -> list[Locator]:
+    """The elements of every frame of `page` whose text holds a known customer value (a
+    summary's « Bonjour <name> »), as Playwright's text locator finds them: the smallest
+    element holding it, case and white space aside. At most MAX_TEXT_MASKS locators."""
+    values = maskable_values(known)
+    masks = [frame.get_by_text(value) for frame in page.frames for value in values]
+    return masks[:MAX_TEXT_MASKS]
+
+
+def may_be_customer_data(value: str) -> bool:
+    """Whether a `--var` value may be the customer's, so hidden everywhere: every value but a
+    site's address (`https://shop.example/base`, no query, fragment or password: what
+    `--var MERCHANT=…` gives) and a port number (five digits or fewer). Hiding those would
+    hide every URL of a trace, not a customer."""
+    text = value.strip()
+    if not text or (text.isdigit() and len(text) <= 5):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return True
+    site = parts.scheme in ("http", "https") and bool(parts.hostname)
+    return not (
+        site
+        and "@" not in parts.netloc
+        and not parts.query
+        and not parts.fragment
+        and not _holds_data(parts.path, ())
+        and " " not in text
+    )
 
 
 def screenshot_masks(rules: Rules, *, for_support: bool = False) -> list[str]:

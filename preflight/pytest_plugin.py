@@ -30,7 +30,7 @@ from loguru import logger
 
 from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.errors import PreflightError
-from preflight.privacy import redact
+from preflight.privacy import may_be_customer_data, redact
 from preflight.rules import Rules, load_rules
 from preflight.scenario._trace import scrub_trace
 
@@ -299,7 +299,7 @@ def preflight_replay(
     from preflight.privacy import allowed_params, redact
     from preflight.scenario._loader import fill_placeholders
     from preflight.scenario._replay import replay_scenario
-    from preflight.scenario._results import typed_values
+    from preflight.scenario._results import known_values
 
     _no_video(pytestconfig)
     step_timeout = float(pytestconfig.getoption("--preflight-step-timeout"))
@@ -313,8 +313,8 @@ def preflight_replay(
             # Known before the first step, so that a trace is scrubbed of them however the test
             # ends: a failure, an error, or pytest-timeout stopping it mid-scenario.
             values = {"BASE_URL": preflight_base_url.rstrip("/"), **preflight_variables}
-            typed = typed_values(fill_placeholders(scenario, values))
-            _remember_typed(request.node, typed)
+            known = known_values(fill_placeholders(scenario, values), values)
+            _remember_known(request.node, known)
             result = replay_scenario(
                 context,
                 scenario,
@@ -328,17 +328,19 @@ def preflight_replay(
             )
         except PreflightError as error:
             pytest.fail(str(error), pytrace=False)
-        _remember_typed(request.node, result.sensitive_values)
+        _remember_known(request.node, result.sensitive_values)
         # Which rules keys matched nothing, for the run's coverage summary (pytest_terminal_
         # summary; user_properties travel from xdist workers to the controller).
         if result.ran_through:  # a run cut short reached none of the pages: it tells nothing
             request.node.user_properties.append((_COVERAGE, ",".join(g.key for g in _gaps(result))))
         # What was reached, next to `expected`, for whoever reads only the JUnit file; masked
         # as every message is (a step name may quote what it types).
-        known = typed | result.sensitive_values
         for name, value in _properties(result):
             request.node.user_properties.append(
-                (name, redact(value, allowed_params(preflight_rules), known))
+                (
+                    name,
+                    redact(value, allowed_params(preflight_rules), known | result.sensitive_values),
+                )
             )
         if not result.passed:
             demo = None
@@ -349,44 +351,62 @@ def preflight_replay(
 
     yield replay
     if pytestconfig.getoption("--screenshot", default="off") != "off":
+        known = request.node.stash.get(_SENSITIVE, frozenset())
         for context in contexts:
-            mask_pages(context, preflight_rules)
+            mask_pages(context, preflight_rules, known)
 
 
-# Paints the fields to mask in the mask colour, text and value gone: what Playwright's
-# `mask=` does to preflight's own screenshots, done to the page itself for pytest-playwright's.
-_MASK_FIELDS = """([selectors, colour]) => {
+# Paints the fields to mask in the mask colour, text and value gone, and every element whose
+# text holds a known customer value (the smallest one, as Playwright's text locator finds it):
+# what Playwright's `mask=` does to preflight's own screenshots, done to the page itself for
+# pytest-playwright's. Text is compared as the text locator does: case and white space aside.
+_MASK_PAGE = r"""([selectors, values, colour]) => {
+    const paint = (el) => {
+        for (const [name, value] of [["background", colour], ["color", "transparent"],
+                ["-webkit-text-fill-color", "transparent"], ["caret-color", "transparent"],
+                ["text-shadow", "none"], ["border-color", colour]]) {
+            el.style.setProperty(name, value, "important");
+        }
+    };
     for (const selector of selectors) {
         let found;
         try { found = document.querySelectorAll(selector); } catch (error) { continue; }
         for (const el of found) {
             if ("value" in el) { try { el.value = ""; } catch (error) {} }
             if (el.isContentEditable) el.textContent = "";
-            for (const [name, value] of [["background", colour], ["color", "transparent"],
-                    ["-webkit-text-fill-color", "transparent"], ["caret-color", "transparent"],
-                    ["text-shadow", "none"], ["border-color", colour]]) {
-                el.style.setProperty(name, value, "important");
-            }
+            paint(el);
+        }
+    }
+    const plain = (text) => (text || "").replace(/\s+/g, " ").toLowerCase();
+    const holds = (el, value) => plain(el.textContent).includes(value);
+    for (const value of values.map(plain)) {
+        const open = document.body && holds(document.body, value) ? [document.body] : [];
+        while (open.length) {
+            const el = open.pop();
+            const inner = [...el.children].filter((child) => holds(child, value));
+            if (inner.length) open.push(...inner); else paint(el);
         }
     }
 }"""
 
 
-def mask_pages(context: BrowserContext, rules: Rules) -> None:
-    """Mask the bank and personal fields of every page of `context`, in every frame."""
-    from preflight.privacy import screenshot_masks
+def mask_pages(context: BrowserContext, rules: Rules, known: Iterable[str] = ()) -> None:
+    """Mask the bank and personal fields of every page of `context`, in every frame, and every
+    text that holds a known customer value (`known`: what the scenario types, its variables)."""
+    from preflight.privacy import maskable_values, screenshot_masks
     from preflight.report import MASK_COLOR
 
     selectors = screenshot_masks(rules)
+    values = maskable_values(known)
     for page in list(context.pages):
         for frame in page.frames:
             try:
-                frame.evaluate(_MASK_FIELDS, [selectors, MASK_COLOR])
+                frame.evaluate(_MASK_PAGE, [selectors, values, MASK_COLOR])
             except Exception as error:  # a frame gone or navigating: nothing of it is shown
                 logger.debug("mask before pytest-playwright's screenshot: {}", error)
 
 
-def _remember_typed(item: pytest.Item, values: Iterable[str]) -> None:
+def _remember_known(item: pytest.Item, values: Iterable[str]) -> None:
     item.stash[_SENSITIVE] = item.stash.get(_SENSITIVE, frozenset()) | frozenset(values)
 
 
@@ -541,13 +561,16 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, None]:
     # A failure's traceback shows the arguments of every frame: a pytest-timeout that stops a
     # replay inside a `fill` printed the card number being typed (Playwright's `arg = '4970…'`)
-    # into the terminal and JUnit. What the replay typed, and every --preflight-var value, is
-    # redacted from the report before any reporter sees it.
+    # into the terminal and JUnit. What the replay typed, and every --preflight-var value but a
+    # site's address, is redacted from the report before any reporter sees it.
     outcome = yield
     report = outcome.get_result()
     if report.longrepr is None:
         return
-    values = item.stash.get(_SENSITIVE, frozenset()) | frozenset(_variables(item.config).values())
+    variables = _variables(item.config).values()
+    values = item.stash.get(_SENSITIVE, frozenset()) | {
+        v for v in variables if may_be_customer_data(v)
+    }
     text = str(report.longrepr)
     clean = redact(text, known=values)
     if clean != text:

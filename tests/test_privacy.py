@@ -246,7 +246,9 @@ REPLAYED = textwrap.dedent(
     """
 )
 # The React variant's form also asks for these (its own validation refuses it without them).
-REACT_EXTRA = '  - select: {selector: "#civilite", value: mme}\n  - check: "#cgv"\n'
+# The civility is chosen by its label, from a variable: a value selected, never typed (#25).
+CIVILITE = "Madame"
+REACT_EXTRA = '  - select: {selector: "#civilite", label: "${CIVILITE}"}\n  - check: "#cgv"\n'
 VALIDATE = '  - click: "#valider"\n'
 
 
@@ -263,7 +265,7 @@ def test_a_replay_with_bank_details_writes_none_of_them(
     (tmp_path / "scenarios" / "pay.yaml").write_text(replayed(mode))
     out = tmp_path / "out"
     values = {"ADDRESS": ADDRESS, "NAME": NAME, "PHONE": PHONE, "EMAIL": EMAIL}
-    values |= {"IBAN": IBAN, "CARD": CARD}
+    values |= {"IBAN": IBAN, "CARD": CARD, "CIVILITE": CIVILITE}
     args = [sys.executable, "-m", "preflight", "replay", str(tmp_path / "scenarios")]
     args += ["--browser", browser_name, "--json", "--report", str(out / "reports")]
     args += ["--artifacts", str(out / "artifacts"), "--step-timeout", "3"]
@@ -307,7 +309,7 @@ def test_a_traced_pytest_replay_keeps_no_bank_detail_in_its_trace(
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     out = tmp_path / "test-results"
     values = {"ADDRESS": ADDRESS, "NAME": NAME, "PHONE": PHONE, "EMAIL": EMAIL}
-    values |= {"IBAN": IBAN, "CARD": CARD}
+    values |= {"IBAN": IBAN, "CARD": CARD, "CIVILITE": CIVILITE}
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "scenarios"]
     args += ["--browser", browser_name, "--tracing", "on", "--output", str(out)]
     for name, value in values.items():
@@ -326,6 +328,8 @@ def test_a_traced_pytest_replay_keeps_no_bank_detail_in_its_trace(
     # Playwright's trace keeps every typed value (fill actions, DOM snapshots, the payment
     # POST body): the plugin scrubs what the replay typed into bank-detail fields.
     assert not any(leaks.values()), f"bank details in the Playwright trace: {leaks}"
+    if mode == "react":  # a value selected from a variable: in the action and the snapshots
+        assert files_holding(unpacked, CIVILITE) == [], "the civility chosen is in the trace"
 
 
 # -- pytest's own artifacts: --screenshot on, --tracing on, a timeout mid-scenario (issue #13) --
@@ -347,9 +351,14 @@ TO_PAYMENT = """\
 """
 PAY = '  - click: {frame: "iframe#paiement", selector: "#payer"}\n'
 CVC_STEP = '  - fill: {frame: "iframe#paiement", selector: "#carte", value: "${CVC}"}\n'
+# The confirmation echoes the customer's name, e-mail and address (issue #25): preflight's own
+# step screenshot and pytest-playwright's must mask that text, not only the fields.
+ECHO = "[data-testid=customer-echo]"
 UNDER_PYTEST = (
     "name: passes-with-everything-typed\nsteps:\n" + TO_PAYMENT
     + PAY + '  - wait_for: "[data-testid=order-number]"\n'
+    + f'  - expect_text: {{selector: "{ECHO}", text: "Bonjour ${{NAME}}"}}\n'
+    + "  - screenshot: confirmation\n"
     + "expect: {verdict: at_risk}\n---\n"
     + "name: fails-on-the-payment-page\nsteps:\n" + TO_PAYMENT
     + CVC_STEP
@@ -367,10 +376,14 @@ UNDER_PYTEST = (
 # brought forward to 3 s after the demo shop has the order on its payment page, the time to
 # type the card and CVC; its marker's 150 s stay the bound should that page never come.
 TIMEOUT_CONFTEST = """
+import json
 import signal
 import threading
+from pathlib import Path
 
 import pytest
+
+ECHO = "[data-testid=customer-echo]"
 
 STOPPED = "stopped-by-the-timeout"
 
@@ -400,6 +413,16 @@ def _timeout_once_on_the_payment_page(request, preflight_demo_shop):
     threading.Thread(target=watch, daemon=True).start()
     yield
     done.set()
+
+
+@pytest.fixture(autouse=True)
+def _echo_boxes(request, context):
+    # Torn down before pytest-playwright's screenshot (its `context` ends after): the boxes
+    # of the text the confirmation echoes, where both screenshots must show the mask.
+    yield
+    if "passes-with" in request.node.nodeid and context.pages:
+        boxes = [e.bounding_box() for e in context.pages[0].locator(ECHO).all()]
+        Path("echo-boxes.json").write_text(json.dumps(boxes))
 """
 
 
@@ -440,9 +463,17 @@ def test_pytest_screenshots_traces_and_a_timeout_leave_no_canary(
             archive.extractall(unpacked / str(n))
     shots = sorted(out.rglob("test-*.png"))
     assert len(shots) == 3, shots
+    echoed = json.loads((pytester.path / "echo-boxes.json").read_text())
+    assert len(echoed) == 2 and all(echoed), echoed  # « Bonjour <name> (<email>) », the address
     for shot in shots:
         if "passes-with" in shot.parent.name:
-            continue  # it ends on the confirmation page: no field left to mask
+            # The confirmation page: what it echoes is under the mask, in pytest-playwright's
+            # picture and in the scenario's own `screenshot:` step.
+            [step_shot] = shot.parent.glob("*-confirmation.png")
+            for picture in (shot, step_shot):
+                for box in echoed:
+                    assert covered(picture.read_bytes(), box), f"{picture.name} shows {box}"
+            continue
         # The payment page, photographed by pytest-playwright: IBAN and card under the mask.
         assert mask_pixels(shot.read_bytes()) > 2 * 500 * 25, f"{shot} shows the fields"
 
@@ -470,11 +501,13 @@ def test_pytest_screenshots_traces_and_a_timeout_leave_no_canary(
 
 # -- typed data in raw URLs: a GET form's query, a single-page shop's fragment (issue #13) -----
 
+# Nothing is typed: the values reach the page through a `goto` and an `expect_text` only, and
+# the failing expectation's message quotes both the text and the URL (issue #25).
 IN_THE_URL = (
     "name: typed-data-in-the-url\nsteps:\n"
     '  - goto: "${MERCHANT}/sfr/offre?email=${EMAIL}&iban=${IBAN}&${EMAIL}'
     '#nom=${NAME}&tel=${PHONE}&carte=${CARD}"\n'
-    '  - expect_url: {url: "*never*", timeout_s: 1}\n'
+    '  - expect_text: {text: "Bonjour ${NAME}", timeout_s: 1}\n'
     "expect: {verdict: attributed, violations: []}\n"
 )
 
@@ -501,7 +534,7 @@ def test_values_in_a_url_reach_no_output_of_replay(browser_name: str, tmp_path: 
     (out / "stderr.txt").write_bytes(done.stderr)  # the ✗ line and the DEBUG log
     assert done.returncode == 1, done.stderr.decode(errors="replace")[-2000:]
     [row] = json.loads(done.stdout)["results"]
-    assert "expect_url" in row["failure"]["message"] and row["violations"], row
+    assert "expect_text" in row["failure"]["message"] and row["violations"], row
     assert b"DEBUG" in done.stderr and "✗".encode() in done.stderr
     _no_canary_in(out)
 
@@ -513,17 +546,22 @@ def test_values_in_a_url_reach_no_output_of_pytest(
     pytester.path.joinpath("scenarios", "url.yaml").write_text(IN_THE_URL, encoding="utf-8")
     junit = pytester.path / "junit.xml"
     args = ["-p", "no:cacheprovider", "--browser", browser_name, f"--junitxml={junit}", "-rA"]
-    args += ["--output", str(pytester.path / "test-results")]
+    args += ["--output", str(pytester.path / "test-results"), "--tracing", "on"]
     for name, value in {"NAME": NAME, "PHONE": PHONE, "EMAIL": EMAIL}.items():
         args += ["--preflight-var", f"{name}={value}"]
     args += ["--preflight-var", f"IBAN={IBAN}", "--preflight-var", f"CARD={CARD}"]
     result = pytester.runpytest_subprocess(*args, timeout=300)
     result.assert_outcomes(failed=1)
     (pytester.path / "terminal.txt").write_text(result.stdout.str() + result.stderr.str())
-    assert "expect_url: the URL is" in result.stdout.str()
+    assert "expect_text: the page does not contain" in result.stdout.str()
     folder = pytester.path / "results"
     folder.mkdir()
     for name in ("junit.xml", "terminal.txt"):
         (folder / name).write_bytes((pytester.path / name).read_bytes())
     _no_canary_in(folder)
     _no_canary_in(pytester.path / "test-results")
+    # Playwright's trace, unpacked: the goto's URL (actions, network) and the expected text.
+    [trace] = (pytester.path / "test-results").rglob("trace.zip")
+    with zipfile.ZipFile(trace) as archive:
+        archive.extractall(pytester.path / "unpacked")
+    _no_canary_in(pytester.path / "unpacked")

@@ -122,6 +122,9 @@ class Outcome:
     ok: bool = True
     # Payment returns through a redirect, as a payment provider's return URL does.
     via_redirect: bool = False
+    # What the step learnt of the customer, that the summary and confirmation echo (as real
+    # shops do: « Bonjour <name> », the service address): `nom`, `email`, `adresse`.
+    customer: dict[str, str] = field(default_factory=dict)
 
 
 def submit(step: str, offer: Offer, form: Mapping[str, str]) -> Outcome:
@@ -138,7 +141,9 @@ def submit(step: str, offer: Offer, form: Mapping[str, str]) -> Outcome:
                 event="not_eligible",
                 ok=False,
             )
-        return Outcome(step, {"result": offer.eligible}, event="eligible")
+        return Outcome(
+            step, {"result": offer.eligible}, event="eligible", customer={"adresse": address}
+        )
     if step == "coordonnees":
         values = {k: form.get(k, "").strip() for k in ("nom", "telephone", "email")}
         if "email_saisi" in form:
@@ -154,7 +159,8 @@ def submit(step: str, offer: Offer, form: Mapping[str, str]) -> Outcome:
             errors["email"] = MSG_EMAIL
         if errors:
             return _error(step, errors, values)
-        return Outcome("recapitulatif", event="details_given")
+        echoed = {"nom": values["nom"], "email": values["email"]}
+        return Outcome("recapitulatif", event="details_given", customer=echoed)
     if step == "recapitulatif":
         if form.get("action") == "plus-tard":
             return Outcome("confirmation", event="saved_for_later", status="saved_for_later")

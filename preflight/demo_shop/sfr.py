@@ -59,6 +59,7 @@ def step_context(shown: Shown) -> dict[str, Any]:
         "view": token.view,
         "values": token.view.get("values", {}),
         "field_errors": token.view.get("field_errors", {}),
+        "customer": order.customer,
     }
 
 
@@ -155,6 +156,7 @@ async def step_submit(request: Request) -> Response:
         status=outcome.status,
         placed_on=flow.today_paris() if outcome.status else None,
         at_step=step,
+        customer=outcome.customer,
     )
     return RedirectResponse(f"/sfr/{outcome.step}?{urlencode({'t': value})}", status_code=303)
 

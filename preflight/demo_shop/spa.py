@@ -45,6 +45,8 @@ def step_data(truth: Truth, shown: Shown) -> dict[str, Any]:
     }
     if order.confirmation == "state":
         data["in_place"] = True  # the app shows the confirmation where it was asked for
+    if token.step in ("recapitulatif", "confirmation"):
+        data["customer"] = dict(order.customer)  # echoed, as a real summary does
     if token.step == "offre":
         data["next"] = truth.link(token.value, "eligibilite")
     elif token.step == "eligibilite" and "result" in token.view:
@@ -122,6 +124,7 @@ async def etape_submit(request: Request) -> Response:
         status=outcome.status,
         placed_on=flow.today_paris() if outcome.status else None,
         at_step=step,
+        customer=outcome.customer,
         # An error is answered in place: this answer is the showing of its new token.
         shown=not outcome.ok,
     )

@@ -34,7 +34,8 @@ An order's `events` (each `{"kind", "step", "at"}`, oldest first), by kind:
 
 No personal data lives in the truth: names, phones, addresses and bank details never reach it.
 (A token's `view` keeps what its page re-displays after a validation error, e.g. the address
-typed; it is in memory only and never exported.)
+typed, and an order's `customer` the name, e-mail and address its summary and confirmation
+echo, as real shops do; both are in memory only and never exported.)
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class Order:
     placed_on: str | None = None
     wording: Wording = "shop"
     confirmation: ConfirmationKind = "page"
+    # What the summary and confirmation echo (`nom`, `email`, `adresse`): never in as_truth().
+    customer: dict[str, str] = field(default_factory=dict)
     step: str = "offre"
     current_seq: int = 0
     next_seq: int = 1
@@ -343,13 +346,16 @@ class Truth:
         placed_on: str | None = None,
         at_step: str | None = None,
         shown: bool = False,
+        customer: dict[str, str] | None = None,
     ) -> str:
         """Issue the token of the page a submission leads to; record what happened.
 
-        `shown=True` when the answer itself shows it (the app's validation errors)."""
+        `shown=True` when the answer itself shows it (the app's validation errors); `customer`:
+        what the step learnt of the customer, for the pages that echo it."""
         with self._lock:
             order = self._orders[order_id]
             order.heard = time.monotonic()
+            order.customer.update(customer or {})
             if event:
                 order.events.append({"kind": event, "step": at_step, "at": _now()})
             if status and order.status == "in_progress":

@@ -73,6 +73,8 @@ class Driver:
         self.artifacts = artifacts
         self.stem = f"{scenario}-{browser}" if browser else scenario
         self.sensitive_values: set[str] = set()
+        # Values that may be the customer's (`known_values`): masked wherever the page shows them.
+        self.known: frozenset[str] = frozenset()
         browser_type = page.context.browser.browser_type if page.context.browser else None
         self.engine = browser_type.name if browser_type else browser
         self.allow_local_files = False
@@ -130,7 +132,9 @@ class Driver:
             return None
 
     def shot(self, name: str, *, full_page: bool = False, required: bool = False) -> str | None:
-        """A screenshot with bank and personal fields masked, or None (no folder, no page).
+        """A screenshot with bank and personal fields masked, and every text of the page that
+        holds a known customer value (a summary's « Bonjour <name> »), or None (no folder, no
+        page).
 
         Written through `write_inside` (inside the artifacts folder, no link followed, atomic,
         owner-only). A `screenshot:` step (`required`) that cannot be taken or written fails
@@ -139,13 +143,12 @@ class Driver:
         if self.artifacts is None:
             return None
         from preflight.errors import ReportError
-        from preflight.privacy import mask_locators, screenshot_masks
         from preflight.report.files import resolve_inside, write_inside
 
         file = f"{self.stem}-{name}.png"
         try:
             resolve_inside(self.artifacts, file)  # a bad name is refused before the picture
-            masks = mask_locators(self.page, screenshot_masks(self.rules))
+            masks = self._masks()
             # A `screenshot:` step is the scenario's own: give Firefox time to paint the masks
             # on a loaded machine (5 s failed once in a full run at load 9, a payment frame);
             # a failure's picture stays quick, the real failure must not wait for it.
@@ -160,7 +163,7 @@ class Driver:
                 # had none (issue #27). Give the page its load, then try once more.
                 logger.debug("screenshot {} deferred: {}", file, error)
                 self.page.wait_for_load_state("load", timeout=LOAD_WAIT_MS)
-                masks = mask_locators(self.page, screenshot_masks(self.rules))  # its frames
+                masks = self._masks()  # its frames
                 png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
             path = write_inside(self.artifacts, file, png)
         except ReportError as error:
@@ -174,3 +177,9 @@ class Driver:
             logger.debug("screenshot {} not taken: {}", file, error)
             return None
         return str(path)
+
+    def _masks(self) -> list[Locator]:
+        from preflight.privacy import mask_locators, screenshot_masks, text_masks
+
+        fields = mask_locators(self.page, screenshot_masks(self.rules))
+        return fields + text_masks(self.page, self.known)

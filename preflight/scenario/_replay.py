@@ -47,8 +47,8 @@ from preflight.scenario._results import (
     event_line,
     first_unexpected,
     judge,
+    known_values,
     step_of,
-    typed_values,
 )
 from preflight.scenario._waits import expect_text, wait_selector, wait_url
 from preflight.watch import Watcher
@@ -119,11 +119,12 @@ def replay_scenario(
     filled = fill_placeholders(scenario, {"BASE_URL": base_url.rstrip("/"), **(variables or {})})
     check_gotos(filled, base_url, allow_local_files=allow_local_files)
     # What leaves this function (messages quoting `location.href`, violation URLs, the event
-    # lines) is redacted of URL values and of everything the scenario types (issue #13).
-    allowed, typed = allowed_params(rules), typed_values(filled)
+    # lines) is redacted of URL values and of every value the scenario types, selects, expects
+    # or fills in from a variable (issues #13, #25); screenshots mask where the page shows them.
+    allowed, known = allowed_params(rules), known_values(filled, variables)
 
     def safe(text: str) -> str:
-        return redact(text, allowed, typed)
+        return redact(text, allowed, known)
 
     started = time.monotonic()
     timeline: list[str] = []
@@ -141,6 +142,7 @@ def replay_scenario(
     page = context.new_page()
     driver = Driver(page, watcher, rules, base_url, artifacts, filled.name, browser)
     driver.allow_local_files = allow_local_files
+    driver.known = known
     failure: Failure | None = None
     # Under Playwright's tracing, each step is a group of the trace (see watch/_tracing.py).
     traced = tracing_on(context)
@@ -207,7 +209,7 @@ def replay_scenario(
         failure=failure,
         timeline=[safe(line) for line in timeline],
         outcome=outcome,
-        sensitive_values=frozenset(driver.sensitive_values),
+        sensitive_values=frozenset(driver.sensitive_values) | known,
     )
 
 

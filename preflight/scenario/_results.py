@@ -4,11 +4,12 @@ one-line timeline of events a failure message shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from preflight.privacy import may_be_customer_data
 from preflight.scenario._model import Fill, Scenario
 from preflight.watch.events import Event, Outcome, Verdict
 
@@ -153,9 +154,18 @@ def step_of(scenario: Scenario, title: str | None) -> int | None:
     return None
 
 
-def typed_values(scenario: Scenario) -> frozenset[str]:
-    """Every value a (placeholder-filled) scenario types: what must leave no trace anywhere."""
-    return frozenset(step.value for step in scenario.steps if isinstance(step, Fill) and step.value)
+def known_values(scenario: Scenario, variables: Mapping[str, str] | None = None) -> frozenset[str]:
+    """What must leave no trace anywhere, known before the first step: every value a
+    (placeholder-filled) scenario types, and every value of a `${NAME}` placeholder (`--var`,
+    the scenario's `vars`) that may be the customer's — all but a site's address or a port
+    (`may_be_customer_data`) — wherever the scenario uses it: a `goto` URL, a `select`, an
+    `expect_text`. A literal label or text the scenario selects or expects (« Madame »,
+    « Récapitulatif ») is the page's own vocabulary: hiding it would hide the page's words in
+    every picture and trace, not a customer."""
+    typed = {step.value for step in scenario.steps if isinstance(step, Fill)}
+    placeholders = {**scenario.vars, **(variables or {})}.values()
+    typed |= {value for value in placeholders if may_be_customer_data(value)}
+    return frozenset(value for value in typed if value)
 
 
 def event_line(event: Event) -> str:

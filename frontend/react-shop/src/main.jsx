@@ -396,6 +396,21 @@ function Coordonnees({ data, answered }) {
   );
 }
 
+// The customer's details echoed back, as a real summary and confirmation do (issue #25).
+function Customer({ customer }) {
+  const { nom, email, adresse } = customer || {};
+  return (
+    <>
+      {nom && (
+        <p data-testid="customer-echo">
+          Bonjour {nom} ({email})
+        </p>
+      )}
+      {adresse && <p data-testid="customer-echo">Adresse d'installation : {adresse}</p>}
+    </>
+  );
+}
+
 function Recapitulatif({ data, answered }) {
   const { choices } = useContext(Choices);
   const [submit, busy] = useSubmit("recapitulatif", data, answered);
@@ -405,6 +420,7 @@ function Recapitulatif({ data, answered }) {
       <p data-testid="offer-type">
         {data.offer.title} — {data.offer.price}
       </p>
+      <Customer customer={data.customer} />
       {choices.contact && (
         <p data-testid="contact-choice">Contact {CONTACTS[choices.contact]}</p>
       )}
@@ -492,6 +508,7 @@ function Confirmation({ data }) {
         <dt>Date</dt>
         <dd data-testid="order-date">{data.date}</dd>
       </dl>
+      <Customer customer={data.customer} />
     </>
   );
 }

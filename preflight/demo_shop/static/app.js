@@ -246,11 +246,20 @@ function Coordonnees({ data, answered }) {
     </form>`;
 }
 
+// The customer's details echoed back, as a real summary and confirmation do (issue #25).
+function Customer({ customer }) {
+  const { nom, email, adresse } = customer || {};
+  return html`
+    ${nom && html`<p data-testid="customer-echo">Bonjour ${nom} (${email})</p>`}
+    ${adresse && html`<p data-testid="customer-echo">Adresse d'installation : ${adresse}</p>`}`;
+}
+
 function Recapitulatif({ data, answered }) {
   const [submit, busy] = useSubmit("recapitulatif", data, answered);
   return html`
     <h1>Récapitulatif</h1>
     <p data-testid="offer-type">${data.offer.title} — ${data.offer.price}</p>
+    <${Customer} customer=${data.customer} />
     <button type="button" id="commander-plus-tard" disabled=${busy}
       onClick=${() => submit({ action: "plus-tard" })}>Commander plus tard</button>
     <button type="button" id="payer-maintenant" disabled=${busy}
@@ -283,7 +292,8 @@ function Confirmation({ data }) {
       <dt>Numéro de commande</dt><dd data-testid="order-number">${data.order.number}</dd>
       <dt>Type</dt><dd data-testid="order-type">${data.offer.type}</dd>
       <dt>Date</dt><dd data-testid="order-date">${data.date}</dd>
-    </dl>`;
+    </dl>
+    <${Customer} customer=${data.customer} />`;
   if (data.shown_in_place) {
     return html`
       <h1>Récapitulatif</h1>
