@@ -41,14 +41,15 @@ expect: {{verdict: attributed, violations: []}}
 
 # Steps after each history move (issue #27): a click, typing and a choice in a list after a
 # Back, then after a Forward — with the cache on, on the pages it restores, where Playwright's
-# locators hang on Firefox — with CSS, text=, role= and >> selectors. On the ACN side's
-# « Confirmation SFR » form, before the order: neither move counts there; the shop's answer
-# quotes the number typed after the Forward.
+# locators hang on Firefox — with CSS, text=, role= and >> selectors (a click on the field's
+# label, the form sent by its button's role). On the ACN side's « Confirmation SFR » form,
+# before the order: neither move counts there; the shop's answer quotes the number typed
+# after the Forward.
 AFTER_MOVES = """\
   - goto: /acn/confirmation-sfr?vue=1
   - click: "footer >> text=Confirmation SFR"
   - back
-  - click: "text=Numéro de commande"
+  - click: "form >> text=Numéro de commande"
   - fill: {selector: "#numero-commande", value: "SFR-000041"}
   - select: {selector: "#type-commande", label: "ADSL"}
   - wait_for: {selector: "#type-commande option[value=adsl]:checked", state: attached}

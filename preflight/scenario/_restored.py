@@ -122,6 +122,9 @@ def run(driver: Driver, step: Step) -> bool:
     if driver.restored is None:
         return False
     frame = getattr(step, "frame", None)
+    if frame and driver.probe(f"tag => {_STILL}", driver.restored) is not True:
+        driver.restored = None  # another document since: Playwright sees its frames
+        return False
     if frame:
         raise StepFailed(
             f"{step.action} in frame {frame}: the page was restored from the "
