@@ -4,8 +4,7 @@ scenario each cell replays.
 A cell's scenario is the clean one cut after step k, with the action appended as the scenario
 format's own steps (`reload`; `back`; `back` + `forward`; a `click` on the element): nothing
 after the action can change a verdict that is already `lost` with that violation, so nothing
-after it is replayed — but with the back/forward cache on, a `back-forward` cell goes on to
-the end of the flow (see `cell_scenario`).
+after it is replayed.
 """
 
 from __future__ import annotations
@@ -165,24 +164,13 @@ def action_steps(cell: Cell) -> list[Step]:
     return []
 
 
-def cell_scenario(scenario: Scenario, cell: Cell, *, go_on: bool = False) -> Scenario:
+def cell_scenario(scenario: Scenario, cell: Cell) -> Scenario:
     """The scenario `cell` replays: the clean one, or its first `cell.step` steps followed by
-    the action, expecting `lost` with exactly the action's violations.
-
-    `go_on` (the back/forward cache on): a `back-forward` cell then replays the rest of the
-    flow after its action, and expects the order to end as the clean flow's does (`completed`):
-    Back then Forward shows the page of its step again — restored from the cache, where the
-    next steps are driven otherwise on Firefox (`scenario._restored`) — so whether the order can
-    still be completed there is the cell's to prove. A `back` cell still stops after its Back:
-    the flow's next step is for the page Back left."""
+    the action, expecting `lost` with exactly the action's violations."""
     if cell.action == "clean":
         return scenario
     steps = list(scenario.steps[: cell.step]) + action_steps(cell)
-    completed = None
-    if go_on and cell.action == "back-forward":
-        steps += scenario.steps[cell.step :]
-        completed = scenario.expect.completed
-    expect = Expect(verdict="lost", violations=cell.expected_violations, completed=completed)
+    expect = Expect(verdict="lost", violations=cell.expected_violations)
     return scenario.model_copy(
         update={
             "name": f"{scenario.name}.{cell.key}",

@@ -82,7 +82,7 @@ def replay_cell(
     to click (1-based; default: the cell's index).
     """
     started = time.monotonic()
-    to_run = cell_scenario(scenario, cell, go_on=settings.bfcache)
+    to_run = cell_scenario(scenario, cell)
     try:
         context = browsers.get(cell.browser).new_context()
     except PreflightError as error:
@@ -115,8 +115,8 @@ def replay_cell(
         def on_step(index: int, step: Step) -> None:
             nonlocal chosen
             k = index - 1
-            if k == 0 or not (observe or check_boundary) or (not observe and k > cell.step):
-                return  # past the cell's step, the flow goes on (`go_on`): nothing to check
+            if k == 0 or not (observe or check_boundary):
+                return
             wants = observe or (k == cell.step and cell.action == "customer-service")
             title = step_title(scenario, k)
             boundaries.append(observer.boundary(context, k, title, elements=wants))
