@@ -107,7 +107,7 @@ def replay_scenario(
     browser: str = "",
     artifacts: Path | None = None,
     on_event: Callable[[Event], None] | None = None,
-    on_step: Callable[[int, Step], None] | None = None,
+    on_step: Callable[[int, Step], bool | None] | None = None,
     step_timeout_s: float = STEP_TIMEOUT_S,
     allow_local_files: bool = False,
 ) -> ScenarioResult:
@@ -150,8 +150,8 @@ def replay_scenario(
     try:
         for index, step in enumerate(filled.steps, start=1):
             watcher.step = step.name or f"{index} {step.action}"
-            if on_step is not None:
-                on_step(index, step)
+            if on_step is not None and on_step(index, step) is False:
+                break  # the caller ends the replay here: judged on what was seen
             grouped = traced and group(context, safe(step_title(step, index)))
             try:
                 _run_step(driver, step, index)
