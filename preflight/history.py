@@ -44,20 +44,32 @@ def go_forward(page: Page, *, timeout: float = TIMEOUT_S) -> None:
     traverse(page, "forward", timeout=timeout)
 
 
-def traverse(page: Page, direction: Direction, *, timeout: float = TIMEOUT_S) -> None:
-    """Move `page` one entry back or forward in its history and wait for the arrival."""
+def traverse(page: Page, direction: Direction, *, timeout: float = TIMEOUT_S) -> bool:
+    """Move `page` one entry back or forward in its history and wait for the arrival. True
+    when the page now shows a document restored from the back/forward cache (see
+    `_RESTORED`), False for a document loaded again or a move within the document."""
     if direction not in ("back", "forward"):
         raise ValueError(f"direction {direction!r}: expected 'back' or 'forward'")
-    mark, before = _mark(page)
+    mark, before, clock = _mark(page)
     # A trusted key press gives the page a user activation; Shift alone does nothing else.
     page.keyboard.press("Shift")
     probe(page, f"history.{direction}()")
     wait_arrival(page, mark, before, direction, timeout=timeout)
+    return probe(page, _RESTORED, [mark, clock], again=True) is True
+
+
+# Another document than the one left (it lacks the mark), whose own life began before this move:
+# a document restored from the back/forward cache keeps its `performance.timeOrigin` (the moment
+# its first navigation began), where a document loaded by the move began after the mark (read
+# from the page's clock just before: the same clock as `timeOrigin`). Both engines; no init
+# script, so it holds for any document, the ones left before a watcher was attached included.
+_RESTORED = """([mark, before]) => window.__preflightReplayMark !== mark
+    && performance.timeOrigin < before"""
 
 
 def reload(page: Page, *, timeout: float = TIMEOUT_S) -> None:
     """Reload `page` and wait until the new document has loaded (bfcache-safe, as above)."""
-    mark, before = _mark(page)
+    mark, before, _ = _mark(page)
     try:
         # `commit`, not `load`: on Firefox with the bfcache on, load waits can hang (BiDi).
         page.reload(wait_until="commit")
@@ -92,19 +104,19 @@ def pauses() -> Iterator[float]:
         pause = min(_POLL_S, pause * 1.5)
 
 
-def _mark(page: Page) -> tuple[str, str]:
+def _mark(page: Page) -> tuple[str, str, float]:
     """Tag the current document (a window property: a new document has none) and return the
-    tag and the URL."""
+    tag, the URL and the page's clock (ms since the epoch)."""
     mark = secrets.token_hex(4)
     for attempt in range(40):
         state = probe(
             page,
-            "mark => { window.__preflightReplayMark = mark; return location.href; }",
+            "mark => { window.__preflightReplayMark = mark; return [location.href, Date.now()]; }",
             mark,
             again=attempt > 0,
         )
-        if isinstance(state, str):
-            return mark, state
+        if isinstance(state, list) and len(state) == 2:
+            return mark, str(state[0]), float(state[1])
         time.sleep(_POLL_S)
     raise BrowserError("the page does not answer (still loading?)")
 

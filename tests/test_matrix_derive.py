@@ -23,6 +23,7 @@ from preflight.matrix import (
 )
 from preflight.matrix._derive import BACK_LEAVES, WITHIN_PAGE, back_leaves, back_within_page
 from preflight.matrix._pytest import cell_keys, parse_option
+from preflight.matrix._run import goes_on
 from preflight.scenario import load_paths
 from preflight.scenario._model import Back, Click, Forward, Reload, WaitFor
 
@@ -115,12 +116,27 @@ def test_a_cell_replays_the_flow_cut_after_its_action() -> None:
     assert reload.name == f"{CLEAN.name}.step-4-reload"
     both = cell_scenario(CLEAN, cells["step-4-back-forward"])
     assert [type(s) for s in both.steps[4:]] == [Back, Forward]
+    # With the back/forward cache on, Back then Forward is followed by the rest of the flow,
+    # run only when the page came back restored (issue #27); a Back alone still stops.
+    on = cell_scenario(CLEAN, cells["step-4-back-forward"], go_on=True)
+    assert on.steps == [*CLEAN.steps[:4], *both.steps[4:], *CLEAN.steps[4:]]
+    assert on.expect == both.expect
+    assert len(cell_scenario(CLEAN, cells["step-4-back"], go_on=True).steps) == 5
     widget = cell_scenario(CLEAN, cells["step-4-customer-service-2"]).steps[4]
     assert isinstance(widget, Click) and widget.selector == "#widget-chat"
     assert widget.frame == "#assistance"
     # Under pytest the element is found at run time: the step only waits for the page.
     later = Cell(scenario=CLEAN.name, browser="chromium", step=4, action="customer-service")
     assert isinstance(cell_scenario(CLEAN, later).steps[4], WaitFor)
+
+
+def test_a_back_forward_cell_goes_on_only_when_the_forward_restored_the_same_document() -> None:
+    # Document start times before the Back, after it, after the Forward.
+    assert goes_on([100.0, 250.0, 100.0])  # the page left, then restored from the cache
+    assert not goes_on([100.0, 100.0, 100.0])  # a single-page app: one document throughout
+    assert not goes_on([100.0, 250.0, 400.0])  # the page loaded again
+    assert not goes_on([100.0, None, 100.0]) and not goes_on([None, 250.0, None])
+    assert not goes_on([100.0, 250.0])
 
 
 def test_written_out_keeps_the_rest_of_the_flow() -> None:

@@ -152,8 +152,8 @@ def test_a_traced_back_is_marked_with_the_cache_on_and_off(
 ) -> None:
     # With the cache on, Firefox over BiDi gives Playwright no event for the restore: the
     # watcher finds the Back by reading the probe's queue — out of the trace, the mark in it.
-    source = SCENARIOS / "back-during-eligibility.yaml"
-    args = ["-k", "back-after-eligibility-mpa"] + (["--preflight-bfcache"] if bfcache else [])
+    source = SCENARIOS / "back-from-details.yaml"  # it stops after its Back: a short trace
+    args = ["-k", "back-from-details-mpa"] + (["--preflight-bfcache"] if bfcache else [])
     (actions,) = traced_run(pytester, browser_name, {source.name: source.read_text("utf-8")}, *args)
     groups = step_groups(actions)
     back = next(g for g in groups if g.title.endswith(" back"))

@@ -4,7 +4,8 @@ scenario each cell replays.
 A cell's scenario is the clean one cut after step k, with the action appended as the scenario
 format's own steps (`reload`; `back`; `back` + `forward`; a `click` on the element): nothing
 after the action can change a verdict that is already `lost` with that violation, so nothing
-after it is replayed.
+after it is replayed — but with the back/forward cache on, a `back-forward` cell goes on with
+the flow on the page restored (see `cell_scenario`).
 """
 
 from __future__ import annotations
@@ -164,12 +165,20 @@ def action_steps(cell: Cell) -> list[Step]:
     return []
 
 
-def cell_scenario(scenario: Scenario, cell: Cell) -> Scenario:
+def cell_scenario(scenario: Scenario, cell: Cell, *, go_on: bool = False) -> Scenario:
     """The scenario `cell` replays: the clean one, or its first `cell.step` steps followed by
-    the action, expecting `lost` with exactly the action's violations."""
+    the action, expecting `lost` with exactly the action's violations.
+
+    `go_on` (the back/forward cache on): a `back-forward` cell is followed by the rest of the
+    flow, which the replay runs only when Back then Forward restored the page of the cell's
+    step from the cache (`goes_on` in `_run`): the steps after a restore are driven otherwise
+    on Firefox (`scenario._restored`), and the cell proves they work. A single-page app shows
+    its step again without what was typed: there the replay stops after the Forward."""
     if cell.action == "clean":
         return scenario
     steps = list(scenario.steps[: cell.step]) + action_steps(cell)
+    if go_on and cell.action == "back-forward":
+        steps += scenario.steps[cell.step :]
     expect = Expect(verdict="lost", violations=cell.expected_violations)
     return scenario.model_copy(
         update={

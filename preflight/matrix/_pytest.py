@@ -158,6 +158,7 @@ def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
             artifacts=Path(output_path),
             step_timeout_s=float(pytestconfig.getoption("--preflight-step-timeout")),
             allow_local_files=bool(pytestconfig.getoption("--preflight-allow-local-files")),
+            bfcache=bool(pytestconfig.getoption("--preflight-bfcache")),
         )
         truth = DemoShopTruth(preflight_demo_shop) if preflight_demo_shop is not None else None
         count, _ = parse_option(str(pytestconfig.getoption(OPTION)))

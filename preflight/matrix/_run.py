@@ -33,7 +33,7 @@ from preflight.matrix._derive import (
     step_title,
 )
 from preflight.matrix._model import ACTIONS, Action, Boundary, Cell, CellResult, CsElement, Truth
-from preflight.matrix._observe import Observer, click_element
+from preflight.matrix._observe import Observer, _evaluate, click_element
 from preflight.matrix._oracle import judge_cell, order_of
 from preflight.scenario import _runner
 from preflight.scenario._model import Scenario, Step
@@ -82,7 +82,9 @@ def replay_cell(
     to click (1-based; default: the cell's index).
     """
     started = time.monotonic()
-    to_run = cell_scenario(scenario, cell)
+    going_on = settings.bfcache and cell.action == "back-forward"
+    to_run = cell_scenario(scenario, cell, go_on=going_on)
+    origins: list[Any] = []  # the document's start time before the Back, after it, after Forward
     try:
         context = browsers.get(cell.browser).new_context()
     except PreflightError as error:
@@ -112,16 +114,21 @@ def replay_cell(
             if writer is not None:
                 writer.on_event(event)
 
-        def on_step(index: int, step: Step) -> None:
+        def on_step(index: int, step: Step) -> bool | None:
             nonlocal chosen
             k = index - 1
-            if k == 0 or not (observe or check_boundary):
-                return
+            if going_on and cell.step <= k <= cell.step + 2:
+                page = context.pages[0] if context.pages else None
+                origins.append(_evaluate(page, "performance.timeOrigin") if page else None)
+                if k == cell.step + 2 and not goes_on(origins):
+                    return False
+            if k == 0 or not (observe or check_boundary) or (not observe and k > cell.step):
+                return None
             wants = observe or (k == cell.step and cell.action == "customer-service")
             title = step_title(scenario, k)
             boundaries.append(observer.boundary(context, k, title, elements=wants))
             if not check_boundary or k != cell.step:
-                return
+                return None
             here = boundaries[-1]
             if not here.applies:
                 raise NotApplicable(here.why_not)
@@ -139,6 +146,7 @@ def replay_cell(
                     raise NotApplicable(f"no customer-service element number {index} on this page")
                 chosen = here.elements[index - 1]
                 click_element(context, chosen)
+            return None
 
         try:
             result = replay_scenario(
@@ -176,6 +184,15 @@ def replay_cell(
             context.close()
         except Exception as error:  # the browser died: the result says so
             logger.debug("matrix: closing a context: {}", error)
+
+
+def goes_on(origins: Sequence[Any]) -> bool:
+    """Whether the flow goes on after Back then Forward: the page's document started at
+    `origins[0]` before the Back, another was shown after it, and the first one again after the
+    Forward — restored from the cache, as it was left (a single-page app keeps one document and
+    shows its step again without what was typed; a page loaded again is a new document)."""
+    before, back, forward = [*origins, None, None, None][:3]
+    return before is not None and before == forward and back not in (None, before)
 
 
 def to_result(cell: Cell, replayed: Replayed, truth: Truth | None) -> CellResult:

@@ -2,7 +2,8 @@
 of step uses (a locator in the page or in a frame, settling after an action, a one-shot
 `evaluate`, the URL the page really shows, a masked screenshot); `StepFailed` says what a step
 could not do. Each kind of step is driven by its own module, given this driver: `_forms`,
-`_waits`, `_moves` (history), `_frames`; `_replay` dispatches the steps."""
+`_waits`, `_moves` (history), `_frames`, `_restored` (a page restored from the back/forward
+cache on Firefox); `_replay` dispatches the steps."""
 
 from __future__ import annotations
 
@@ -78,6 +79,10 @@ class Driver:
         browser_type = page.context.browser.browser_type if page.context.browser else None
         self.engine = browser_type.name if browser_type else browser
         self.allow_local_files = False
+        self.step_timeout_s = STEP_TIMEOUT_S
+        # Set while the page shows a document restored from the back/forward cache that
+        # Playwright cannot see (`_restored`): the tag written on that document.
+        self.restored: str | None = None
         # The main document's last response (status, URL): a failure says « HTTP 500 ».
         self.document: tuple[int, str] | None = None
         page.on("response", self._seen_response)

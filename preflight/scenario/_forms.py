@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from preflight.scenario._drive import Driver
 
 # The field's tag, and whether one of the rules' sensitive selectors (bank details) matches it.
-_TAG_AND_SENSITIVE = """(e, selectors) => [e.tagName, selectors.some((s) => {
+TAG_AND_SENSITIVE = """(e, selectors) => [e.tagName, selectors.some((s) => {
     try { return e.matches(s); } catch (error) { return false; }
 })]"""
 
@@ -72,7 +72,7 @@ def fill_control(field: Locator, tag: str, value: str, engine: str) -> None:
 
 def fill(driver: Driver, step: Fill) -> None:
     field = driver.locate(step.selector, step.frame).first
-    tag, sensitive = field.evaluate(_TAG_AND_SENSITIVE, list(driver.rules.privacy.sensitive))
+    tag, sensitive = field.evaluate(TAG_AND_SENSITIVE, list(driver.rules.privacy.sensitive))
     if sensitive and step.value:
         # Bank details typed here also land in a Playwright trace, if one is recorded:
         # the pytest plugin scrubs these values from it (microsoft/playwright#10526).

@@ -16,16 +16,20 @@ from preflight import history
 from preflight.errors import BrowserError
 from preflight.history import Direction
 from preflight.scenario._drive import STEP_TIMEOUT_S, StepFailed
+from preflight.scenario._restored import arrived
 
 if TYPE_CHECKING:
     from preflight.scenario._drive import Driver
 
 
 def traverse(driver: Driver, direction: Direction) -> None:
+    """The move, then: a document restored from the cache that Playwright cannot see is
+    driven by `_restored` until another document is shown."""
     try:
-        history.traverse(driver.page, direction, timeout=STEP_TIMEOUT_S)
+        restored = history.traverse(driver.page, direction, timeout=STEP_TIMEOUT_S)
     except BrowserError as error:
         raise StepFailed(str(error)) from None
+    arrived(driver, restored)
     driver.settle()
 
 
@@ -34,4 +38,5 @@ def reload(driver: Driver) -> None:
         history.reload(driver.page, timeout=STEP_TIMEOUT_S)
     except BrowserError as error:
         raise StepFailed(str(error)) from None
+    driver.restored = None  # a new document, loaded as Playwright sees it
     driver.settle()

@@ -2,8 +2,9 @@
 step, each in its own trace group when traced, then the watcher's outcome against what the
 scenario expects. Each kind of step is driven by its own module on a small base (`_drive`):
 `_forms`, `_waits`, `_moves` (history: why `back` is a key press, not `page.go_back()`),
-`_frames`; the result and its judging are `_results`', where a `goto` may go `_gotos`', and
-shards and remote browsers `_scale`'s.
+`_frames`, `_restored` (steps on a page restored from the cache that Playwright cannot see);
+the result and its judging are `_results`', where a `goto` may go `_gotos`', and shards and
+remote browsers `_scale`'s.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from loguru import logger
 
 from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules
+from preflight.scenario import _restored as restored
 from preflight.scenario._drive import SETTLE_S, STEP_TIMEOUT_S, Driver, StepFailed
 from preflight.scenario._forms import fill
 from preflight.scenario._frames import run_in_frame
@@ -105,7 +107,7 @@ def replay_scenario(
     browser: str = "",
     artifacts: Path | None = None,
     on_event: Callable[[Event], None] | None = None,
-    on_step: Callable[[int, Step], None] | None = None,
+    on_step: Callable[[int, Step], bool | None] | None = None,
     step_timeout_s: float = STEP_TIMEOUT_S,
     allow_local_files: bool = False,
 ) -> ScenarioResult:
@@ -143,14 +145,15 @@ def replay_scenario(
     driver = Driver(page, watcher, rules, base_url, artifacts, filled.name, browser)
     driver.allow_local_files = allow_local_files
     driver.known = known
+    driver.step_timeout_s = step_timeout_s
     failure: Failure | None = None
     # Under Playwright's tracing, each step is a group of the trace (see watch/_tracing.py).
     traced = tracing_on(context)
     try:
         for index, step in enumerate(filled.steps, start=1):
             watcher.step = step.name or f"{index} {step.action}"
-            if on_step is not None:
-                on_step(index, step)
+            if on_step is not None and on_step(index, step) is False:
+                break  # the caller ends the replay here: judged on what was seen
             grouped = traced and group(context, safe(step_title(step, index)))
             try:
                 _run_step(driver, step, index)
@@ -216,6 +219,8 @@ def replay_scenario(
 def _run_step(driver: Driver, step: Step, index: int) -> None:
     """One step: the page's own actions here, each other kind of step by its module."""
     page = driver.page
+    if restored.run(driver, step):  # a page restored from the cache, unseen by Playwright
+        return
     if getattr(step, "frame", None) and not isinstance(step, Fill):
         run_in_frame(driver, step)
     elif isinstance(step, Goto):

@@ -26,6 +26,14 @@ def _css(selector: str) -> bool:
     return not re.match(r"^[a-z_-]+=", selector) and not selector.startswith(("//", ".."))
 
 
+# Whether an element (or null) is in a `wait_for` state; also on a restored page (`_restored`).
+STATE_OF = """(el, state) => {
+    const visible = !!el && (el.checkVisibility ? el.checkVisibility()
+        : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length));
+    return {visible: visible, attached: !!el, hidden: !visible, detached: !el}[state];
+}"""
+
+
 def wait_url(driver: Driver, glob: str, timeout_s: float, what: str) -> None:
     pattern = glob if "://" in glob or glob.startswith("*") else "*" + glob
     pauses = history.pauses()
@@ -86,13 +94,11 @@ def wait_selector(driver: Driver, step: WaitFor) -> None:
             step.selector, state=step.state, timeout=step.timeout_s * 1000
         )
         return
-    script = """([selector, state]) => {
+    script = f"""([selector, state]) => {{
             let el;
-            try { el = document.querySelector(selector); } catch (e) { return "not-css"; }
-            const visible = !!el && (el.checkVisibility ? el.checkVisibility()
-                : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length));
-            return {visible: visible, attached: !!el, hidden: !visible, detached: !el}[state];
-        }"""
+            try {{ el = document.querySelector(selector); }} catch (e) {{ return "not-css"; }}
+            return ({STATE_OF})(el, state);
+        }}"""
     pauses = history.pauses()
     deadline = time.monotonic() + step.timeout_s
     again = False
