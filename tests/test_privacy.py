@@ -49,6 +49,9 @@ BANK = {"IBAN": IBAN, "card": CARD}
 PERSONAL = {"name": NAME, "address": ADDRESS, "failing address": ADDRESS_FAILING}
 PERSONAL |= {"phone": PHONE, "email": EMAIL}
 MASK_RGB = tuple(int(MASK_COLOR[i : i + 2], 16) for i in (1, 3, 5))
+# The confirmation echoes the customer's name, e-mail and address (issue #25): preflight's
+# screenshots (an order's, a replay's step) and pytest-playwright's must mask that text too.
+ECHO = "[data-testid=customer-echo]"
 # Fields whose box is measured on the page, then checked in a screenshot of it.
 FIELDS = {"eligibilite": ["#adresse"], "coordonnees": ["#nom", "#telephone", "#email"]}
 FIELDS["paiement"] = ["#iban", "#carte"]
@@ -162,8 +165,13 @@ def test_a_full_order_leaves_no_bank_detail_anywhere_and_personal_data_only_in_s
             assert covered(png, box), f"{selector} is not masked on {step}"
             checked.append(selector)
 
+    echoed: list[FloatRect] = []
+
     def drive(page: Page, watcher: Watcher) -> None:
         customer(page, check_masks, mode)
+        # What the confirmation echoes (issue #25), where the report's picture of it, taken
+        # once the driver is done, must show the mask: values the seller typed in the browser.
+        echoed.extend(box for e in page.locator(ECHO).all() if (box := e.bounding_box()))
 
     result = run_order(
         shop.link(offer="fibre", mode=mode),  # type: ignore[arg-type]
@@ -209,6 +217,11 @@ def test_a_full_order_leaves_no_bank_detail_anywhere_and_personal_data_only_in_s
         assert outside == [], f"the customer's {what} is outside the support bundle"
 
     assert set(checked) == {s for selectors in FIELDS.values() for s in selectors}
+    assert len(echoed) == 2, "the confirmation echoes the name and e-mail, and the address"
+    last = [shot for shot in report.screenshots if shot.path][-1]
+    assert last.path is not None and "confirmation" in last.path, report.screenshots
+    png = (result.folder / last.path).read_bytes()
+    assert all(covered(png, box) for box in echoed), "the echoed name or address is readable"
 
     # Owner-only, whatever the umask.
     for path in [result.folder, *result.folder.rglob("*")]:
@@ -351,9 +364,6 @@ TO_PAYMENT = """\
 """
 PAY = '  - click: {frame: "iframe#paiement", selector: "#payer"}\n'
 CVC_STEP = '  - fill: {frame: "iframe#paiement", selector: "#carte", value: "${CVC}"}\n'
-# The confirmation echoes the customer's name, e-mail and address (issue #25): preflight's own
-# step screenshot and pytest-playwright's must mask that text, not only the fields.
-ECHO = "[data-testid=customer-echo]"
 UNDER_PYTEST = (
     "name: passes-with-everything-typed\nsteps:\n" + TO_PAYMENT
     + PAY + '  - wait_for: "[data-testid=order-number]"\n'

@@ -23,6 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import Terminated, UsageError
 from preflight.i18n import Lang
+from preflight.order.typed import TypedValues
 from preflight.report import ReportWriter
 from preflight.report.advice import EXIT_CODES, Ending, ending_of
 from preflight.report.writer import seller_of
@@ -178,7 +179,7 @@ def run_order(
         writer = ReportWriter(report_dir, rules, browser_info=info, lang=lang)
         if book is not None:
             book.started(writer.folder, info, link)
-        session = _Session(writer, on_event, book)
+        session = _Session(writer, on_event, book, TypedValues(rules))
         session.link = lambda: link or (pages.link if pages is not None else None)
         stopped_by_system = False
         watcher = Watcher(rules, guard=guard, on_event=session.event, lang=lang, page_steps=True)
@@ -198,6 +199,7 @@ def run_order(
             if pages is not None:
                 pages.watch(context, watcher, lambda: writer.folder)
             watcher.attach(context)
+            session.typed.attach(context)
             page = page or context.new_page()
             session.context = context
             try:
@@ -237,6 +239,7 @@ def run_order(
         outcome = watcher.outcome()
         incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
         watcher.detach()  # before the report is finished: closing the browser is no event
+        session.typed.detach()
         html = writer.finish(outcome, incomplete=incomplete, ending=ending_of(outcome))
         result = OrderResult(outcome, ended, incomplete, writer.folder, html)
         if book is not None:
@@ -282,12 +285,18 @@ def _leave_to_user(dialog: Any) -> None:
 
 
 class _Session:
-    """The loop's memory: the report writer, and the pictures still to take."""
+    """The loop's memory: the report writer, the pictures still to take, and what the
+    customer typed (`preflight.order.typed`), which those pictures hide wherever it shows."""
 
     def __init__(
-        self, writer: Any, on_event: EventCallback | None, book: OrderRecorder | None
+        self,
+        writer: Any,
+        on_event: EventCallback | None,
+        book: OrderRecorder | None,
+        typed: TypedValues,
     ) -> None:
         self.writer = writer
+        self.typed = typed
         self.on_event = on_event
         self.book = book
         self.link: Callable[[], str | None] = lambda: None
@@ -337,6 +346,8 @@ class _Session:
         return None
 
     def flush(self) -> None:
+        # The fields are gone once their page is left: read them while they are there.
+        self.typed.read(self.open_pages())
         todo, self.todo = self.todo, []
         # A picture shows the page as it is now: for an event that a later one on the same page
         # has overtaken (a fast customer, or a driver that ran several steps between two
@@ -350,7 +361,7 @@ class _Session:
                 # R7: the address and phone are read from the page by the report, only now.
                 self.writer.support_bundle(page, address=None, phone=None)
             elif event.seq == newest[event.page]:
-                self.writer.screenshot(page, event)
+                self.writer.screenshot(page, event, known=self.typed.values)
 
     def open_pages(self) -> list[Page]:
         if self.context is None:

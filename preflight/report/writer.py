@@ -26,7 +26,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +46,7 @@ from preflight.privacy import (
     redact_text,
     redact_url,
     screenshot_masks,
+    text_masks,
 )
 from preflight.report import chain, files, html, support
 from preflight.report.dates import expected_validation, parse_order_date
@@ -153,8 +154,11 @@ class ReportWriter:
 
     # -- screenshots --------------------------------------------------------------------------
 
-    def screenshot(self, page: Page, event: Event) -> ScreenshotRecord:
-        """A PNG of `page` with bank and personal fields masked, linked to `event`.
+    def screenshot(
+        self, page: Page, event: Event, *, known: Iterable[str] = ()
+    ) -> ScreenshotRecord:
+        """A PNG of `page` with bank and personal fields masked, linked to `event`; so is
+        every text holding a `known` value (what the customer typed, echoed by the page).
 
         Never raises because of the page: a page closed, a browser gone, a selector that cannot
         be resolved all give a record saying why no screenshot was taken. An unmasked screenshot
@@ -163,7 +167,7 @@ class ReportWriter:
         with self._lock:
             self._open_fd("a screenshot")
             selectors = screenshot_masks(self.rules)
-            png, reason = self._capture(page, selectors)
+            png, reason = self._capture(page, selectors, known)
             record = ScreenshotRecord(
                 event_seq=event.seq, at=now(), reason=reason, masked=selectors
             )
@@ -178,11 +182,16 @@ class ReportWriter:
             return record
 
     def _capture(
-        self, page: Page, selectors: list[str], *, full_page: bool = False
+        self,
+        page: Page,
+        selectors: list[str],
+        known: Iterable[str] = (),
+        *,
+        full_page: bool = False,
     ) -> tuple[bytes | None, str | None]:
         try:
             png = page.screenshot(
-                mask=mask_locators(page, selectors),
+                mask=mask_locators(page, selectors) + text_masks(page, known),
                 mask_color=MASK_COLOR,
                 scale="css",
                 full_page=full_page,
