@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def traverse(driver: Driver, direction: Direction) -> None:
     try:
-        history.traverse(driver.page, direction, timeout=STEP_TIMEOUT_S)
+        history.traverse(driver.page, direction, timeout=driver.within(STEP_TIMEOUT_S))
     except BrowserError as error:
         raise StepFailed(str(error)) from None
     driver.settle()
@@ -31,7 +31,7 @@ def traverse(driver: Driver, direction: Direction) -> None:
 
 def reload(driver: Driver) -> None:
     try:
-        history.reload(driver.page, timeout=STEP_TIMEOUT_S)
+        history.reload(driver.page, timeout=driver.within(STEP_TIMEOUT_S))
     except BrowserError as error:
         raise StepFailed(str(error)) from None
     driver.settle()

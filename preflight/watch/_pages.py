@@ -44,6 +44,8 @@ class _PageState:
     # The URL of this page's last document load, when it failed and nothing was shown since:
     # the page shows the browser's error page (issue #23).
     load_failed: str | None = None
+    # The page did not answer the watcher's last question: its script keeps it busy (#25).
+    unresponsive: bool = False
 
 
 def _same_doc_url(a: str, b: str) -> bool:
