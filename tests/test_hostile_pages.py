@@ -93,6 +93,27 @@ BAD_MESSAGES = """
   window.__preflight.send('doc', {stamp: 'x', fresh: 5, probe: 'sideways'});
 """
 
+# Issue #25, item 3: what a page's script can make the probe say in a loop — its own history
+# moves (100 pushState, a hash moved 90 times: both browsers refuse more than 200 such calls in
+# 10 s) and an eligibility error shown and hidden 60 times — costs a few messages a second, and
+# at most 5 support bundles.
+FLOOD = """
+  addEventListener('DOMContentLoaded', () => {
+    const home = location.href, path = location.pathname;
+    for (let i = 0; i < 100; i++) history.pushState(null, '', path + '?flood=' + i);
+    for (let i = 0; i < 90; i++) location.hash = 'h' + i;
+    history.replaceState(history.state, '', home);
+    const error = document.createElement('p');
+    error.dataset.testid = 'eligibility-error';
+    error.textContent = 'Adresse non éligible';
+    let shown = 0;
+    const timer = setInterval(() => {
+      if (error.isConnected) error.remove(); else document.body.append(error);
+      if (++shown >= 120) { clearInterval(timer); error.remove(); window.__flooded = true; }
+    }, 5);
+  });
+"""
+
 
 def test_malformed_messages_from_the_page_are_dropped_and_the_order_is_judged(
     playwright: Playwright,
@@ -102,8 +123,9 @@ def test_malformed_messages_from_the_page_are_dropped_and_the_order_is_judged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def drive(page: Page, watcher: Watcher) -> None:
-        _served_with(page, BAD_MESSAGES)
+        _served_with(page, FLOOD + BAD_MESSAGES)
         _to_eligibility(page)
+        page.wait_for_function("() => window.__flooded === true", timeout=10_000)
         watcher.settle()
         _finish(page)
 
@@ -116,6 +138,11 @@ def test_malformed_messages_from_the_page_are_dropped_and_the_order_is_judged(
     _assert_report_written(result, "attributed")
     dropped = [r.getMessage() for r in caplog.records if "dropped a page message" in r.getMessage()]
     assert len(dropped) >= 10, dropped
+    # The flood: coalesced by the probe, a few events and at most 5 support bundles.
+    events = (result.folder / "events.jsonl").read_text().splitlines()
+    assert len(events) < 80, len(events)
+    attempts = json.loads((result.folder / "support" / "support.json").read_text())["attempts"]
+    assert 1 <= len(attempts) <= 5, len(attempts)
     # What was wrong is said, never what the page sent.
     assert not any("abc" in line or "x" * 100 in line for line in dropped), dropped
 
@@ -451,3 +478,27 @@ def test_a_page_that_spins_cannot_hold_an_order_past_its_timeout(
     assert took < 2 + 20, took  # the time limit, the last questions' own, the report
     assert result.ended == "timeout" and result.exit_code == 4  # « non passée »
     _assert_report_written(result, "attributed")  # nothing went wrong before it stopped
+
+
+def test_the_watcher_handles_at_most_its_cap_of_guard_messages_from_a_page_in_a_second() -> None:
+    """The watcher's own cap, behind the probe's coalescing: 500 guard answers (issue #25: a
+    page made 20,000, and 20,004 fsynced events) within a second become 50 events."""
+    from preflight.rules import load_rules
+    from preflight.watch._messages import parse_message
+    from preflight.watch._pages import _PageState
+    from preflight.watch._probe import FLOOD_PER_S, ProbeMessages
+
+    emitted: list[str] = []
+    probe = ProbeMessages(
+        load_rules("demo", variables={"DEMO_PORT": "8000"}),
+        True,
+        lambda kind, *args, **kwargs: emitted.append(kind),  # type: ignore[arg-type]
+        lambda *args: None,
+    )
+    state = _PageState(index=1, page=None)  # type: ignore[arg-type]
+    for n in range(1, 501):
+        msg = parse_message({"doc": "d", "n": n, "type": "guard", "action": "key"}, via="test")
+        assert msg is not None
+        probe.handle(state, msg, via="test")
+
+    assert emitted.count("guard") == FLOOD_PER_S == 50

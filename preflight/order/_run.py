@@ -348,13 +348,17 @@ class _Session:
         # has overtaken (a fast customer, or a driver that ran several steps between two
         # ticks), it would show another step under this one's name — no picture is better.
         newest = {event.page: event.seq for event in todo}
+        # One bundle per page and flush: the error shown and hidden again in between (a page
+        # doing it in a loop, issue #25) would give the same picture each time.
+        errors = {e.page: e.seq for e in todo if e.kind == "eligibility_error"}
         for event in todo:
             page = self._page(event.page)
             if page is None:
                 continue
             if event.kind == "eligibility_error":
-                # R7: the address and phone are read from the page by the report, only now.
-                self.writer.support_bundle(page, address=None, phone=None)
+                if event.seq == errors[event.page]:
+                    # R7: the address and phone are read from the page by the report, only now.
+                    self.writer.support_bundle(page, address=None, phone=None)
             elif event.seq == newest[event.page]:
                 self.writer.screenshot(page, event)
 
