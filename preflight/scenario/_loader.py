@@ -47,6 +47,7 @@ def read_capped(path: Path) -> bytes:
         raise ScenarioError(
             f"more than {MAX_FILE_BYTES:,} bytes".replace(",", " "),
             file=path,
+            where="the whole file",
             expected="a scenario file of at most 1 MB",
         )
     return raw
@@ -77,6 +78,7 @@ def loads(text: str, *, file: str = "<string>") -> list[Scenario]:
         raise ScenarioError(
             f"more than {MAX_FILE_BYTES:,} characters".replace(",", " "),
             file=file,
+            where="the whole file",
             expected="a scenario of at most 1 MB",
         )
     try:
