@@ -212,10 +212,10 @@ def _profile(browser: str, output: Path) -> None:
             spent["settle"] += time.perf_counter() - started
             spent["settle_calls"] += 1
 
-    def timed_drain(self: Watcher, idle_ms: float) -> bool:
+    def timed_drain(self: Watcher, idle_ms: float, deadline: float) -> bool:
         started = time.perf_counter()
         try:
-            return drain(self, idle_ms)
+            return drain(self, idle_ms, deadline)
         finally:
             spent["drain"] += time.perf_counter() - started
             spent["drain_calls"] += 1

@@ -8,7 +8,8 @@
     │   └── ProfileError           a browser profile folder that must not be touched
     ├── BrowserError               a browser cannot be found, launched or driven
     │   ├── BrowserNotFound        no installed browser matches what was asked
-    │   └── BrowserInstallFailed   Playwright's own browser could not be downloaded
+    │   ├── BrowserInstallFailed   Playwright's own browser could not be downloaded
+    │   └── PageUnresponsive       a page did not answer in time (its script spins)
     ├── ReportError                a report cannot be written (folder not writable, disk full)
     └── BookError                  the order book cannot be read or written (corrupt, disk full)
 
@@ -83,6 +84,10 @@ class BrowserError(PreflightError):
 
 class BrowserNotFound(BrowserError):
     """No installed browser matches the request."""
+
+
+class PageUnresponsive(BrowserError):
+    """A page that did not answer a question in time: its script keeps its thread busy."""
 
 
 class BrowserInstallFailed(BrowserError):

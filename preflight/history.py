@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from loguru import logger
 
-from preflight.errors import BrowserError
+from preflight.errors import BrowserError, PageUnresponsive
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -80,16 +80,19 @@ def reload(page: Page, *, timeout: float = TIMEOUT_S) -> None:
     wait_arrival(page, mark, before, "reload", timeout=timeout)
 
 
-def probe(page: Page, script: str, arg: Any = None, *, again: bool = False) -> Any:
-    """A one-shot `evaluate`, or None while the page is between documents. `again` for a
+def probe(
+    page: Page, script: str, arg: Any = None, *, again: bool = False, timeout_s: float | None = None
+) -> Any:
+    """A one-shot `evaluate` within `timeout_s` (`preflight.watch._ask`), or None while the page
+    is between documents; `PageUnresponsive` when its script keeps it busy. `again` for a
     poll's repeats, left out of a Playwright trace: a step's group shows its first look at the
     page, not every poll."""
-    try:
-        if again:
-            from preflight.watch._tracing import untraced  # the watch package loads Playwright
+    from preflight.watch._ask import ASK_S, ask  # the watch package loads Playwright
 
-            return untraced(page, "evaluate", script, arg)
-        return page.evaluate(script, arg)
+    try:
+        return ask(page, script, arg, timeout_s=timeout_s or ASK_S, traced=not again)
+    except PageUnresponsive:
+        raise
     except Exception as error:  # navigating: the caller polls again
         logger.trace("evaluate while navigating: {}", error)
         return None

@@ -164,20 +164,34 @@ def private_shop() -> Iterator[DemoShop]:
 # --- signals during `preflight order` ------------------------------------------------------------
 
 
+# A page whose own script takes its thread for good (issue #25): SIGTERM ends the command within
+# 10 s all the same. Before, the first SIGTERM was ignored on both engines.
+SPIN = "setTimeout(() => { for (;;) {} }, 1500);"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_an_order_ends_it_cleanly_with_an_incomplete_report(
     browser_name: str, shop: DemoShop, tmp_path: Path, signum: int
 ) -> None:
-    order = Order(shop.link(), browser_name, tmp_path / "report", shop.port)
-    order.wait_for_event("merchant_reached")
-    assert order.browsers(), "the order's browser was not seen"
+    with FlakyShop(script=SPIN if signum == signal.SIGTERM else "") as flaky:
+        link, port = (
+            (flaky.link, flaky.port) if signum == signal.SIGTERM else (shop.link(), shop.port)
+        )
+        order = Order(link, browser_name, tmp_path / "report", port)
+        order.wait_for_event("merchant_reached")
+        assert order.browsers(), "the order's browser was not seen"
+        if signum == signal.SIGTERM:
+            time.sleep(2)  # the page spins now
 
-    order.process.send_signal(signum)
-    code, out, err = order.finish()
+        order.process.send_signal(signum)
+        sent = time.monotonic()
+        code, out, err = order.finish()
+        took = time.monotonic() - sent
 
     assert code == EXIT_INTERRUPTED, (code, out, err)
     assert "Traceback" not in err, err
     assert "interrupted" in (out + err).lower() or "interrompu" in (out + err).lower()
+    assert took < 10, took
     assert_log_whole_and_report_incomplete(tmp_path / "report")
     order.assert_no_leftovers()
 
@@ -240,7 +254,7 @@ class FlakyShop:
     500, or slowly, as asked. Same host layout as the demo shop (ACN on 127.0.0.1, merchant on
     localhost) so the demo rules apply."""
 
-    def __init__(self, *, status: int = 200, delay: float = 0.0) -> None:
+    def __init__(self, *, status: int = 200, delay: float = 0.0, script: str = "") -> None:
         shop = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -255,7 +269,8 @@ class FlakyShop:
                 shop.closing.wait(shop.delay)
                 nxt = "/sfr/eligibilite" if self.path.startswith("/sfr/offre") else "/sfr/fin"
                 body = (
-                    f"<html><body><h1 id=title>{self.path} {shop.status}</h1>"
+                    f"<html><head><script>{shop.script}</script></head>"
+                    f"<body><h1 id=title>{self.path} {shop.status}</h1>"
                     f"<a id=next href='{nxt}'>suite</a></body></html>"
                 ).encode()
                 self.send_response(shop.status)
@@ -269,6 +284,7 @@ class FlakyShop:
 
         self.status = status
         self.delay = delay
+        self.script = script
         self.hits: list[str] = []
         self.closing = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,15 +23,20 @@ from preflight.order import OrderResult, SellerPages, run_order
 from preflight.watch import Watcher
 
 
-def _served_with(page: Page, script: str) -> None:
-    """Serve the shop's eligibility page with `script` first in its head."""
+def _with_script(script: str) -> Callable[[Route], None]:
+    """A route handler serving the page with `script` first in its head."""
 
     def inject(route: Route) -> None:
         response = route.fetch()
         body = response.text().replace("<head>", f"<head><script>{script}</script>", 1)
         route.fulfill(response=response, body=body)
 
-    page.route("**/sfr/eligibilite?*", inject)
+    return inject
+
+
+def _served_with(page: Page, script: str) -> None:
+    """Serve the shop's eligibility page with `script` first in its head."""
+    page.route("**/sfr/eligibilite?*", _with_script(script))
 
 
 def _to_eligibility(page: Page) -> None:
@@ -86,6 +93,27 @@ BAD_MESSAGES = """
   window.__preflight.send('doc', {stamp: 'x', fresh: 5, probe: 'sideways'});
 """
 
+# Issue #25, item 3: what a page's script can make the probe say in a loop — its own history
+# moves (100 pushState, a hash moved 90 times: both browsers refuse more than 200 such calls in
+# 10 s) and an eligibility error shown and hidden 60 times — costs a few messages a second, and
+# at most 5 support bundles.
+FLOOD = """
+  addEventListener('DOMContentLoaded', () => {
+    const home = location.href, path = location.pathname;
+    for (let i = 0; i < 100; i++) history.pushState(null, '', path + '?flood=' + i);
+    for (let i = 0; i < 90; i++) location.hash = 'h' + i;
+    history.replaceState(history.state, '', home);
+    const error = document.createElement('p');
+    error.dataset.testid = 'eligibility-error';
+    error.textContent = 'Adresse non éligible';
+    let shown = 0;
+    const timer = setInterval(() => {
+      if (error.isConnected) error.remove(); else document.body.append(error);
+      if (++shown >= 120) { clearInterval(timer); error.remove(); window.__flooded = true; }
+    }, 5);
+  });
+"""
+
 
 def test_malformed_messages_from_the_page_are_dropped_and_the_order_is_judged(
     playwright: Playwright,
@@ -95,8 +123,9 @@ def test_malformed_messages_from_the_page_are_dropped_and_the_order_is_judged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def drive(page: Page, watcher: Watcher) -> None:
-        _served_with(page, BAD_MESSAGES)
+        _served_with(page, FLOOD + BAD_MESSAGES)
         _to_eligibility(page)
+        page.wait_for_function("() => window.__flooded === true", timeout=10_000)
         watcher.settle()
         _finish(page)
 
@@ -109,6 +138,11 @@ def test_malformed_messages_from_the_page_are_dropped_and_the_order_is_judged(
     _assert_report_written(result, "attributed")
     dropped = [r.getMessage() for r in caplog.records if "dropped a page message" in r.getMessage()]
     assert len(dropped) >= 10, dropped
+    # The flood: coalesced by the probe, a few events and at most 5 support bundles.
+    events = (result.folder / "events.jsonl").read_text().splitlines()
+    assert len(events) < 80, len(events)
+    attempts = json.loads((result.folder / "support" / "support.json").read_text())["attempts"]
+    assert 1 <= len(attempts) <= 5, len(attempts)
     # What was wrong is said, never what the page sent.
     assert not any("abc" in line or "x" * 100 in line for line in dropped), dropped
 
@@ -373,3 +407,98 @@ def test_the_live_panel_comes_back_when_the_page_removes_it_and_no_page_can_fold
 
     assert [v.kind for v in result.outcome.violations] == ["reload"]
     assert re.search("lost", result.outcome.verdict)
+
+
+# --- issue #25, item 3: nothing holds a watch or a replay past its time limit ----------------
+
+# The page's own script takes its thread for good once the customer is on the page: it answers
+# no `evaluate`, no click, no screenshot. Before: a replay and an order waited on it forever.
+SPIN = "setTimeout(() => { for (;;) {} }, 1500);"
+TO_SPINNING_PAGE = """\
+name: spinning-page
+steps:
+  - goto: /acn/go/fibre?ei=EI-0001&mode=mpa
+  - click: "text=Tester mon éligibilité"
+  - wait_for: {selector: "#never-there", timeout_s: 60}
+expect: {verdict: attributed}
+"""
+
+
+def test_a_page_that_spins_cannot_hold_a_replay_past_its_time_limit(
+    browser: Browser, shop: DemoShop
+) -> None:
+    from preflight.scenario import loads
+    from preflight.scenario._replay import replay_scenario
+
+    [scenario] = loads(TO_SPINNING_PAGE, file="spin.yaml")
+    context = browser.new_context()
+    # Spinning at once: whichever step meets it, the scenario's limit is what ends it.
+    context.route("**/sfr/eligibilite?*", _with_script(SPIN.replace("1500", "300")))
+    started = time.monotonic()
+    try:
+        result = replay_scenario(
+            context,
+            scenario,
+            rules=shop.rules(),
+            base_url=shop.acn_url,
+            browser=browser.browser_type.name,
+            scenario_timeout_s=5,
+        )
+        took = time.monotonic() - started
+        assert all(page.is_closed() for page in context.pages), "the spinning page was left open"
+    finally:
+        context.close()
+
+    assert took < 5 + 15, took  # the limit, the last question's own, closing the page
+    assert result.failure is not None, result
+    assert "cut short: the scenario's time limit (5 s)" in result.failure.message, result.failure
+    assert not result.passed and not result.ran_through
+
+
+def test_a_page_that_spins_cannot_hold_an_order_past_its_timeout(
+    bfcache_browser: Browser, browser_name: str, shop: DemoShop, tmp_path: Path
+) -> None:
+    def drive(page: Page, watcher: Watcher) -> None:
+        _served_with(page, SPIN)
+        _to_eligibility(page)
+
+    started = time.monotonic()
+    result = run_order(
+        shop.link(offer="fibre", mode="mpa"),
+        shop.rules(),
+        browser=browser_name,
+        headless=True,
+        report_dir=tmp_path / "report",
+        drive=drive,
+        launched=bfcache_browser,
+        timeout=2,
+    )
+    took = time.monotonic() - started
+
+    assert took < 2 + 20, took  # the time limit, the last questions' own, the report
+    assert result.ended == "timeout" and result.exit_code == 4  # « non passée »
+    _assert_report_written(result, "attributed")  # nothing went wrong before it stopped
+
+
+def test_the_watcher_handles_at_most_its_cap_of_guard_messages_from_a_page_in_a_second() -> None:
+    """The watcher's own cap, behind the probe's coalescing: 500 guard answers (issue #25: a
+    page made 20,000, and 20,004 fsynced events) within a second become 50 events."""
+    from preflight.rules import load_rules
+    from preflight.watch._messages import parse_message
+    from preflight.watch._pages import _PageState
+    from preflight.watch._probe import FLOOD_PER_S, ProbeMessages
+
+    emitted: list[str] = []
+    probe = ProbeMessages(
+        load_rules("demo", variables={"DEMO_PORT": "8000"}),
+        True,
+        lambda kind, *args, **kwargs: emitted.append(kind),  # type: ignore[arg-type]
+        lambda *args: None,
+    )
+    state = _PageState(index=1, page=None)  # type: ignore[arg-type]
+    for n in range(1, 501):
+        msg = parse_message({"doc": "d", "n": n, "type": "guard", "action": "key"}, via="test")
+        assert msg is not None
+        probe.handle(state, msg, via="test")
+
+    assert emitted.count("guard") == FLOOD_PER_S == 50

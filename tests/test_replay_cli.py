@@ -215,3 +215,53 @@ def test_the_terminal_names_where_a_failure_is_even_when_its_message_is_masked()
     assert _where(result(masked.model_copy(update={"step": 4, "line": 7}))) == (
         " (step 4 expect_text, flows/s.yaml:7)"
     )
+
+
+# --- issue #25, item 11: a scenario file's size, a report folder that is a link -------------
+
+
+def test_a_scenario_file_over_1_mb_is_one_clear_line_exit_2_before_any_browser(
+    tmp_path: Path,
+) -> None:
+    from inprocess import preflight
+
+    big = tmp_path / "big.yaml"
+    padding = "#" + "x" * 99 + "\n"
+    big.write_text(WRONG + padding * 10_001, encoding="utf-8")  # just over 1 MB of comments
+
+    done = preflight("replay", big, "--browser", "chromium", cwd=tmp_path)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and "big.yaml" in line, done.stderr
+    assert "more than 1 000 000 bytes" in line and "at most 1 MB" in line, line
+    assert not (tmp_path / "preflight-replay").exists()  # no browser, no artifact
+
+
+def test_a_report_folder_that_is_a_link_is_refused_before_anything_is_written_through_it(
+    tmp_path: Path,
+) -> None:
+    from inprocess import preflight
+
+    (tmp_path / "wrong.yaml").write_text(WRONG, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "reports").symlink_to(elsewhere)
+
+    done = preflight("replay", "wrong.yaml", "--report", "reports", cwd=tmp_path)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "reports is a symbolic link" in done.stderr and "Traceback" not in done.stderr
+    assert list(elsewhere.iterdir()) == []  # nothing written through the link
+
+    # A link planted inside a real report folder, where a scenario's report would go.
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "wrongly-expected-chromium").symlink_to(elsewhere)
+    done = preflight(
+        "replay", "wrong.yaml", "--report", "real", "--browser", "chromium", cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "wrongly-expected-chromium is a symbolic link" in done.stderr, done.stderr
+    assert list(elsewhere.iterdir()) == [] and list((tmp_path / "real").iterdir()) == [
+        tmp_path / "real" / "wrongly-expected-chromium"
+    ]

@@ -32,6 +32,7 @@ from preflight.cli._check import render as render_check
 from preflight.errors import ReportError, UsageError
 from preflight.i18n import Lang, checked_lang, known, say
 from preflight.order import OrderResult, SellerPages, run_order
+from preflight.order._run import ORDER_TIMEOUT_S
 from preflight.places import book_path
 from preflight.privacy import redact
 from preflight.report import load_report
@@ -221,9 +222,14 @@ def order(
     rules: RulesOption = "default",
     lang: LangOption = None,
     timeout: Annotated[
-        float | None,
-        typer.Option(min=0, help="End the watch after this many seconds (default: no limit)."),
-    ] = None,
+        float,
+        typer.Option(
+            min=1,
+            help="End the watch after this many seconds, even if a page stops answering "
+            "(default: 7200, two hours); the order then ends as not placed (exit 4) unless "
+            "it was confirmed.",
+        ),
+    ] = ORDER_TIMEOUT_S,
     check: Annotated[
         bool, typer.Option("--check/--no-check", hidden=True, help="Run the browser check first.")
     ] = True,

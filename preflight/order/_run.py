@@ -39,6 +39,8 @@ Driver = Callable[["Page", Watcher], None]
 # Ctrl+C or SIGTERM: the verdict of a watch cut short proves nothing, so no verdict's code.
 EXIT_INTERRUPTED = 130
 _TICK_MS = 200  # how often the loop reads the probes' queues and looks for the end
+# No watch runs longer than this by default (issue #25): `--timeout`'s default, in its help.
+ORDER_TIMEOUT_S = 7200.0
 # Worth a picture in the report's timeline: each step reached, and what went wrong.
 _SNAP_NAVS = ("navigate", "spa_push", "retry")
 _SNAP_KINDS = ("customer_service", "eligibility_error", "confirmation", "left_session")
@@ -106,7 +108,7 @@ def run_order(
     headless: bool = False,
     report_dir: str | Path | None = None,
     lang: Lang = "fr",
-    timeout: float | None = None,
+    timeout: float = ORDER_TIMEOUT_S,
     grace: float = 2.0,
     drive: Driver | None = None,
     on_event: EventCallback | None = None,
@@ -129,7 +131,11 @@ def run_order(
     page asks for it (so `pages` must show one).
 
     `book`: where the order is kept as it happens (`preflight.book.BookRecorder`): a killed
-    order stays there, unfinished."""
+    order stays there, unfinished.
+
+    `timeout`: the watch ends after this many seconds, even when a page's script spins (each
+    question to a page has its own time limit; see `preflight.watch._ask`): the order then
+    ends as not placed unless it was confirmed or saved for later."""
     if link is None:
         if pages is None or not pages.show_start:
             raise UsageError(
@@ -353,13 +359,17 @@ class _Session:
         # has overtaken (a fast customer, or a driver that ran several steps between two
         # ticks), it would show another step under this one's name — no picture is better.
         newest = {event.page: event.seq for event in todo}
+        # One bundle per page and flush: the error shown and hidden again in between (a page
+        # doing it in a loop, issue #25) would give the same picture each time.
+        errors = {e.page: e.seq for e in todo if e.kind == "eligibility_error"}
         for event in todo:
             page = self._page(event.page)
             if page is None:
                 continue
             if event.kind == "eligibility_error":
-                # R7: the address and phone are read from the page by the report, only now.
-                self.writer.support_bundle(page, address=None, phone=None)
+                if event.seq == errors[event.page]:
+                    # R7: the address and phone are read from the page by the report, only now.
+                    self.writer.support_bundle(page, address=None, phone=None)
             elif event.seq == newest[event.page]:
                 self.writer.screenshot(page, event, known=self.typed.values)
 
@@ -368,7 +378,7 @@ class _Session:
             return []
         return [p for p in self.context.pages if not p.is_closed()]
 
-    def loop(self, *, timeout: float | None, grace: float) -> Ended:
+    def loop(self, *, timeout: float, grace: float) -> Ended:
         assert self.watcher is not None
         start = time.monotonic()
         confirmed_at: float | None = None
@@ -376,14 +386,15 @@ class _Session:
             pages = self.open_pages()
             if not pages:
                 return "closed"
-            self.watcher.poll()
+            # A page whose script spins is asked until the time limit at most (`_ask.py`).
+            self.watcher.poll(timeout_s=start + timeout - time.monotonic())
             self.flush()
             now = time.monotonic()
             if self.watcher.confirmed and confirmed_at is None:
                 confirmed_at = now
             if confirmed_at is not None and now - confirmed_at >= grace:
                 return "confirmation"
-            if timeout is not None and now - start >= timeout:
+            if now - start >= timeout:
                 return "timeout"
             # Waiting inside Playwright lets it deliver the events meanwhile.
             try:

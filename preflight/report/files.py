@@ -19,6 +19,7 @@ import contextlib
 import errno
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from preflight.errors import ReportError
@@ -48,11 +49,7 @@ def make_private_dir(path: Path, *, must_be_new_or_empty: bool = False) -> None:
     other files would be a surprise.
     """
     try:
-        if path.is_symlink():
-            raise ReportError(
-                f"report not written: {path} is a symbolic link — give a real folder "
-                "(a link would be followed, and what it points to made private)"
-            )
+        refuse_links(path)
         _make_parents(path.parent)
         try:
             path.mkdir(mode=DIR_MODE)
@@ -68,6 +65,18 @@ def make_private_dir(path: Path, *, must_be_new_or_empty: bool = False) -> None:
         os.chmod(path, DIR_MODE)  # not a link: refused above
     except OSError as error:
         raise failure(path, "create the folder", error) from None
+
+
+def refuse_links(folder: Path, names: Iterable[str] = ()) -> None:
+    """`ReportError` when `folder`, or a file or folder `names` names in it, is a symbolic link:
+    a run checks the folders and files it will write before it writes anything (issue #25: a
+    replay wrote each scenario's report through a linked folder before refusing it)."""
+    for path in [folder, *(folder / name for name in names)]:
+        if path.is_symlink():
+            raise ReportError(
+                f"report not written: {path} is a symbolic link — give a real folder "
+                "(a link would be followed, and what it points to made private)"
+            )
 
 
 def _make_parents(path: Path) -> None:

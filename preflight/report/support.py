@@ -22,6 +22,9 @@ FOLDER = "support"
 MESSAGE_FILE = "demande-assistance.txt"
 DATA_FILE = "support.json"
 TO_COMPLETE = "……………… (à compléter)"
+# The help desk needs the error once or twice; a page that shows and hides it in a loop made
+# one bundle each — a screenshot and the address and phone read again (issue #25).
+MAX_ATTEMPTS = 5
 
 
 class Attempt(BaseModel):

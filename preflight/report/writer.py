@@ -214,11 +214,15 @@ class ReportWriter:
         phone masked), the address and daytime phone as typed — read from the page through
         `rules.privacy.address`/`.phone` when not given — and `demande-assistance.txt`, a
         French message ready to send. Each failed attempt adds its screenshot; the message lists
-        them all. Returns the path of the message.
+        them all, up to `support.MAX_ATTEMPTS` (later ones are not recorded). Returns the path
+        of the message.
         """
         with self._lock:
             self._open_fd("a support bundle")
             folder = self.folder / support.FOLDER
+            if len(self._support.attempts) >= support.MAX_ATTEMPTS:
+                logger.debug("support bundle: {} attempts kept already", support.MAX_ATTEMPTS)
+                return folder / support.MESSAGE_FILE
             files.make_private_dir(folder)
             number = len(self._support.attempts) + 1
             at = now()

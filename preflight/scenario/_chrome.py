@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from preflight.errors import ScenarioError
+from preflight.scenario._loader import read_capped
 from preflight.scenario._model import (
     Click,
     Expect,
@@ -78,7 +79,7 @@ class Imported:
 def read_recording(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except FileNotFoundError:
         raise ScenarioError(
             "no such file", file=path, expected="a Chrome DevTools Recorder JSON export"

@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight import history
 from preflight.rules import Rules
 from preflight.watch import Watcher
-from preflight.watch._tracing import untraced
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
 
 STEP_TIMEOUT_S = 10.0
+
+# No scenario runs longer than this by default (issue #25): every step's waits are cut to what
+# is left of it, a page that stopped answering is closed.
+SCENARIO_TIMEOUT_S = 300.0
 
 SETTLE_S = 3.0
 
@@ -83,6 +87,11 @@ class Driver:
         # Set while the page shows a document restored from the back/forward cache that
         # Playwright cannot see (`_restored`): the tag written on that document.
         self.restored: str | None = None
+        # How long one question to the page may wait (`history.probe`): a page whose script
+        # spins answers none, and the step then fails within its own time limit.
+        self.ask_s = STEP_TIMEOUT_S
+        # When the scenario must be over (`time.monotonic()`): see `within`.
+        self.deadline = float("inf")
         # The main document's last response (status, URL): a failure says « HTTP 500 ».
         self.document: tuple[int, str] | None = None
         page.on("response", self._seen_response)
@@ -104,6 +113,11 @@ class Driver:
             text += f" (URL {self.page.url})"  # not `href()`: the page may be mid-navigation
         return text
 
+    def within(self, seconds: float) -> float:
+        """`seconds`, cut to what is left of the scenario's time (at least a moment, so that
+        the wait fails with its own words)."""
+        return max(0.1, min(seconds, self.deadline - time.monotonic()))
+
     def locate(self, selector: str, frame: str | None) -> Locator:
         """`selector` in the page, or in the document of the <iframe> `frame` names (any
         origin: Playwright reaches into cross-origin frames)."""
@@ -116,25 +130,18 @@ class Driver:
 
     def href(self) -> str:
         """The URL the page really shows (`page.url` goes stale on a BiDi bfcache restore)."""
-        last: Exception | None = None
         for _ in range(40):
-            try:
-                return str(self.page.evaluate("location.href"))
-            except Exception as error:  # the document is being replaced: ask again
-                last = error
-                time.sleep(_POLL_S)
-        raise StepFailed(f"cannot read the page's URL: {last}")
+            href = self.probe("location.href")
+            if isinstance(href, str):
+                return href
+            time.sleep(_POLL_S)  # the document is being replaced: ask again
+        raise StepFailed("cannot read the page's URL: it is still between two documents")
 
     def probe(self, script: str, arg: Any = None, *, again: bool = False) -> Any:
-        """One `evaluate`; `again` for a poll's repeats, which are left out of a Playwright
-        trace: the step's group shows its first look at the page, not every poll."""
-        try:
-            if again:
-                return untraced(self.page, "evaluate", script, arg)
-            return self.page.evaluate(script, arg)
-        except Exception as error:  # navigating: the caller polls again
-            logger.trace("evaluate while navigating: {}", error)
-            return None
+        """One question to the page (`preflight.history.probe`), within the step's time limit;
+        `again` for a poll's repeats, which are left out of a Playwright trace: the step's
+        group shows its first look at the page, not every poll."""
+        return history.probe(self.page, script, arg, again=again, timeout_s=self.ask_s)
 
     def shot(self, name: str, *, full_page: bool = False, required: bool = False) -> str | None:
         """A screenshot with bank and personal fields masked, and every text of the page that

@@ -23,7 +23,8 @@ def run_in_frame(driver: Driver, step: Step) -> None:
     Playwright's locators, which wait for the frame and its element. The page's own
     one-shot `evaluate`s (see `_css`) only see the top document."""
     frame = getattr(step, "frame", None)
-    timeout_ms = getattr(step, "timeout_s", 0) * 1000 or None
+    timeout_s = getattr(step, "timeout_s", 0)
+    timeout_ms = driver.within(timeout_s) * 1000 if timeout_s else None
     if isinstance(step, Click):
         driver.locate(step.selector, frame).first.click(
             button=step.button, click_count=step.click_count
@@ -49,7 +50,7 @@ def run_in_frame(driver: Driver, step: Step) -> None:
         wait_url(driver, str(step.url), step.timeout_s, "wait_for")
     elif isinstance(step, ExpectText):
         locator = driver.locate(step.selector, frame).first
-        deadline = time.monotonic() + step.timeout_s
+        deadline = time.monotonic() + driver.within(step.timeout_s)
         pauses = history.pauses()
         while True:
             try:

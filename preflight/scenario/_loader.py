@@ -34,11 +34,30 @@ _SCENARIO_KEYS = ("name", "description", "vars", "steps", "expect")
 _ACTIONS = ", ".join(STEP_TYPES)
 
 
+# A scenario file is a few kilobytes; 60 MB took 32 s and 300 MB to refuse (issue #25).
+MAX_FILE_BYTES = 1_000_000
+
+
+def read_capped(path: Path) -> bytes:
+    """The bytes of a scenario or recording file, refused past `MAX_FILE_BYTES` without
+    reading the rest (`OSError` as `read_bytes` raises it)."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"more than {MAX_FILE_BYTES:,} bytes".replace(",", " "),
+            file=path,
+            where="the whole file",
+            expected="a scenario file of at most 1 MB",
+        )
+    return raw
+
+
 def load_file(path: str | Path) -> list[Scenario]:
     """Every scenario in one YAML file (a file holds one scenario or a list of them)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except FileNotFoundError:
         raise ScenarioError("no such file", file=path, expected="a scenario file (YAML)") from None
     except IsADirectoryError:
@@ -55,6 +74,13 @@ def load_file(path: str | Path) -> list[Scenario]:
 
 def loads(text: str, *, file: str = "<string>") -> list[Scenario]:
     """Every scenario in a YAML text; `file` names it in error messages."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"more than {MAX_FILE_BYTES:,} characters".replace(",", " "),
+            file=file,
+            where="the whole file",
+            expected="a scenario of at most 1 MB",
+        )
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except RecursionError:

@@ -26,7 +26,7 @@ def traverse(driver: Driver, direction: Direction) -> None:
     """The move, then: a document restored from the cache that Playwright cannot see is
     driven by `_restored` until another document is shown."""
     try:
-        restored = history.traverse(driver.page, direction, timeout=STEP_TIMEOUT_S)
+        restored = history.traverse(driver.page, direction, timeout=driver.within(STEP_TIMEOUT_S))
     except BrowserError as error:
         raise StepFailed(str(error)) from None
     arrived(driver, restored)
@@ -35,7 +35,7 @@ def traverse(driver: Driver, direction: Direction) -> None:
 
 def reload(driver: Driver) -> None:
     try:
-        history.reload(driver.page, timeout=STEP_TIMEOUT_S)
+        history.reload(driver.page, timeout=driver.within(STEP_TIMEOUT_S))
     except BrowserError as error:
         raise StepFailed(str(error)) from None
     driver.restored = None  # a new document, loaded as Playwright sees it

@@ -16,10 +16,18 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from preflight.errors import PageUnresponsive
 from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules
 from preflight.scenario import _restored as restored
-from preflight.scenario._drive import SETTLE_S, STEP_TIMEOUT_S, Driver, StepFailed
+from preflight.scenario._drive import (
+    SCENARIO_TIMEOUT_S,
+    SETTLE_S,
+    STEP_TIMEOUT_S,
+    Driver,
+    StepFailed,
+    one_line,
+)
 from preflight.scenario._forms import fill
 from preflight.scenario._frames import run_in_frame
 from preflight.scenario._gotos import check_gotos, goto_url
@@ -54,11 +62,12 @@ from preflight.scenario._results import (
 )
 from preflight.scenario._waits import expect_text, wait_selector, wait_url
 from preflight.watch import Watcher
+from preflight.watch._ask import answers
 from preflight.watch._tracing import group, group_end, label, tracing_on
 from preflight.watch.events import Event
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import BrowserContext, Page
 
 # A click on a `tel:`, `mailto:` or `sms:` link hands the URL to another application: the page
 # stays. Over WebDriver BiDi (stock Firefox, Playwright 1.64.1) that navigation starts and never
@@ -110,6 +119,7 @@ def replay_scenario(
     on_step: Callable[[int, Step], bool | None] | None = None,
     step_timeout_s: float = STEP_TIMEOUT_S,
     allow_local_files: bool = False,
+    scenario_timeout_s: float = SCENARIO_TIMEOUT_S,
 ) -> ScenarioResult:
     """Drive `scenario` in `context` (fresh, no page yet) with a watcher, and judge it.
 
@@ -146,6 +156,7 @@ def replay_scenario(
     driver.allow_local_files = allow_local_files
     driver.known = known
     driver.step_timeout_s = step_timeout_s
+    driver.deadline = started + scenario_timeout_s
     failure: Failure | None = None
     # Under Playwright's tracing, each step is a group of the trace (see watch/_tracing.py).
     traced = tracing_on(context)
@@ -154,17 +165,26 @@ def replay_scenario(
             watcher.step = step.name or f"{index} {step.action}"
             if on_step is not None and on_step(index, step) is False:
                 break  # the caller ends the replay here: judged on what was seen
+            left = driver.deadline - time.monotonic()
+            if left <= 0:
+                failure = Failure(
+                    message=f"cut short: the scenario's time limit ({scenario_timeout_s:g} s) "
+                    f"was reached before step {index}",
+                    step=index,
+                    action=step.action,
+                    line=step.line or None,
+                )
+                break
+            # Playwright's own waits (click, fill…) end with the step, or with the scenario;
+            # so do the replayer's own on a restored page (`_restored`).
+            limit = min(step_timeout_s, left)
+            context.set_default_timeout(limit * 1000)
+            driver.ask_s = driver.step_timeout_s = limit
             grouped = traced and group(context, safe(step_title(step, index)))
             try:
                 _run_step(driver, step, index)
             except Exception as error:
-                failure = Failure(
-                    message=safe(driver.why(error)),
-                    step=index,
-                    action=step.action,
-                    line=step.line or None,
-                    screenshot=driver.shot(f"failed-step-{index}"),
-                )
+                failure = _failed(driver, error, step, index, scenario_timeout_s, safe)
                 logger.debug("{}: step {} failed: {}", filled.name, index, failure.message)
                 break
             finally:
@@ -178,7 +198,7 @@ def replay_scenario(
             logger.debug("settle: {}", error)
         outcome = watcher.outcome()
     finally:
-        watcher.detach()
+        watcher.detach()  # closes a page that does not answer (its script spins)
     mismatch = judge(scenario, outcome)
     # A run cut short by a failed step never reached the pages its patterns are for: saying
     # they « matched nothing » would send QA to the rules for nothing (issue #27).
@@ -216,6 +236,44 @@ def replay_scenario(
     )
 
 
+def _failed(
+    driver: Driver,
+    error: Exception,
+    step: Step,
+    index: int,
+    scenario_timeout_s: float,
+    safe: Callable[[str], str],
+) -> Failure:
+    """A failed step: what went wrong, and a screenshot — unless the page stopped answering
+    (its script spins: no picture can be taken), which is closed instead."""
+    unresponsive = isinstance(error, PageUnresponsive)
+    stuck = unresponsive or not answers(driver.page, 1.0)
+    message = driver.why(error) if not stuck else f"{one_line(error)} (URL {driver.page.url})"
+    if time.monotonic() >= driver.deadline:
+        message += f"; cut short: the scenario's time limit ({scenario_timeout_s:g} s) was reached"
+    if stuck:
+        message += (
+            "; the page was closed"
+            if unresponsive
+            else ("; the page did not answer (its script is busy) and was closed")
+        )
+        _close(driver.page)
+    return Failure(
+        message=safe(message),
+        step=index,
+        action=step.action,
+        line=step.line or None,
+        screenshot=None if stuck else driver.shot(f"failed-step-{index}"),
+    )
+
+
+def _close(page: Page) -> None:
+    try:
+        page.close(run_before_unload=False)
+    except Exception as error:  # already gone with its browser
+        logger.debug("closing an unresponsive page: {}", error)
+
+
 def _run_step(driver: Driver, step: Step, index: int) -> None:
     """One step: the page's own actions here, each other kind of step by its module."""
     page = driver.page
@@ -228,7 +286,7 @@ def _run_step(driver: Driver, step: Step, index: int) -> None:
         url = goto_url(driver.base_url, step.url, allow_local_files=driver.allow_local_files)
         if url is None:  # refused by check_gotos before the first step
             raise StepFailed(f"goto {step.url}: not an http(s) URL")
-        page.goto(url, wait_until="load", timeout=30_000)
+        page.goto(url, wait_until="load", timeout=driver.within(30.0) * 1000)
         driver.settle()
     elif isinstance(step, Click):
         page.click(step.selector, button=step.button, click_count=step.click_count)

@@ -135,7 +135,7 @@ def replay_one(
             from preflight.report import ReportWriter
 
             writer = ReportWriter(
-                settings.report / f"{scenario.name}-{browser}",
+                settings.report / _report_name(scenario, browser),
                 settings.rules,
                 browser_info={"browser": browser, "scenario": scenario.name},
                 lang=settings.lang,
@@ -163,6 +163,11 @@ def replay_one(
             context.close()
         except Exception as error:  # the browser died: the result already says so
             logger.debug("closing a context: {}", error)
+
+
+def _report_name(scenario: Scenario, browser: str) -> str:
+    """The folder of one scenario's report on one browser, inside `--report`."""
+    return f"{scenario.name}-{browser}"
 
 
 def _broken(scenario: Scenario, browser: str, message: str, started: float) -> ScenarioResult:
@@ -295,9 +300,15 @@ def run(
     jobs: int = 1,
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
-    """Replay every scenario on every browser; results in scenario-then-browser order."""
+    """Replay every scenario on every browser; results in scenario-then-browser order.
+    `ReportError` before any browser when a report folder or file would be a symbolic link."""
     check_placeholders(scenarios, settings)
     work = [(scenario, browser) for scenario in scenarios for browser in browsers]
+    if settings.report is not None:
+        from preflight.report.files import refuse_links
+        from preflight.report.index import INDEX_FILE
+
+        refuse_links(settings.report, [INDEX_FILE, *(_report_name(s, b) for s, b in work)])
     results: list[ScenarioResult | None] = [None] * len(work)
     if jobs <= 1 or len(work) <= 1:
         local = _Browsers(

@@ -37,7 +37,7 @@ STATE_OF = """(el, state) => {
 def wait_url(driver: Driver, glob: str, timeout_s: float, what: str) -> None:
     pattern = glob if "://" in glob or glob.startswith("*") else "*" + glob
     pauses = history.pauses()
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + driver.within(timeout_s)
     again = False
     while True:
         href, again = driver.probe("location.href", again=again), True
@@ -53,7 +53,7 @@ def expect_text(driver: Driver, step: ExpectText) -> None:
     `locator(sel).filter(has_text=…)` finds it: a shop's first `section` may be a cart drawer,
     the summary the second (issue #27)."""
     pauses = history.pauses()
-    deadline = time.monotonic() + step.timeout_s
+    deadline = time.monotonic() + driver.within(step.timeout_s)
     script = """([selector, text]) => {
             let all;
             try { all = document.querySelectorAll(selector); } catch (e) { return "not-css"; }
@@ -89,10 +89,9 @@ def expect_text(driver: Driver, step: ExpectText) -> None:
 
 def wait_selector(driver: Driver, step: WaitFor) -> None:
     assert step.selector is not None
+    timeout_s = driver.within(step.timeout_s)
     if not _css(step.selector):
-        driver.page.wait_for_selector(
-            step.selector, state=step.state, timeout=step.timeout_s * 1000
-        )
+        driver.page.wait_for_selector(step.selector, state=step.state, timeout=timeout_s * 1000)
         return
     script = f"""([selector, state]) => {{
             let el;
@@ -100,14 +99,12 @@ def wait_selector(driver: Driver, step: WaitFor) -> None:
             return ({STATE_OF})(el, state);
         }}"""
     pauses = history.pauses()
-    deadline = time.monotonic() + step.timeout_s
+    deadline = time.monotonic() + timeout_s
     again = False
     while True:
         done, again = driver.probe(script, [step.selector, step.state], again=again), True
         if done == "not-css":  # a Playwright extension (:has-text, >>): Playwright waits
-            driver.page.wait_for_selector(
-                step.selector, state=step.state, timeout=step.timeout_s * 1000
-            )
+            driver.page.wait_for_selector(step.selector, state=step.state, timeout=timeout_s * 1000)
             return
         if done is True:
             return

@@ -4,9 +4,12 @@ still need to corroborate."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from loguru import logger
 
 from preflight.watch._messages import Navigate
 
@@ -47,6 +50,27 @@ class _PageState:
     # The URL of this page's last document load, when it failed and nothing was shown since:
     # the page shows the browser's error page (issue #23).
     load_failed: str | None = None
+    # The page did not answer the watcher's last question: its script keeps it busy (#25).
+    unresponsive: bool = False
+    # The flood-prone messages handled in the current second: since when, how many (#25).
+    rate_start: float = 0.0
+    rate_count: int = 0
+
+    def within_rate(self, per_second: int) -> bool:
+        """Count one more flood-prone message; False past `per_second` in the current second
+        (said once a second)."""
+        now = time.monotonic()
+        if now - self.rate_start >= 1.0:
+            self.rate_start, self.rate_count = now, 0
+        self.rate_count += 1
+        if self.rate_count == per_second + 1:
+            logger.warning(
+                "page {}: more than {} history or guard messages in a second; the rest of "
+                "this second is dropped",
+                self.index,
+                per_second,
+            )
+        return self.rate_count <= per_second
 
 
 def _same_doc_url(a: str, b: str) -> bool:

@@ -66,6 +66,22 @@ _TEXT_MAX = 20_000
 _UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
+# What a page's script can make the probe say many times a second (its own history moves, the
+# guard's answers, an eligibility error shown again): the probe sends at most 20 of them a
+# second per document (probe.js `limited`); past this many a second per page, the watcher drops
+# the rest of the second (issue #25: 20,000 guard messages were 20,004 fsynced events).
+FLOOD_TYPES = frozenset({"push", "replace", "hashchange", "guard", "eligibility_error"})
+FLOOD_PER_S = 50
+
+
+def _floodable(msg: Message) -> bool:
+    """A message a page's script alone can repeat: not a Back, Forward or Reload (they need
+    the person's input), nor a document loaded."""
+    if isinstance(msg, Shown) and msg.type == "popstate":
+        return msg.probe not in ("back", "forward", "reload")
+    return msg.type in FLOOD_TYPES
+
+
 class ProbeMessages:
     """Handles each probe message once, per page; what it emits goes through `emit`, and where a
     shown page lands goes on to `url_events` (what the rules say of that URL)."""
@@ -95,6 +111,8 @@ class ProbeMessages:
             state.seen.move_to_end(msg.doc)
             while len(state.seen) > 30:
                 state.seen.popitem(last=False)
+        if _floodable(msg) and not state.within_rate(FLOOD_PER_S):
+            return False  # a flood the probe should have coalesced (see probe.js `limited`)
         url = msg.url
         if isinstance(msg, Shown):
             self._shown(state, msg, via)

@@ -20,6 +20,15 @@ the driver then marks the call `internal` and its tracer skips it (playwright-py
 checked by tests/test_trace.py, which counts the watcher's actions in a real trace. If those
 attributes go away, `untraced` makes the ordinary, traced call: never a failure.
 
+The same private handle gives a call a time limit of its own (`bounded`): `page.evaluate` has
+none, and a page whose script spins never answers it (issue #25). The sync API runs each call
+as a task of its own event loop; `asyncio.wait_for` there gives up waiting after the limit (the
+connection drops the late answer of a call given up: `Connection.dispatch` checks
+`future.cancelled()`). Playwright's own `wait_for_function` timeout is no substitute: once its
+poller has answered, a timeout waits for the page to abort it (Playwright 1.64.1, measured on
+Chromium: 20 s and more on a spinning page). Without those attributes, `bounded` makes the
+ordinary call, with no limit; tests/test_hostile_pages.py's spinning pages then fail.
+
 Group names and markers come from scenario files and pages (hostile text): control characters
 are dropped and the length is bounded; personal data is the caller's to redact (URLs through
 `preflight.privacy.redact`), and the trace scrubber (`scenario/_trace.py`) removes typed
@@ -28,6 +37,7 @@ values from the whole zip, group titles included.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +70,31 @@ def untraced(owner: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     except AttributeError:  # not the Playwright this was written for: an ordinary call
         return getattr(owner, method)(*args, **kwargs)
     return sync(wrap(lambda: call(*args, **kwargs), True))
+
+
+def bounded(
+    owner: Any, method: str, *args: Any, timeout_s: float, traced: bool = True, **kwargs: Any
+) -> Any:
+    """`owner.method(*args, **kwargs)` on a sync API object, given up after `timeout_s`
+    (`TimeoutError`) however the page behaves; `traced=False`: left out of the trace, as
+    `untraced`. The result is returned as the impl gives it: plain data only (evaluate)."""
+    try:
+        impl = owner._impl_obj
+        wrap = impl._connection.wrap_api_call
+        sync = owner._sync
+        call = getattr(impl, method)
+    except AttributeError:  # not the Playwright this was written for: an ordinary call
+        return getattr(owner, method)(*args, **kwargs)
+
+    async def within() -> Any:
+        zone = impl._connection._api_zone.get() if traced else None
+        if isinstance(zone, dict) and not zone.get("apiName"):
+            # The sync API names a call after its own frame (`Page.evaluate`) and traces only a
+            # named call: this one is made from here, so it is named as the sync API would.
+            zone["apiName"] = f"{type(owner).__name__}.{method}"
+        return await asyncio.wait_for(call(*args, **kwargs), timeout_s)
+
+    return sync(wrap(within, not traced))
 
 
 def tracing_on(context: BrowserContext) -> bool:

@@ -41,8 +41,10 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight.errors import PageUnresponsive
 from preflight.i18n import Lang
 from preflight.rules import Rules
+from preflight.watch._ask import ASK_S, answers, ask
 from preflight.watch._cdp import attach_cdp
 from preflight.watch._emit import Emitter, EventHandler, scrub
 from preflight.watch._judge import Judge
@@ -67,6 +69,9 @@ __all__ = ["EventHandler", "Watcher", "scrub"]
 # comes within a task or two), and busy pages are polled this often.
 _SETTLE_IDLE_MS = 30
 _SETTLE_PAUSE_S = 0.02
+# The least a question to a page may wait for its answer, even at a deadline: a loaded machine's
+# ordinary answer, not a spinning page's.
+_ASK_MIN_S = 0.5
 _DRAIN = (
     "([seen, nonce]) => window.__preflight ?"
     " window.__preflight.since(seen[window.__preflight.doc] || 0, nonce) : null"
@@ -142,6 +147,29 @@ class Watcher:
         return self._judge.confirmed
 
     @property
+    def unresponsive(self) -> list[Page]:
+        """The open pages that did not answer the last question asked (their script spins)."""
+        return [s.page for s in self._pages.values() if s.unresponsive and not s.closed]
+
+    def close_unresponsive(self, *, quiet: bool = False) -> int:
+        """Close the open pages that did not answer the last question asked: a page whose
+        script spins holds every later call on it (a screenshot, a trace, the watcher's own
+        detach) until closed. Call at the end of a watch; how many were closed. `quiet`: no
+        `page_closed` event for them."""
+        closed = 0
+        for state in self._pages.values():
+            if not state.unresponsive or state.closed or state.page.is_closed():
+                continue
+            logger.warning("page {}: closed, it does not answer (its script is busy)", state.index)
+            state.closed = quiet
+            try:
+                state.page.close(run_before_unload=False)
+                closed += 1
+            except Exception as error:  # gone with its browser meanwhile
+                logger.debug("closing page {}: {}", state.index, error)
+        return closed
+
+    @property
     def load_failed(self) -> bool:
         """An open page shows the browser's error page: its own load failed (network lost)."""
         return any(s.load_failed is not None and not s.closed for s in self._pages.values())
@@ -175,6 +203,13 @@ class Watcher:
         context = self._context
         if context is None:
             return
+        # Disposing of the binding and the probe's script waits on every page: a page that
+        # spins would hold it for good, so each is asked first, and closed if it does not answer
+        # (the watch is over: no event for it).
+        for state in self._pages.values():
+            if not state.closed and not state.page.is_closed():
+                state.unresponsive = not answers(state.page, _ASK_MIN_S)
+        self.close_unresponsive(quiet=True)
         self.trace_marks()
         context.remove_listener("page", self._on_page)
         context.remove_listener("request", self._on_request)
@@ -194,29 +229,42 @@ class Watcher:
         self._disposables.clear()
         self._context = None
 
-    def poll(self) -> bool:
+    def poll(self, timeout_s: float = ASK_S) -> bool:
         """Read what the probes queued that the binding did not bring (see the module
-        docstring); True when every open page is loaded and nothing new came."""
-        quiet = self._drain(idle_ms=0)
+        docstring); True when every open page is loaded and nothing new came. A page whose
+        script keeps it busy is asked for `timeout_s` at most (`_ask.py`, at least
+        `_ASK_MIN_S`), then skipped."""
+        quiet = self._drain(idle_ms=0, deadline=time.monotonic() + min(ASK_S, timeout_s))
         self._check_session_cookie()
         self.trace_marks()
         self._raise_callback_error()
         return quiet
 
-    def _drain(self, idle_ms: float) -> bool:
+    def _drain(self, idle_ms: float, deadline: float) -> bool:
         """One round over the open pages; True when each is loaded, brought nothing new, has
-        no request of its own out and has done nothing for `idle_ms`."""
+        no request of its own out and has done nothing for `idle_ms`. Each page is asked
+        until `deadline` at most (at least `_ASK_MIN_S`): a page that spins does not answer."""
         quiet = True
         for state in list(self._pages.values()):
             if state.closed or state.page.is_closed():
                 continue
             nonce = self._keys.nonce()
+            wait = max(_ASK_MIN_S, deadline - time.monotonic())
             try:
-                status = untraced(state.page, "evaluate", _DRAIN, [dict(state.seen), nonce])
+                status = ask(
+                    state.page, _DRAIN, [dict(state.seen), nonce], timeout_s=wait, traced=False
+                )
+            except PageUnresponsive as error:
+                if not state.unresponsive:
+                    logger.warning("page {}: {}", state.index, error)
+                state.unresponsive = True
+                quiet = False
+                continue
             except Exception as error:  # navigating, or closing: the next round will tell
                 logger.trace("drain page {}: {}", state.index, error)
                 quiet = False
                 continue
+            state.unresponsive = False
             if status is None:
                 # No probe here: about:blank or an error page (settled), or a document still
                 # being created.
@@ -251,7 +299,7 @@ class Watcher:
         So a page where nothing is going on settles in one round, and a busy one is polled
         every `_SETTLE_PAUSE_S` until it is quiet (no fixed sleep)."""
         deadline = time.monotonic() + timeout
-        while not self._drain(idle_ms=_SETTLE_IDLE_MS):
+        while not self._drain(idle_ms=_SETTLE_IDLE_MS, deadline=deadline):
             if time.monotonic() >= deadline:
                 logger.debug("settle: still busy after {}s", timeout)
                 break

@@ -189,6 +189,37 @@
     deliver(msg);
     return msg;
   }
+  // What a page's script can make happen thousands of times a second — its own history moves
+  // (pushState, replaceState, location.hash), the guard's answers, an eligibility error shown
+  // and hidden again — is sent at most RATE_MAX times a second per document (issue #25:
+  // 100,000 pushState calls were a backlog of 80 minutes); past that, the latest message of
+  // each type is kept and sent once the second is over: a flood costs one message a second.
+  const RATE_MAX = 20, RATE_MS = 1000;
+  let rateStart = 0, rateCount = 0, heldTimer = null;
+  const held = { __proto__: null };
+  function limited(type, data) {
+    const t = now();
+    if (t - rateStart >= RATE_MS) {
+      rateStart = t;
+      rateCount = 0;
+    }
+    if (rateCount < RATE_MAX) {
+      rateCount++;
+      return send(type, data);
+    }
+    held[type] = data;
+    if (heldTimer === null) heldTimer = defer(sendHeld, RATE_MS - (t - rateStart));
+    return null;
+  }
+  function sendHeld() {
+    heldTimer = null;
+    for (const type in held) {
+      const data = held[type];
+      delete held[type];
+      limited(type, data);
+    }
+  }
+
   // The binding as Playwright installed it, kept: a page replacing it only loses the copy on
   // `window` (the queue has every message anyway).
   const installed = window[CONFIG.binding];
@@ -296,7 +327,12 @@
     if (!fresh && stamp === before && trigger !== "pageshow") return;
     const probe = fresh ? "new" : classify(stamp);
     cur = stamp;
-    send(trigger, assign({ stamp, fresh, probe, index: entryIndex(), length: history.length }, extra));
+    const data = assign({ stamp, fresh, probe, index: entryIndex(), length: history.length }, extra);
+    // A hash the page moves in a loop (hashchange and popstate both fire) is a flood too; a
+    // Back, Forward or Reload needs the person (a user activation) and is sent at once.
+    const moved = probe === "back" || probe === "forward" || probe === "reload";
+    if (!moved && (trigger === "hashchange" || trigger === "popstate")) limited(trigger, data);
+    else send(trigger, data);
     if (stamp !== null) writeStore(stamp);
     checkConfirmation();
   }
@@ -315,7 +351,7 @@
     const result = call(origPush, this, merged(state, stamp), title, url);
     if (this === history) {
       cur = stampOf(history.state);
-      send("push", { stamp: cur, fresh: true, probe: "new", index: entryIndex(), length: history.length });
+      limited("push", { stamp: cur, fresh: true, probe: "new", index: entryIndex(), length: history.length });
       if (cur !== null) writeStore(cur);
       checkConfirmation();
     }
@@ -328,7 +364,7 @@
     const result = call(origReplace, this, merged(state, keep), title, url);
     cur = stampOf(history.state);
     if (location.href !== before) {
-      send("replace", { stamp: cur, fresh: false, probe: "same", index: entryIndex(), length: history.length });
+      limited("replace", { stamp: cur, fresh: false, probe: "same", index: entryIndex(), length: history.length });
       checkConfirmation();
     }
     return result;
@@ -508,7 +544,7 @@
       if (!CONFIG.guard || guardHook !== null || typeof hook !== "function") return null;
       guardHook = hook;
       return (data) => {
-        send("guard", data);
+        limited("guard", data);
       };
     },
   };
@@ -675,7 +711,7 @@
         return false;
       }
     });
-    if (shown && !eligibilityShown) send("eligibility_error", {});
+    if (shown && !eligibilityShown) limited("eligibility_error", {});
     eligibilityShown = shown;
   }
   function checkConfirmation() {
