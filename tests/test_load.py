@@ -225,7 +225,9 @@ def test_a_long_watched_single_page_order_keeps_the_watcher_steady(
         grown = (rss() - base_rss) / MB
         pushes = [e for e in events if e.nav == "spa_push"]
         assert len(events) > base_count
-        assert len(pushes) >= 500, len(pushes)
+        # 540 pushState calls: the probe coalesces a page's own history calls to at most 20 a
+        # second (#25: a flood must not hold the watch), so fewer events than calls.
+        assert len(pushes) >= 50, len(pushes)
         assert not watcher.violations  # pushState is the shop's own doing
         assert ME.num_fds() <= base_fds + 3
         assert grown < 40, f"memory grew by {grown:.1f} MB over 540 navigations"

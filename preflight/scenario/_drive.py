@@ -18,7 +18,7 @@ from preflight.rules import Rules
 from preflight.watch import Watcher
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page, Response
+    from playwright.sync_api import Locator, Page, Request, Response
 
 STEP_TIMEOUT_S = 10.0
 
@@ -94,14 +94,35 @@ class Driver:
         self.deadline = float("inf")
         # The main document's last response (status, URL): a failure says « HTTP 500 ».
         self.document: tuple[int, str] | None = None
+        # The main document asked for and not answered yet: a page waiting for a slow server
+        # does not answer questions either, but it is loading, not spinning (#25, #27).
+        self.awaited: set[Request] = set()
+        page.on("request", self._seen_request)
         page.on("response", self._seen_response)
+        page.on("requestfailed", self._request_failed)
+
+    def _main_document(self, request: Request) -> bool:
+        try:
+            return request.is_navigation_request() and request.frame == self.page.main_frame
+        except Exception as error:  # a frame gone meanwhile: not the main document
+            logger.trace("request: {}", error)
+            return False
+
+    def _seen_request(self, request: Request) -> None:
+        if self._main_document(request):
+            self.awaited.add(request)
+
+    def _request_failed(self, request: Request) -> None:
+        self.awaited.discard(request)
 
     def _seen_response(self, response: Response) -> None:
-        try:
-            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
-                self.document = (response.status, response.url)
-        except Exception as error:  # a frame gone meanwhile: nothing to learn
-            logger.trace("response: {}", error)
+        self.awaited.discard(response.request)
+        if self._main_document(response.request):
+            self.document = (response.status, response.url)
+
+    def loading(self) -> bool:
+        """Whether the main document is still awaited from the server (a slow page)."""
+        return bool(self.awaited)
 
     def why(self, error: BaseException) -> str:
         """What a failed step's message says: Playwright's message with its call log's ends,

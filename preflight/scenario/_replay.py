@@ -247,7 +247,9 @@ def _failed(
     """A failed step: what went wrong, and a screenshot — unless the page stopped answering
     (its script spins: no picture can be taken), which is closed instead."""
     unresponsive = isinstance(error, PageUnresponsive)
-    stuck = unresponsive or not answers(driver.page, 1.0)
+    # A page waiting for its next document answers nothing meanwhile, yet it is not stuck: it
+    # is photographed as it is (the slow page's failure keeps its screenshot).
+    stuck = unresponsive or (not driver.loading() and not answers(driver.page, 1.0))
     message = driver.why(error) if not stuck else f"{one_line(error)} (URL {driver.page.url})"
     if time.monotonic() >= driver.deadline:
         message += f"; cut short: the scenario's time limit ({scenario_timeout_s:g} s) was reached"
