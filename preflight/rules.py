@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -899,11 +899,30 @@ def _key_line(text: str, loc: tuple[int | str, ...]) -> int | None:
     return None
 
 
+def _kind_of(loc: tuple[int | str, ...]) -> str | None:
+    """The documented kind of value of the key at `loc` (« regular expression », « URL glob »…),
+    as docs/rules.md names it; None for a place no documented key holds."""
+    model: Any = Rules
+    kind: str | None = None
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(part, str) or fields is None or part not in fields:
+            continue
+        field = fields[part]
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        kind = str(extra["kind"]) if "kind" in extra else kind
+        model = field.annotation
+        # `Table | None`: the table's own keys.
+        model = next((a for a in get_args(model) if hasattr(a, "model_fields")), model)
+    return f"a {kind}" if kind else None
+
+
 def _expected(error: Any) -> str | None:
     kind = str(error["type"])
     bounds = error.get("ctx", {})
     if kind == "value_error":
-        return None  # the message says it
+        # The validator's message says what is wrong; the key's kind says what it takes.
+        return _kind_of(error["loc"]) or "a value as docs/rules.md describes for this key"
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = bounds.get("ge", bounds.get("le"))
         return f"{'at least' if 'ge' in bounds else 'at most'} {bound:g}"
