@@ -58,17 +58,25 @@ def label(text: str, limit: int = LABEL_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _sync_call(owner: Any, method: str) -> tuple[Any, Any, Any, Any] | None:
+    """Playwright's impl object of a sync API `owner`, its connection's call wrapper, the sync
+    runner and the impl's `method`; None when this is not the Playwright it was written for
+    (the callers then make an ordinary call)."""
+    try:
+        impl = owner._impl_obj
+        return impl, impl._connection.wrap_api_call, owner._sync, getattr(impl, method)
+    except AttributeError:
+        return None
+
+
 def untraced(owner: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     """`owner.method(*args, **kwargs)` on a sync API object (a Page, a BrowserContext), left
     out of Playwright's trace. The result is returned as the impl gives it: use it only for
     methods whose result is plain data (evaluate, cookies, wait_for_timeout)."""
-    try:
-        impl = owner._impl_obj
-        wrap = impl._connection.wrap_api_call
-        sync = owner._sync
-        call = getattr(impl, method)
-    except AttributeError:  # not the Playwright this was written for: an ordinary call
+    parts = _sync_call(owner, method)
+    if parts is None:
         return getattr(owner, method)(*args, **kwargs)
+    _impl, wrap, sync, call = parts
     return sync(wrap(lambda: call(*args, **kwargs), True))
 
 
@@ -78,13 +86,10 @@ def bounded(
     """`owner.method(*args, **kwargs)` on a sync API object, given up after `timeout_s`
     (`TimeoutError`) however the page behaves; `traced=False`: left out of the trace, as
     `untraced`. The result is returned as the impl gives it: plain data only (evaluate)."""
-    try:
-        impl = owner._impl_obj
-        wrap = impl._connection.wrap_api_call
-        sync = owner._sync
-        call = getattr(impl, method)
-    except AttributeError:  # not the Playwright this was written for: an ordinary call
+    parts = _sync_call(owner, method)
+    if parts is None:
         return getattr(owner, method)(*args, **kwargs)
+    impl, wrap, sync, call = parts
 
     async def within() -> Any:
         zone = impl._connection._api_zone.get() if traced else None
