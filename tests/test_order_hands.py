@@ -213,6 +213,13 @@ def test_an_order_whose_network_drops_and_whose_error_page_the_seller_reloads_st
             if watcher.load_failed:
                 break
             bound.wait(0.1)
+        # The failed request is reported before the browser shows its error page (Firefox:
+        # measured, a F5 in between reloads the shop's page before it): wait until it shows.
+        for _ in range(100):  # at most 10 s
+            if "/sfr/eligibilite" not in page.url:  # Chromium: chrome-error://; Firefox: the link's
+                break
+            bound.wait(0.1)
+        seen["error_page_url"] = page.url
         seen["offline_panel"] = pages.panel.lines() if pages.panel else {}
         page.context.set_offline(False)
         hands.press("F5")
@@ -240,6 +247,7 @@ def test_an_order_whose_network_drops_and_whose_error_page_the_seller_reloads_st
             over.set()
         end = _end_page_text(pages)
 
+    assert "/sfr/eligibilite" not in seen["error_page_url"], seen  # F5 pressed on the error page
     assert seen["offline_panel"]["state"] == "offline", seen
     assert "rechargez cette page d'erreur" in " ".join(seen["offline_panel"]["lines"])
     assert (result.ending, result.exit_code) == ("confirmed", 0), result.outcome
