@@ -3,16 +3,19 @@ scenario each cell replays, and the pytest option — no browser needed."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+from preflight.demo_shop import DemoShop
 from preflight.errors import UsageError
 from preflight.matrix import (
     Boundary,
     Cell,
     CellResult,
     CsElement,
+    DemoShopTruth,
     Truth,
     agrees,
     cell_scenario,
@@ -220,3 +223,33 @@ def test_a_back_after_a_widget_moved_in_its_frame_does_not_apply() -> None:
     assert not cells[(6, "back")].applies and "frame" in cells[(6, "back")].why_not
     assert not cells[(16, "back")].applies
     assert cells[(17, "back")].applies  # the page changed since: Back is the order's again
+
+
+# -- the oracle: the shop's positive signal instead of a wait (#22) --------------------------
+
+
+def _placed_and_in_progress(shop: DemoShop) -> tuple[str, str]:
+    """Two attributed orders in the shop's truth: one saved for later, one still going on."""
+    ids = []
+    for _ in range(2):
+        acn = shop.truth.open_acn_session(ei="EI-1", offer="fibre", mode="mpa")
+        ids.append(shop.truth.enter(offer="fibre", mode="mpa", acn=acn, how="get").order.id)
+    shop.truth.advance(ids[0], step="confirmation", view={}, status="saved_for_later")
+    return ids[0], ids[1]
+
+
+def test_the_oracle_reads_an_order_the_shop_took_at_once_and_waits_on_one_in_progress(
+    shop: DemoShop,
+) -> None:
+    placed, going_on = _placed_and_in_progress(shop)
+    patient = DemoShopTruth(shop, settle_s=60.0, quiet_s=60.0)
+    started = time.monotonic()
+    truth = patient.read(placed, verdict="attributed")
+    # Without the shop's signal this read waits the whole minute (nothing can change a taken
+    # order: a later end is recorded `after_order`); the bound is far from any noise.
+    assert time.monotonic() - started < 20.0
+    assert truth is not None and truth.attributed and truth.ended_by is None
+    started = time.monotonic()
+    truth = DemoShopTruth(shop, settle_s=0.5, quiet_s=60.0).read(going_on, verdict="attributed")
+    assert time.monotonic() - started >= 0.5  # still in progress: what is on its way may end it
+    assert truth is not None and truth.attributed

@@ -91,9 +91,10 @@ class DemoShopTruth:
     def read(
         self, order_id: str | None, *, settle: bool = True, verdict: str | None = None
     ) -> Truth | None:
-        """The shop's record of the order. An end is final, so a lost order is read at once;
-        with `settle`, an order still attributed is read once nothing more is on its way (see
-        SETTLE_S): the shop has it lost where the watcher said lost, else it has been quiet."""
+        """The shop's record of the order. An end is final, and so is an order the shop took,
+        so either is read at once; with `settle`, an order still in progress and attributed is
+        read once nothing more is on its way (see SETTLE_S): the shop has it lost where the
+        watcher said lost, else it has been quiet."""
         if order_id is None:
             return None
         deadline = time.monotonic() + (self.settle_s if settle else 0)
@@ -104,7 +105,10 @@ class DemoShopTruth:
                 order = found[0]
                 quiet = self.shop.quiet_for(order_id) or 0.0
                 settled = verdict != "lost" and quiet >= self.quiet_s
-                if not order["attributed"] or not settle or settled or now >= deadline:
+                # The shop's own positive signal: an order it took (paid or saved for later) or
+                # already lost cannot change any more (a later end is recorded `after_order`).
+                final = not order["attributed"] or order.get("status") != "in_progress"
+                if final or not settle or settled or now >= deadline:
                     return Truth(
                         attributed=bool(order["attributed"]),
                         ended_by=order.get("ended_by"),
