@@ -1,8 +1,9 @@
 """preflight: keeps an ACN seller's SFR order inside the ACN session.
 
-The public API is re-exported here; everything else is private to its module. `record`,
-`Recording`, `RecordingInterrupted`, `Outcome` and `Violation` are imported on first use:
-they pull in Playwright, which `import preflight` (the pytest plugin's entry point, the CLI's
+The public API is re-exported here; everything else is private to its module. Only the
+errors are imported with the package: the rest (`load_rules`, `Rules`, `go_back`, `record`,
+`Outcome`…) on first use, since they pull in pydantic, the catalogues or Playwright, which
+`import preflight` (the pytest plugin's entry point, loaded by every pytest run; the CLI's
 start) does not need.
 """
 
@@ -24,10 +25,10 @@ from preflight.errors import (
     ScenarioError,
     UsageError,
 )
-from preflight.history import go_back, go_forward
-from preflight.rules import Rules, load_rules
 
 if TYPE_CHECKING:
+    from preflight.history import go_back, go_forward
+    from preflight.rules import Rules, load_rules
     from preflight.scenario._recorder import Recording, RecordingInterrupted, record
     from preflight.watch.events import Outcome, Violation
 
@@ -59,6 +60,10 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Rules": "preflight.rules",
+    "load_rules": "preflight.rules",
+    "go_back": "preflight.history",
+    "go_forward": "preflight.history",
     "Outcome": "preflight.watch.events",
     "Violation": "preflight.watch.events",
     "Recording": "preflight.scenario._recorder",

@@ -3,9 +3,11 @@
 It builds on pytest-playwright's fixtures and options (`--browser`, `--browser-channel`,
 `--headed`, `--tracing`, `--screenshot`, `--output`, `--base-url`) and adds its own group:
 
-* `pytest scenarios/` collects every scenario file (`*.yaml`/`*.yml` under a folder named
-  `scenarios`, or any YAML file with a top-level `steps:`) as one test per scenario and
-  browser, replayed on pytest-playwright's `context` with the watcher attached;
+* `pytest` collects the scenario files where it is asked to — `*.yaml`/`*.yml` under the
+  folders of the `preflight_scenarios` ini option (default `scenarios/` at the rootdir), a file
+  named `*.preflight.yaml`/`*.preflight.yml`, or a file given on the command line — as one test
+  per scenario and browser, replayed on pytest-playwright's `context` with the watcher
+  attached; any other YAML (a CI pipeline's `steps:`) is left alone;
 * without `--base-url` the demo shop is served for the session (one per xdist worker);
 * fixtures for hand-written tests: `preflight_rules`, `preflight_base_url`,
   `preflight_watch` (a watcher attached to `context`), `preflight_replay`.
@@ -13,6 +15,10 @@ It builds on pytest-playwright's fixtures and options (`--browser`, `--browser-c
 Each scenario file becomes a synthetic Python module whose test functions request the usual
 fixtures, so pytest-playwright's browser parametrization, artifacts (traces, screenshots),
 `-n` (xdist) and `--junitxml` all work as for any other test.
+
+pytest loads this module in every run wherever preflight[qa] is installed: it imports only what
+its options and hooks need, and the scenario package, the rules, the browsers and the matrix
+when a scenario is collected or run (`tests/test_pytest_plugin.py` checks what it loads).
 """
 
 from __future__ import annotations
@@ -28,25 +34,32 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from loguru import logger
 
-from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.errors import PreflightError
-from preflight.privacy import may_be_customer_data, redact
-from preflight.rules import Rules, load_rules
-from preflight.scenario._trace import scrub_trace
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
 
+    from preflight.browsers import LaunchSpec
     from preflight.demo_shop import DemoShop
+    from preflight.rules import Rules
     from preflight.scenario import Scenario
     from preflight.scenario._results import ScenarioResult
     from preflight.watch import Watcher
 
 _SCENARIO_SUFFIXES = (".yaml", ".yml")
-_HAS_STEPS = re.compile(r"^(?:- )?steps\s*:", re.MULTILINE)
+_MARKED = tuple(".preflight" + suffix for suffix in _SCENARIO_SUFFIXES)
+_FOLDERS_INI = "preflight_scenarios"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        _FOLDERS_INI,
+        type="paths",
+        default=[],
+        help="Folders whose *.yaml/*.yml files are preflight scenarios (several allowed; "
+        "relative to the ini file). Default: scenarios/ at the rootdir. Elsewhere, only a "
+        "*.preflight.yaml file or a file given on the command line is a scenario.",
+    )
     group = parser.getgroup("preflight", "preflight: ACN session rules and scenarios")
     group.addoption(
         "--preflight-rules",
@@ -115,6 +128,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _launch_spec(browser_name: str, pytestconfig: pytest.Config) -> LaunchSpec:
+    from preflight.browsers import choose, spec_for
+
     bfcache = bool(pytestconfig.getoption("--preflight-bfcache"))
     return spec_for(choose(browser_name), bfcache=bfcache, frame_input=True)
 
@@ -129,11 +144,17 @@ def _launch_args(
     return {**spec_kwargs, **browser_type_launch_args}
 
 
+def _matrix_asked(config: pytest.Config) -> bool:
+    """Whether `--preflight-matrix` was given: the matrix is imported only then."""
+    return config.getoption("--preflight-matrix", default=None) is not None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
-    from preflight.matrix import _pytest as matrix
+    if _matrix_asked(config):
+        from preflight.matrix import _pytest as matrix
 
-    matrix.configure(config)
+        matrix.configure(config)
     # Registered here, after pytest-playwright, so that these fixtures override its defaults
     # (a fixture from a later plugin wins): without Playwright's own builds, the browsers that
     # preflight's discovery finds (Debian's chromium, stock Firefox over BiDi) are launched.
@@ -162,6 +183,8 @@ def _check_options(config: pytest.Config) -> None:
         return
     base_url = config.getoption("--base-url", default=None)
     known = {"BASE_URL": str(base_url).rstrip("/")} if base_url else dict(_DEMO_STAND_INS)
+    from preflight.rules import load_rules
+
     try:
         load_rules(source, variables={**known, **variables})
     except PreflightError as error:
@@ -177,8 +200,6 @@ _NO_BASE_URL = "no --base-url given: the scenarios ran against preflight's built
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from preflight.matrix import _pytest as matrix
-
     lines = (
         []
         if config.getoption("--base-url", default=None)
@@ -187,6 +208,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             "(a local server started for the session)"
         ]
     )
+    if not _matrix_asked(config):
+        return lines
+    from preflight.matrix import _pytest as matrix
+
     sample = matrix.report_header(config)
     return lines + ([sample] if sample else [])
 
@@ -254,6 +279,8 @@ def preflight_rules(
     source: Any = pytestconfig.getoption("--preflight-rules")
     if source is None:
         source = "demo" if preflight_demo_shop is not None else "default"
+    from preflight.rules import load_rules
+
     try:
         return load_rules(source, variables=preflight_variables)
     except PreflightError as error:
@@ -521,18 +548,27 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # --- collection: scenario files as test modules -------------------------------------------------
 
 
-def _is_scenario_file(file_path: Path) -> bool:
+def _is_scenario_file(file_path: Path, session: pytest.Session) -> bool:
+    """A YAML file is a scenario where the user said so: under a `preflight_scenarios` folder,
+    named `*.preflight.yaml`, or given on the command line. What it holds decides nothing: a
+    CI pipeline's `steps:` (azure-pipelines.yml) is not a scenario."""
     if file_path.suffix not in _SCENARIO_SUFFIXES:
         return False
-    if "scenarios" in file_path.parts[:-1]:
+    if file_path.name.endswith(_MARKED) or session.isinitpath(file_path):
         return True
-    try:
-        head = file_path.read_text(encoding="utf-8", errors="replace")[:20000]
-    except OSError:
-        return False
-    return bool(_HAS_STEPS.search(head))
+    where = file_path.resolve()
+    return any(where.is_relative_to(folder) for folder in _scenario_folders(session.config))
 
 
+def _scenario_folders(config: pytest.Config) -> list[Path]:
+    folders = config.stash.get(_FOLDERS, None)
+    if folders is None:
+        given: list[Path] = config.getini(_FOLDERS_INI) or [config.rootpath / "scenarios"]
+        folders = config.stash[_FOLDERS] = [folder.resolve() for folder in given]
+    return folders
+
+
+_FOLDERS = pytest.StashKey[list[Path]]()
 _SENSITIVE = pytest.StashKey[frozenset[str]]()
 _OUTPUT = pytest.StashKey[str]()
 
@@ -548,6 +584,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if output and Path(output).is_dir():
         for trace in Path(output).glob("*.zip"):
             if values:
+                from preflight.scenario._trace import scrub_trace
+
                 scrub_trace(trace, values)
         for path in Path(output).rglob("*"):
             if not path.is_symlink():  # chmod would follow a link to whatever it points to
@@ -567,6 +605,8 @@ def pytest_runtest_makereport(
     report = outcome.get_result()
     if report.longrepr is None:
         return
+    from preflight.privacy import may_be_customer_data, redact
+
     variables = _variables(item.config).values()
     values = item.stash.get(_SENSITIVE, frozenset()) | {
         v for v in variables if may_be_customer_data(v)
@@ -578,7 +618,7 @@ def pytest_runtest_makereport(
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if _is_scenario_file(file_path):
+    if _is_scenario_file(file_path, parent.session):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 
@@ -632,9 +672,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         scenario = getattr(getattr(item, "obj", None), "preflight_scenario", None)
         if scenario is not None:
             item.user_properties.append(("expected", scenario.expect.verdict))
-    from preflight.matrix import _pytest as matrix
+    if _matrix_asked(config):
+        from preflight.matrix import _pytest as matrix
 
-    matrix.keep_sample(config, items)
+        matrix.keep_sample(config, items)
     _keep_shard(config, items)
     _refuse_video(config, items)
 
@@ -675,16 +716,18 @@ def _no_video(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    from preflight.matrix import _pytest as matrix
+    if _matrix_asked(metafunc.config):
+        from preflight.matrix import _pytest as matrix
 
-    matrix.generate_tests(metafunc)  # before pytest-playwright's browser parametrization
+        matrix.generate_tests(metafunc)  # before pytest-playwright's browser parametrization
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    from preflight.matrix import _pytest as matrix
+    if _matrix_asked(node.config):
+        from preflight.matrix import _pytest as matrix
 
-    matrix.configure_node(node)  # xdist: the matrix sample's seed, the same on every worker
+        matrix.configure_node(node)  # xdist: the matrix sample's seed, the same on every worker
 
 
 def _keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:

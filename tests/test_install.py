@@ -193,6 +193,26 @@ def test_the_installed_wheel_checks_the_browser_and_watches_an_order_on_the_demo
     assert version.returncode == 0, version.stderr
     assert version.stdout.strip() == "preflight 0.1.0"
 
+    # The seller's install carries none of QA's tools (#26): pytest comes with preflight[qa],
+    # and QA's commands say so in one line.
+    for module in ("pytest", "pytest_playwright", "xdist"):
+        found = subprocess.run(
+            [str(python), "-c", f"import {module}"],
+            capture_output=True,
+            text=True,
+            cwd=install.home,
+            env=install.env(),
+        )
+        assert found.returncode == 1 and "ModuleNotFoundError" in found.stderr, module
+    for command in ("replay", "matrix"):
+        refused = install.run(command, "flow.yaml", LC_ALL="en_US.UTF-8")
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr.splitlines() == [
+            f"preflight: preflight {command} needs pytest, pytest-playwright, pytest-xdist, "
+            "which this install of preflight leaves out: install preflight[qa] "
+            '(pip install "preflight[qa]")'
+        ]
+
     # As the seller runs it, with the shipped default rules (the real sites are offline here:
     # their proofs warn, nothing fails).
     check = install.run("check", "--browser", "chromium", "--yes", "--lang", "fr")

@@ -113,17 +113,67 @@ def test_a_broken_scenario_file_is_a_collection_error_with_file_and_line(
     )
 
 
-def test_yaml_outside_scenario_folders_is_left_alone_unless_it_has_steps(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.path.joinpath("config.yaml").write_text("retries: 3\n", encoding="utf-8")
-    pytester.path.joinpath("flow.yml").write_text(
-        "name: flow\nsteps: [reload]\nexpect: {verdict: lost}\n", encoding="utf-8"
-    )
-    result = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider")
+AZURE_PIPELINE = """\
+trigger: [main]
+pool: {vmImage: ubuntu-latest}
+steps:
+  - script: make test
+    displayName: the tests
+"""
+
+
+def _flow(name: str) -> str:
+    return f"name: {name}\nsteps: [reload]\nexpect: {{verdict: lost}}\n"
+
+
+def _collected(pytester: pytest.Pytester, *args: str) -> set[str]:
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider", *args)
     out = result.stdout.str()
-    assert "flow.yml::flow" in out
-    assert "config.yaml" not in out
+    assert result.ret == 0 and "azure-pipelines" not in out, out  # not even a collection error
+    return {line.split("[")[0] for line in result.stdout.lines if "::" in line}
+
+
+def test_scenarios_are_collected_only_where_asked(pytester: pytest.Pytester) -> None:
+    # A CI pipeline beside the tests has a top-level `steps:` too: it is not a scenario (#26).
+    pytester.path.joinpath("azure-pipelines.yml").write_text(AZURE_PIPELINE, encoding="utf-8")
+    pytester.path.joinpath("config.yaml").write_text("retries: 3\n", encoding="utf-8")
+    for folder, name in [("scenarios", "default"), ("flows", "mine"), ("tests", "other")]:
+        pytester.mkdir(folder)
+        pytester.path.joinpath(folder, f"{name}.yaml").write_text(_flow(name), encoding="utf-8")
+    marked = pytester.path / "tests" / "checkout.preflight.yml"
+    marked.write_text(_flow("marked"), encoding="utf-8")
+
+    # By default: scenarios/ at the rootdir, and a file that says it is a scenario.
+    assert _collected(pytester) == {
+        "scenarios/default.yaml::default",
+        "tests/checkout.preflight.yml::marked",
+    }
+    # The folders the ini names (relative to it), and no other.
+    pytester.makeini("[pytest]\npreflight_scenarios = flows\n    scenarios\n")
+    assert _collected(pytester) == {
+        "flows/mine.yaml::mine",
+        "scenarios/default.yaml::default",
+        "tests/checkout.preflight.yml::marked",
+    }
+    # A file given on the command line is asked for.
+    assert _collected(pytester, "tests/other.yaml") == {"tests/other.yaml::other"}
+
+
+def test_importing_the_plugin_loads_none_of_the_scenario_rules_or_browser_code() -> None:
+    # pytest imports the plugin in every run wherever preflight[qa] is installed, scenarios or
+    # not: the rest comes when a scenario is collected (#26).
+    code = (
+        "import sys, pytest; before = set(sys.modules); import preflight.pytest_plugin; "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = done.stdout.split()
+    ours = [m for m in loaded if m.split(".")[0] == "preflight"]
+    assert ours == ["preflight", "preflight.errors", "preflight.pytest_plugin"], ours
+    heavy = {"playwright", "pydantic", "yaml", "babel", "starlette", "uvicorn", "jinja2"}
+    assert not [m for m in loaded if m.split(".")[0] in heavy]
 
 
 # --- issue 14: what pytest says when something is wrong -----------------------------------------

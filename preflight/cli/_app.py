@@ -13,7 +13,7 @@ import typer
 from loguru import logger
 
 from preflight.cli._out import SafeConsole, plain
-from preflight.errors import UsageError
+from preflight.errors import PreflightError, UsageError
 from preflight.privacy import redact
 
 if TYPE_CHECKING:
@@ -104,6 +104,27 @@ VarOption = Annotated[
         "the base URL wherever one is given."
     ),
 ]
+
+
+# What `preflight[qa]` adds to the seller's install, by import name (the distribution's name).
+_QA_MODULES = {
+    "pytest": "pytest",
+    "pytest_playwright": "pytest-playwright",
+    "xdist": "pytest-xdist",
+}
+
+
+def require_qa(command: str) -> None:
+    """QA's commands run on pytest, which the seller's install (`pipx install preflight`)
+    leaves out: say so in one line (exit 2) instead of an ImportError's traceback."""
+    from importlib.util import find_spec
+
+    missing = [name for module, name in _QA_MODULES.items() if find_spec(module) is None]
+    if missing:  # not a bad value (UsageError): an install without QA's tools
+        raise PreflightError(
+            f"preflight {command} needs {', '.join(missing)}, which this install of preflight "
+            'leaves out: install preflight[qa] (pip install "preflight[qa]")'
+        )
 
 
 def parse_vars(raw: list[str] | None) -> dict[str, str]:

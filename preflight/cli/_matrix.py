@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from preflight.cli._app import app, console, err_console, parse_vars
+from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.errors import UsageError
 from preflight.matrix import CellResult, is_clean, parse_actions, run_matrix
 from preflight.matrix._oracle import target
@@ -87,6 +87,7 @@ def matrix(
     Example: preflight matrix scenarios/clean-order-later.yaml --browser chromium,firefox -j 2
     """
     wanted = parse_actions(actions)
+    require_qa("matrix")
     variables = parse_vars(var or [])
     scenarios = [s for s in load_paths(paths) if is_clean(s)]
     if not scenarios:

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from preflight.cli._app import app, console, err_console, parse_vars
+from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.cli._out import styled
 from preflight.errors import RulesError
 from preflight.i18n import checked_lang
@@ -28,7 +28,6 @@ from preflight.scenario._runner import (
     run,
 )
 from preflight.scenario._scale import parse_shard, shard_scenarios
-from preflight.scenario._select import select
 
 
 @app.command()
@@ -118,11 +117,14 @@ def replay(
 
     Example: preflight replay scenarios/ --browser chromium,firefox --json
     """
+    require_qa("replay")
     variables = parse_vars(var or [])
     if check:
         raise typer.Exit(_check(paths, base_url, rules, variables, allow_local_files))
     scenarios = load_paths(paths)  # bad input stops here: exit 2
     if keyword is not None:
+        from preflight.scenario._select import select  # pytest's -k
+
         scenarios = select(scenarios, keyword)
     if shard is not None:
         scenarios = shard_scenarios(scenarios, parse_shard(shard))
