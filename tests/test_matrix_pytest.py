@@ -71,9 +71,7 @@ def test_a_clean_scenario_becomes_its_matrix_items_under_xdist_with_junit(
         if case not in cases:
             error = case.find("error")
             assert error is not None and case.find("failure") is None, ET.tostring(case)
-            assert "replayed without a conclusion, failing step 1" in (error.text or ""), (
-                error.text
-            )
+            assert "replayed without a conclusion, failing step 1" in (error.text or ""), error.text
     # A cell that does not apply is skipped with its reason, never counted as passed.
     for case in cases:
         if case.find("skipped") is not None:
