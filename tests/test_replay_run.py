@@ -323,14 +323,7 @@ def test_the_index_column_headers_stay_on_one_line_at_1280_px(
     at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.set_content(render_index([result] * 3, tmp_path, lang=lang, at=at))
-    lines = page.eval_on_selector_all(
-        "thead th",
-        """ths => ths.map(th => {
-            const range = document.createRange();
-            range.selectNodeContents(th);
-            return [th.textContent, range.getClientRects().length];
-        })""",
-    )
+    lines = _header_lines(page)
     assert len(lines) == 8 and all(n == 1 for _, n in lines), lines
     short = "td.browser, td.verdict, td.expected, td.result, td.duration, td.report"
     cells = page.eval_on_selector_all(short, "tds => tds.map(td => td.getClientRects().length)")
@@ -340,7 +333,15 @@ def test_the_index_column_headers_stay_on_one_line_at_1280_px(
     # The flow matrix's page shares the stylesheet: its header row stays whole too, with long
     # step names and a mark per customer-service element on two browsers.
     page.set_content(_matrix_page(tmp_path, lang))
-    heads = page.eval_on_selector_all(
+    heads = _header_lines(page)
+    assert len(heads) == 6 and all(n == 1 for _, n in heads), heads
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the matrix page is {width} px wide in a 1280 px window"
+
+
+def _header_lines(page: Page) -> list[tuple[str, int]]:
+    """Each column header's text and the number of lines it takes."""
+    found: list[tuple[str, int]] = page.eval_on_selector_all(
         "thead th",
         """ths => ths.map(th => {
             const range = document.createRange();
@@ -348,9 +349,7 @@ def test_the_index_column_headers_stay_on_one_line_at_1280_px(
             return [th.textContent, range.getClientRects().length];
         })""",
     )
-    assert len(heads) == 6 and all(n == 1 for _, n in heads), heads
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 1280, f"the matrix page is {width} px wide in a 1280 px window"
+    return found
 
 
 def _matrix_page(folder: Path, lang: Lang) -> str:
