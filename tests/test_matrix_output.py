@@ -22,6 +22,7 @@ from preflight.matrix._output import (
     write_html,
     write_json,
 )
+from preflight.matrix._pytest import matrix_test, undecided
 from preflight.matrix._run import Matrix, _again, _merged, judged, to_result
 from preflight.scenario import load_paths
 from preflight.scenario._results import Failure, ScenarioResult
@@ -126,6 +127,22 @@ def test_a_replay_that_failed_on_the_shop_is_inconclusive_apart_from_a_wrong_ver
     assert "⚠</span> replayed without a conclusion" in english
 
 
+def test_under_pytest_a_cell_without_a_conclusion_is_an_error_a_wrong_verdict_a_failure() -> None:
+    right, _, unsure, miss, na = _recorded()
+    # The setup (the replay) raises the error: only when no verdict is wrong.
+    assert undecided([right]) is None and undecided([miss, unsure]) is None
+    error = undecided([right, unsure])
+    assert error is not None and error.startswith("⚠ ") and "HTTP 500" in error
+    judge = matrix_test(MPA, "flows")
+    judge([right, unsure])  # the error was the setup's: the call has nothing more to say
+    with pytest.raises(pytest.fail.Exception) as failed:
+        judge([unsure, miss])
+    said = str(failed.value).splitlines()
+    assert said[0].startswith("✗ ") and said[1].startswith("⚠ ") and len(said) == 2
+    with pytest.raises(pytest.skip.Exception, match="does not apply: before the ACN entry"):
+        judge([na])
+
+
 def test_a_shop_record_that_cannot_be_read_leaves_the_cell_inconclusive() -> None:
     cell = _cell(4, "reload")
 
@@ -198,6 +215,8 @@ def test_rerun_failed_says_in_one_line_what_is_wrong_with_the_run_it_reads(
     assert done.returncode == 2 and "--report DIR" in done.stderr, done.stderr
     done = preflight("matrix", flow, "--rerun", "all", "--report", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2 and "expected failed" in done.stderr, done.stderr
+    done = preflight("matrix", flow, "--lang", "xx", cwd=tmp_path)
+    assert done.returncode == 2 and "'xx'" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -168,7 +168,8 @@ def matrix(
                 err_console.print(
                     Text(mark, style=_STYLE[mark]),
                     f"{result.cell.scenario} {result.cell.key} ({result.cell.browser}) "
-                    f"{result.verdict or 'no verdict'}",
+                    f"{result.verdict or 'no verdict'}"
+                    + (" — replayed without a conclusion" if mark == MARKS["inconclusive"] else ""),
                 )
 
         found = run_matrix(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from preflight.matrix._derive import is_clean, step_title
-from preflight.matrix._model import ACTIONS, WRONG, Action, Cell, CellResult
+from preflight.matrix._model import ACTIONS, RERUN, WRONG, Action, Cell, CellResult
 from preflight.matrix._oracle import DemoShopTruth
 from preflight.matrix._output import line, where
 from preflight.matrix._run import judged, replay_cell
@@ -182,11 +182,18 @@ def preflight_matrix_results(
     request.node.user_properties.append(
         ("matrix", ", ".join(f"{where(r)}: {r.status}" for r in results))
     )
-    if not any(r.status in WRONG for r in results):
-        unsure = [r for r in results if r.status == "inconclusive"]
-        if unsure:
-            pytest.fail("\n".join(line(r) for r in unsure), pytrace=False)
+    error = undecided(results)
+    if error:
+        pytest.fail(error, pytrace=False)
     return results
+
+
+def undecided(results: list[CellResult]) -> str | None:
+    """The item's error: its cells replayed without a conclusion, one line each — when no
+    verdict is wrong (a wrong verdict is the item's failure, which says them too)."""
+    if any(r.status in WRONG for r in results):
+        return None
+    return "\n".join(line(r) for r in results if r.status == "inconclusive") or None
 
 
 def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
@@ -197,9 +204,11 @@ def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
         results = preflight_matrix_results
         if all(r.status == "n/a" for r in results):
             pytest.skip(f"does not apply: {results[0].cell.why_not}")
-        wrong = [r for r in results if r.status in WRONG]
-        if wrong:
-            pytest.fail("\n".join(line(r) for r in wrong), pytrace=False)
+        if any(r.status in WRONG for r in results):  # and those without a conclusion beside
+            said = sorted(
+                (r for r in results if r.status in RERUN), key=lambda r: r.status not in WRONG
+            )
+            pytest.fail("\n".join(line(r) for r in said), pytrace=False)
 
     test.__name__ = test.__qualname__ = scenario.name
     test.__module__ = module
