@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._stats import Figure, Summary, timed
-from preflight.matrix import Cell, CsElement, cell_scenario, written_out
+from preflight.matrix import CellResult, cell_scenario, written_out
 from preflight.matrix._derive import step_title
 from preflight.scenario import dump, load_paths
 
@@ -35,19 +35,6 @@ def _run(args: list[str]) -> dict[str, Any]:
     return document
 
 
-def _cell(row: dict[str, Any]) -> Cell:
-    element = CsElement(**row["element"]) if row["element"] else None
-    return Cell(
-        scenario=row["scenario"],
-        browser=row["browser"],
-        step=row["step"],
-        step_title=row["step_title"],
-        action=row["action"],
-        element=element,
-        index=1 if element else 0,
-    )
-
-
 def measure(browser: str, sample: int = SAMPLE, seed: int = SEED) -> list[Figure]:
     [scenario] = [s for s in load_paths([FLOW]) if s.name == NAME]
     with tempfile.TemporaryDirectory(prefix="preflight-bench-matrix-") as tmp:
@@ -64,7 +51,7 @@ def measure(browser: str, sample: int = SAMPLE, seed: int = SEED) -> list[Figure
 
         matrix_s = timed(matrix)
         ran = [row for row in found["cells"] if row["status"] not in ("n/a", "skipped")]
-        cells = [_cell(row) for row in ran]
+        cells = [CellResult.from_public(row).cell for row in ran]
         for cell in cells:
             assert cell.action == "clean" or step_title(scenario, cell.step) == cell.step_title
         replays: dict[str, tuple[float, dict[str, Any]]] = {}

@@ -112,13 +112,33 @@ def test_the_table_and_the_html_page_link_each_cell_to_its_report(
     out = done.stdout
     assert "clean-order-later-spa" in out and "customer-service" in out
     assert "2 cells, 2 right" in out
-    assert re.search(r"│ 1 goto\s+│\s+│ —", out), out  # before the entry: does not apply
+    # Rows named by their step (#27); before the entry the cells do not apply.
+    assert re.search(r"│ 1 goto /acn/boutique\s+│\s+│ —", out), out
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "<script" not in page
     links = re.findall(r'href="([^"]+)"', page)
     assert len(links) == 2
     for link in links:
         assert (site / link).is_file(), link
+    # `--rerun failed` replays only the cells that were not right (#27): here the run's first
+    # Refresh cell (not drawn, so short to replay), recorded as if the shop had failed it, and
+    # nothing else; the run's JSON and page are rewritten, the drawn cell kept as it was.
+    recorded = site / "reports" / "matrix.json"
+    run = json.loads(recorded.read_text(encoding="utf-8"))
+    broken = next(c for c in run["cells"] if c["status"] == "skipped" and c["action"] == "reload")
+    broken.update(status="inconclusive", failure="the page answered HTTP 500", failing_step=2)
+    recorded.write_text(json.dumps(run), encoding="utf-8")
+    again = _preflight("matrix", str(flow), "--rerun", "failed", "--html", str(site), cwd=tmp_path)
+    assert again.returncode == 0, _unless_right(again)
+    replayed = [line for line in again.stderr.splitlines() if line.startswith("✓")]
+    assert len(replayed) == 1 and f" {broken['id']} " in replayed[0], again.stderr
+    assert "3 cells, 3 right" in again.stdout
+    cells = json.loads(recorded.read_text(encoding="utf-8"))["cells"]
+    statuses = [c["status"] for c in run["cells"]]
+    assert [c["status"] for c in cells] == [s.replace("inconclusive", "right") for s in statuses]
+    redone = next(c for c in cells if c["id"] == broken["id"])
+    assert "/rerun-" in redone["report"] and redone["failure"] is None
+    assert len(re.findall(r'href="([^"]+)"', (site / "index.html").read_text("utf-8"))) == 3
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -323,7 +323,25 @@ def test_the_index_column_headers_stay_on_one_line_at_1280_px(
     at = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.set_content(render_index([result] * 3, tmp_path, lang=lang, at=at))
-    lines = page.eval_on_selector_all(
+    lines = _header_lines(page)
+    assert len(lines) == 8 and all(n == 1 for _, n in lines), lines
+    short = "td.browser, td.verdict, td.expected, td.result, td.duration, td.report"
+    cells = page.eval_on_selector_all(short, "tds => tds.map(td => td.getClientRects().length)")
+    assert cells and all(n == 1 for n in cells), cells
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the index is {width} px wide in a 1280 px window"
+    # The flow matrix's page shares the stylesheet: its header row stays whole too, with long
+    # step names and a mark per customer-service element on two browsers.
+    page.set_content(_matrix_page(tmp_path, lang))
+    heads = _header_lines(page)
+    assert len(heads) == 6 and all(n == 1 for _, n in heads), heads
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the matrix page is {width} px wide in a 1280 px window"
+
+
+def _header_lines(page: Page) -> list[tuple[str, int]]:
+    """Each column header's text and the number of lines it takes."""
+    found: list[tuple[str, int]] = page.eval_on_selector_all(
         "thead th",
         """ths => ths.map(th => {
             const range = document.createRange();
@@ -331,12 +349,29 @@ def test_the_index_column_headers_stay_on_one_line_at_1280_px(
             return [th.textContent, range.getClientRects().length];
         })""",
     )
-    assert len(lines) == 8 and all(n == 1 for _, n in lines), lines
-    short = "td.browser, td.verdict, td.expected, td.result, td.duration, td.report"
-    cells = page.eval_on_selector_all(short, "tds => tds.map(td => td.getClientRects().length)")
-    assert cells and all(n == 1 for n in cells), cells
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 1280, f"the index is {width} px wide in a 1280 px window"
+    return found
+
+
+def _matrix_page(folder: Path, lang: Lang) -> str:
+    from preflight.matrix import ACTIONS, Cell, CellResult, CsElement
+    from preflight.matrix._output import write_html
+    from preflight.matrix._run import Matrix
+
+    flow = load_paths([LIBRARY / "clean-order-later.yaml"])[0]
+    title = "click " + "le bouton Continuer vers les coordonnées du client " * 3
+    results = [CellResult(cell=Cell(scenario=flow.name, browser=b), status="right")
+               for b in ("chromium", "firefox")]  # fmt: skip
+    for step in range(2, 14):
+        for browser in ("chromium", "firefox"):
+            for action in ACTIONS:
+                many = range(1, 7) if action == "customer-service" else [0]
+                for index in many:
+                    element = CsElement(selector=f"#cs-{index}") if index else None
+                    cell = Cell(scenario=flow.name, browser=browser, step=step, step_title=title,
+                                action=action, element=element, index=index)  # fmt: skip
+                    results.append(CellResult(cell=cell, status="inconclusive", failure="HTTP 500"))
+    matrix = Matrix([flow], ["chromium", "firefox"], list(ACTIONS), results, {})
+    return write_html(matrix, folder / f"matrix-{lang}", lang=lang).read_text(encoding="utf-8")
 
 
 # --- the terminal ------------------------------------------------------------------------------

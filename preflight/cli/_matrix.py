@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,13 +15,24 @@ from rich.text import Text
 
 from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.errors import UsageError
+from preflight.i18n import checked_lang
 from preflight.matrix import CellResult, is_clean, parse_actions, run_matrix
 from preflight.matrix._oracle import target
-from preflight.matrix._output import Block, blocks, cell_text, document, summary, write_html
+from preflight.matrix._output import (
+    MARKS,
+    Block,
+    blocks,
+    cell_text,
+    document,
+    read_json,
+    summary,
+    write_html,
+    write_json,
+)
 from preflight.scenario import load_paths
 from preflight.scenario._runner import RunSettings, browser_names, ensure_reachable
 
-_STYLE = {"✓": "green", "✗": "bold red", "—": "dim", "·": "dim"}
+_STYLE = {"✓": "green", "✗": "bold red", "⚠": "bold yellow", "—": "dim", "·": "dim"}
 
 
 @app.command()
@@ -78,17 +90,37 @@ def matrix(
     step_timeout: Annotated[
         float, typer.Option(min=0.5, max=300, help="Seconds a step may wait for its element.")
     ] = 10.0,
+    rerun: Annotated[
+        str | None,
+        typer.Option(
+            metavar="failed",
+            help="failed: replay only the cells of the last run that are not right (wrong, or "
+            "replayed without a conclusion), read from matrix.json in its --report (or --html) "
+            "folder, on its browsers, actions and sample; the others are kept.",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            metavar="LANG",
+            help="Language of the HTML page and the reports (default: from the locale, else "
+            "French).",
+        ),
+    ] = None,
 ) -> None:
     """Derive from each clean scenario (expecting attributed) every Refresh, Back, Back then
     Forward and customer-service click at every step, replay each, and judge it.
 
-    Exit code 0 when every applicable cell is right, 1 otherwise, 2 on bad input.
+    Exit code 0 when every applicable cell is right, 1 when a verdict is wrong, 3 when none is
+    but some cells were replayed without a conclusion (the shop's HTTP 5xx, a step's timeout, a
+    browser that died), 2 on bad input.
 
     Example: preflight matrix scenarios/clean-order-later.yaml --browser chromium,firefox -j 2
     """
     wanted = parse_actions(actions)
     require_qa("matrix")
     variables = parse_vars(var or [])
+    language = checked_lang(lang)
     scenarios = [s for s in load_paths(paths) if is_clean(s)]
     if not scenarios:
         shown = ", ".join(str(p) for p in paths)
@@ -100,15 +132,31 @@ def matrix(
         seed = random.randrange(2**31)
     if report is None and html is not None:
         report = html / "reports"
+    previous = None
+    cells_to = report
+    if rerun is not None:
+        if rerun != "failed":
+            raise UsageError(f"--rerun {rerun!r}: expected failed")
+        if report is None:
+            raise UsageError(
+                "--rerun failed: no run to read — expected --report DIR (or --html DIR) "
+                "naming the folder of the run to re-run"
+            )
+        previous = read_json(report, scenarios)
+        names, wanted = previous.browsers, previous.actions
+        sample, seed = previous.sample, previous.seed
+        # The re-run cells' order reports go beside the first ones, never over them.
+        cells_to = report / datetime.now().strftime("rerun-%Y%m%d-%H%M%S")
     with target(base_url, rules, variables) as (url, loaded, values, truth):
         settings = RunSettings(
             rules=loaded,
             base_url=url,
             variables=values,
-            report=report,
+            report=cells_to,
             headed=headed,
             bfcache=bfcache,
             step_timeout_s=step_timeout,
+            lang=language,
         )
         if base_url is not None:
             ensure_reachable(base_url)
@@ -117,11 +165,12 @@ def matrix(
 
         def done(result: CellResult) -> None:
             if not as_json and result.applicable:
-                mark = "✓" if result.right else "✗"
+                mark = MARKS[result.status]
                 err_console.print(
                     Text(mark, style=_STYLE[mark]),
                     f"{result.cell.scenario} {result.cell.key} ({result.cell.browser}) "
-                    f"{result.verdict or 'no verdict'}",
+                    f"{result.verdict or 'no verdict'}"
+                    + (" — replayed without a conclusion" if mark == MARKS["inconclusive"] else ""),
                 )
 
         found = run_matrix(
@@ -134,16 +183,19 @@ def matrix(
             sample=sample,
             seed=seed,
             on_result=done,
+            rerun=previous,
         )
+    if report is not None:
+        write_json(found, report)  # what `--rerun failed` reads
     if html is not None:
-        page = write_html(found, html)
+        page = write_html(found, html, lang=language)
     if as_json:
         typer.echo(json.dumps(document(found), ensure_ascii=False, indent=2))
     else:
         for block in blocks(found):
             console.print(_table(block))
         for line in summary(found):
-            console.print(line, style="red" if line.startswith("✗") else "")
+            console.print(Text(line, style=_STYLE.get(line[:1], "")))
         if html is not None:
             console.print(f"matrix page: {page}")
     raise typer.Exit(found.exit_code)

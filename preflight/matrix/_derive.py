@@ -25,6 +25,7 @@ from preflight.scenario._model import (
     Step,
     WaitFor,
 )
+from preflight.scenario._naming import step_name
 
 
 def is_clean(scenario: Scenario) -> bool:
@@ -44,9 +45,9 @@ def parse_actions(raw: str) -> list[Action]:
 
 
 def step_title(scenario: Scenario, index: int) -> str:
-    """What a matrix row is called: the step's name, or `N action`."""
-    step = scenario.steps[index - 1]
-    return step.name or f"{index} {step.action}"
+    """What a matrix row is called: the step's name, else its action and target
+    (`preflight.scenario._naming`, the recorder's rule too): « click Continuer »."""
+    return step_name(scenario, index)
 
 
 def derive(

@@ -3,6 +3,7 @@ them, and each cell's result, judged against the watcher's expectation and the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -24,10 +25,16 @@ EXPECTED_VIOLATIONS: dict[Action, list[ViolationKind]] = {
 # right: the watcher said what the cell expects and the shop's truth agrees (or there is none).
 # false_alarm / miss: the watcher and the shop disagree (lost vs attributed, either way).
 # wrong: the watcher missed the expectation though the shop agrees with it.
-# failed: the replay itself failed (a step, a browser): nothing was judged.
+# inconclusive: the replay failed for a reason that is not the verdict (the shop's HTTP 5xx, a
+# step's timeout, a browser that died, the shop's truth unreadable): nothing was judged, and
+# the cell says why; never counted as a wrong verdict (« ⚠ rejoué sans conclusion »).
 # n/a: the cell does not apply (before the ACN entry, no customer-service element there…).
 # skipped: not in the random sample this run replays.
-Status = Literal["right", "wrong", "false_alarm", "miss", "failed", "n/a", "skipped"]
+Status = Literal["right", "wrong", "false_alarm", "miss", "inconclusive", "n/a", "skipped"]
+# The statuses of a verdict that is not the expected one (exit 1), and of a cell worth
+# replaying again (`--rerun failed`).
+WRONG: tuple[Status, ...] = ("wrong", "false_alarm", "miss")
+RERUN: tuple[Status, ...] = (*WRONG, "inconclusive")
 
 
 class _Model(BaseModel):
@@ -148,3 +155,43 @@ class CellResult(_Model):
             "failing_step": self.failing_step,
             "report": self.report,
         }
+
+    @classmethod
+    def from_public(cls, row: Mapping[str, Any]) -> CellResult:
+        """A `--json` row read back (`--rerun failed`); pydantic's ValidationError, or a
+        ValueError naming the row, when it is not one."""
+        element = row.get("element")
+        action = row.get("action")
+        key = str(row.get("id", ""))
+        index = key.rsplit("-", 1)[-1] if action == "customer-service" and element else ""
+        cell = Cell.model_validate(
+            {
+                "scenario": row.get("scenario"),
+                "browser": row.get("browser"),
+                "step": row.get("step", 0),
+                "step_title": row.get("step_title") or "",
+                "action": action,
+                "element": element,
+                "index": int(index) if index.isdigit() else 0,
+                "applies": row.get("status") != "n/a",
+                "why_not": row.get("why_not") or "",
+            }
+        )
+        if cell.key != key:
+            raise ValueError(f"cell {key!r}: its step and action say {cell.key!r}")
+        status = row.get("status")
+        return cls.model_validate(
+            {
+                "cell": cell,
+                # `failed`: what a cell replayed without a conclusion was called before #27.
+                "status": "inconclusive" if status == "failed" else status,
+                "verdict": row.get("got"),
+                "reason": row.get("reason"),
+                "violations": row.get("violations") or [],
+                "duration_s": row.get("duration_s") or 0.0,
+                "failure": row.get("failure"),
+                "failing_step": row.get("failing_step"),
+                "truth": row.get("truth"),
+                "report": row.get("report"),
+            }
+        )

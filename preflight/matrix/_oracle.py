@@ -54,10 +54,10 @@ def agrees(verdict: str | None, truth: Truth) -> bool:
 
 
 def judge_cell(cell: Cell, result: ScenarioResult, truth: Truth | None) -> Status:
-    """right, wrong, false_alarm, miss or failed (see `Status`)."""
+    """right, wrong, false_alarm, miss or inconclusive (see `Status`)."""
     failure = result.failure
     if result.verdict is None or (failure is not None and failure.step is not None):
-        return "failed"  # a step or the browser failed: the replay judged nothing
+        return "inconclusive"  # a step or the browser failed: the replay judged nothing
     if truth is not None and not agrees(result.verdict, truth):
         return "false_alarm" if result.verdict == "lost" else "miss"
     return "right" if result.passed else "wrong"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from preflight.matrix._derive import is_clean, step_title
-from preflight.matrix._model import ACTIONS, Action, Cell, CellResult
+from preflight.matrix._model import ACTIONS, RERUN, WRONG, Action, Cell, CellResult
 from preflight.matrix._oracle import DemoShopTruth
-from preflight.matrix._output import WORDS, where
-from preflight.matrix._run import replay_cell, to_result
+from preflight.matrix._output import line, where
+from preflight.matrix._run import judged, replay_cell
 from preflight.scenario._model import Scenario
 from preflight.scenario._runner import RunSettings
 
@@ -61,6 +62,8 @@ def configure(config: pytest.Config) -> None:
         seed = random.randrange(2**31)
     if seed is not None:
         config.stash[SEED] = seed
+    # `preflight_matrix_results`, the items' setup, is a fixture of this module.
+    config.pluginmanager.register(sys.modules[__name__], "preflight-matrix")
 
 
 def configure_node(node: Any) -> None:
@@ -136,51 +139,76 @@ class _Given:
         return self.browser
 
 
-def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
-    """The test function of `scenario`'s matrix items (parametrized by cell key)."""
+@pytest.fixture
+def preflight_matrix_results(
+    preflight_matrix_cell: str,
+    browser: Browser,
+    browser_name: str,
+    preflight_rules: Rules,
+    preflight_base_url: str,
+    preflight_variables: dict[str, str],
+    preflight_demo_shop: DemoShop | None,
+    pytestconfig: pytest.Config,
+    output_path: str,
+    request: pytest.FixtureRequest,
+) -> list[CellResult]:
+    """A matrix item's cells, replayed: the item's setup. A cell replayed without a conclusion
+    (the shop's HTTP 5xx, a step's timeout, a browser that died, the shop's record unreadable)
+    is the item's *error*, and a wrong verdict its *failure* (the test judges): CI tells a
+    broken environment from a watcher that is wrong, in the terminal and in JUnit alike."""
+    scenario: Scenario = request.function.preflight_scenario
+    settings = RunSettings(
+        rules=preflight_rules,
+        base_url=preflight_base_url,
+        variables=preflight_variables,
+        artifacts=Path(output_path),
+        step_timeout_s=float(pytestconfig.getoption("--preflight-step-timeout")),
+        allow_local_files=bool(pytestconfig.getoption("--preflight-allow-local-files")),
+        bfcache=bool(pytestconfig.getoption("--preflight-bfcache")),
+    )
+    truth = DemoShopTruth(preflight_demo_shop) if preflight_demo_shop is not None else None
+    count, _ = parse_option(str(pytestconfig.getoption(OPTION)))
+    # In a sample each customer-service element is a cell like any other: the item clicks
+    # one, drawn with the sample's seed, instead of all of them (issue 22: each click replays
+    # the flow up to its step, and an item of six elements cost six cells).
+    pick = None
+    if count is not None:
+        pick = random.Random(f"{pytestconfig.stash[SEED]}:{request.node.nodeid}")
+    results = run_item(
+        scenario, preflight_matrix_cell, browser_name, browser, settings, truth, pick=pick
+    )
+    if not results:
+        pytest.fail(f"{scenario.name} {preflight_matrix_cell}: nothing ran", pytrace=False)
+    request.node.user_properties.append(
+        ("matrix", ", ".join(f"{where(r)}: {r.status}" for r in results))
+    )
+    error = undecided(results)
+    if error:
+        pytest.fail(error, pytrace=False)
+    return results
 
-    def test(
-        preflight_matrix_cell: str,
-        browser: Browser,
-        browser_name: str,
-        preflight_rules: Rules,
-        preflight_base_url: str,
-        preflight_variables: dict[str, str],
-        preflight_demo_shop: DemoShop | None,
-        pytestconfig: pytest.Config,
-        output_path: str,
-        request: pytest.FixtureRequest,
-    ) -> None:
-        settings = RunSettings(
-            rules=preflight_rules,
-            base_url=preflight_base_url,
-            variables=preflight_variables,
-            artifacts=Path(output_path),
-            step_timeout_s=float(pytestconfig.getoption("--preflight-step-timeout")),
-            allow_local_files=bool(pytestconfig.getoption("--preflight-allow-local-files")),
-            bfcache=bool(pytestconfig.getoption("--preflight-bfcache")),
-        )
-        truth = DemoShopTruth(preflight_demo_shop) if preflight_demo_shop is not None else None
-        count, _ = parse_option(str(pytestconfig.getoption(OPTION)))
-        # In a sample each customer-service element is a cell like any other: the item clicks
-        # one, drawn with the sample's seed, instead of all of them (issue 22: each click replays
-        # the flow up to its step, and an item of six elements cost six cells).
-        pick = None
-        if count is not None:
-            pick = random.Random(f"{pytestconfig.stash[SEED]}:{request.node.nodeid}")
-        results = run_item(
-            scenario, preflight_matrix_cell, browser_name, browser, settings, truth, pick=pick
-        )
-        if not results:
-            pytest.fail(f"{scenario.name} {preflight_matrix_cell}: nothing ran", pytrace=False)
-        request.node.user_properties.append(
-            ("matrix", ", ".join(f"{where(r)}: {r.status}" for r in results))
-        )
+
+def undecided(results: list[CellResult]) -> str | None:
+    """The item's error: its cells replayed without a conclusion, one line each — when no
+    verdict is wrong (a wrong verdict is the item's failure, which says them too)."""
+    if any(r.status in WRONG for r in results):
+        return None
+    return "\n".join(line(r) for r in results if r.status == "inconclusive") or None
+
+
+def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
+    """The test function of `scenario`'s matrix items (parametrized by cell key): it judges
+    the cells `preflight_matrix_results` replayed."""
+
+    def test(preflight_matrix_results: list[CellResult]) -> None:
+        results = preflight_matrix_results
         if all(r.status == "n/a" for r in results):
             pytest.skip(f"does not apply: {results[0].cell.why_not}")
-        wrong = [r for r in results if r.applicable and not r.right]
-        if wrong:
-            pytest.fail("\n".join(_line(r) for r in wrong), pytrace=False)
+        if any(r.status in WRONG for r in results):  # and those without a conclusion beside
+            said = sorted(
+                (r for r in results if r.status in RERUN), key=lambda r: r.status not in WRONG
+            )
+            pytest.fail("\n".join(line(r) for r in said), pytrace=False)
 
     test.__name__ = test.__qualname__ = scenario.name
     test.__module__ = module
@@ -223,11 +251,8 @@ def run_item(
             given, scenario, cell, settings, check_boundary=True,
             choose=choose if pick is not None else None,
         )  # fmt: skip
-        looked = (
-            truth(replayed.order_id, cell, replayed.result.verdict) if truth is not None else None
-        )
         shown = len(replayed.boundaries[-1].elements) if replayed.boundaries else 0
-        return to_result(cell, replayed, looked), shown
+        return judged(cell, replayed, truth), shown
 
     if key == "clean":
         return [one(Cell(scenario=scenario.name, browser=browser_name))[0]]
@@ -261,15 +286,3 @@ def _action(name: str) -> Action:
         if action == name:
             return action
     raise ValueError(name)
-
-
-def _line(result: CellResult) -> str:
-    got: str = result.verdict or "no verdict"
-    if result.violations:
-        got += f" by [{', '.join(result.violations)}]"
-    truth = ""
-    if result.truth is not None:
-        truth = "; shop: " + ("attributed" if result.truth.attributed else "lost")
-    step = f" (failing step {result.failing_step})" if result.failing_step else ""
-    why = f" — {result.failure}" if result.failure else ""
-    return f"{where(result)}: {WORDS[result.status]}{step}; watcher: {got}{truth}{why}"

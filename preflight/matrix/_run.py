@@ -32,7 +32,17 @@ from preflight.matrix._derive import (
     is_clean,
     step_title,
 )
-from preflight.matrix._model import ACTIONS, Action, Boundary, Cell, CellResult, CsElement, Truth
+from preflight.matrix._model import (
+    ACTIONS,
+    RERUN,
+    WRONG,
+    Action,
+    Boundary,
+    Cell,
+    CellResult,
+    CsElement,
+    Truth,
+)
 from preflight.matrix._observe import Observer, _evaluate, click_element
 from preflight.matrix._oracle import judge_cell, order_of
 from preflight.scenario import _runner
@@ -40,6 +50,7 @@ from preflight.scenario._model import Scenario, Step
 from preflight.scenario._replay import replay_scenario
 from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import RunSettings, check_placeholders
+from preflight.watch._tracing import label
 from preflight.watch.events import Event
 
 if TYPE_CHECKING:
@@ -107,6 +118,7 @@ def replay_cell(
                 folder,
                 settings.rules,
                 browser_info={"browser": cell.browser, "scenario": to_run.name},
+                lang=settings.lang,
             )
 
         def on_event(event: Event) -> None:
@@ -219,6 +231,26 @@ def to_result(cell: Cell, replayed: Replayed, truth: Truth | None) -> CellResult
     )
 
 
+TruthLookup = Callable[[str | None, Cell, str | None], "Truth | None"]
+
+
+def judged(cell: Cell, replayed: Replayed, truth: TruthLookup | None) -> CellResult:
+    """The cell's result, compared with the shop's record of its order when there is an oracle.
+
+    `truth(order_id, cell, verdict)` raises OSError when it cannot reach the shop's record and
+    ValueError when it cannot read it: the cell is then inconclusive and says so, since the
+    watcher's verdict was judged against nothing."""
+    if truth is None or replayed.why_not is not None:
+        return to_result(cell, replayed, None)
+    try:
+        looked = truth(replayed.order_id, cell, replayed.result.verdict)
+    except (OSError, ValueError) as error:
+        alone = to_result(cell, replayed, None)
+        why = alone.failure or f"the shop's record of the order could not be read: {error}"
+        return alone.model_copy(update={"status": "inconclusive", "failure": label(why)})
+    return to_result(cell, replayed, looked)
+
+
 def not_applicable(cell: Cell) -> CellResult:
     return CellResult(cell=cell, status="n/a")
 
@@ -244,14 +276,21 @@ class Matrix:
 
     @property
     def wrong(self) -> list[CellResult]:
-        return [r for r in self.applicable if not r.right]
+        """The cells whose verdict is not the expected one (or not the shop's)."""
+        return [r for r in self.applicable if r.status in WRONG]
+
+    @property
+    def inconclusive(self) -> list[CellResult]:
+        """The cells replayed without a conclusion: something other than the verdict failed."""
+        return [r for r in self.applicable if r.status == "inconclusive"]
 
     @property
     def exit_code(self) -> int:
-        return 0 if not self.wrong else 1
-
-
-TruthLookup = Callable[[str | None, Cell, str | None], "Truth | None"]
+        """0 every applicable cell right; 1 a wrong verdict; 3 none wrong, but some cells
+        replayed without a conclusion (2 is bad input, said by the CLI)."""
+        if self.wrong:
+            return 1
+        return 3 if self.inconclusive else 0
 
 
 def run_matrix(
@@ -265,6 +304,7 @@ def run_matrix(
     sample: int | None = None,
     seed: int | None = None,
     on_result: Callable[[CellResult], None] | None = None,
+    rerun: Matrix | None = None,
 ) -> Matrix:
     """Derive and run the matrix of every clean scenario in `scenarios` on `browsers`.
 
@@ -272,6 +312,11 @@ def run_matrix(
     is on its way for the watcher's `verdict` (None: no oracle). `sample`: run
     only that many of each scenario-and-browser's derived cells, drawn with `seed` (the clean
     run always runs); the others are `skipped`.
+
+    `rerun`: a previous run of these scenarios (`preflight matrix --rerun failed`): only its
+    cells that are not right — a wrong verdict, or replayed without a conclusion — are replayed,
+    each alone, and the others kept as they were. A clean run among them is run again with its
+    whole scenario and browser, since its cells come from what it observes.
     """
     clean = [s for s in scenarios if is_clean(s)]
     check_placeholders(clean, settings)
@@ -282,10 +327,7 @@ def run_matrix(
     boundaries: dict[tuple[str, str], list[Boundary]] = {}
 
     def finish(cell: Cell, replayed: Replayed) -> None:
-        looked = (
-            truth(replayed.order_id, cell, replayed.result.verdict) if truth is not None else None
-        )
-        results[_uid(cell)] = to_result(cell, replayed, looked)
+        results[_uid(cell)] = judged(cell, replayed, truth)
         if on_result is not None:
             on_result(results[_uid(cell)])
 
@@ -306,6 +348,9 @@ def run_matrix(
         return [c for c in runnable if _uid(c) in chosen]
 
     firsts = [Cell(scenario=s.name, browser=b) for s in clean for b in browsers]
+    lone: list[Cell] = []
+    if rerun is not None:
+        firsts, lone = _again(rerun)
     if jobs <= 1:
         local = _runner._Browsers(
             headed=settings.headed, bfcache=settings.bfcache, connect=settings.connect
@@ -318,11 +363,16 @@ def run_matrix(
                 finish(first, replayed)
                 for cell in cells_of(scenario, first.browser, replayed.boundaries):
                     finish(cell, replay_cell(local, scenario, cell, settings))
+            for cell in lone:
+                order.append(_uid(cell))
+                finish(cell, replay_cell(local, by_name[cell.scenario], cell, settings))
         finally:
             local.close()
     else:
-        _run_pool(firsts, by_name, settings, jobs, order, finish, cells_of)
+        _run_pool(firsts, lone, by_name, settings, jobs, order, finish, cells_of)
     rows = [results[uid] for uid in order if uid in results]
+    if rerun is not None:
+        rows = _merged(rerun.results, rows, {(c.scenario, c.browser) for c in firsts})
     return Matrix(
         scenarios=clean,
         browsers=list(browsers),
@@ -338,8 +388,35 @@ def _uid(cell: Cell) -> str:
     return f"{cell.scenario}::{cell.id}"
 
 
+def _again(previous: Matrix) -> tuple[list[Cell], list[Cell]]:
+    """The clean runs to run again whole, and the cells to replay alone, of a previous run."""
+    again = [r.cell for r in previous.applicable if r.status in RERUN]
+    whole = [c for c in again if c.action == "clean"]
+    pairs = {(c.scenario, c.browser) for c in whole}
+    return whole, [c for c in again if c.action != "clean" and (c.scenario, c.browser) not in pairs]
+
+
+def _merged(
+    previous: Sequence[CellResult], fresh: Sequence[CellResult], whole: set[tuple[str, str]]
+) -> list[CellResult]:
+    """The previous run's rows with the fresh results in their place; a scenario and browser
+    run again whole (`whole`) takes all of its fresh rows where its old ones stood."""
+    new = {_uid(r.cell): r for r in fresh}
+    rows: list[CellResult] = []
+    placed: set[tuple[str, str]] = set()
+    for row in previous:
+        pair = (row.cell.scenario, row.cell.browser)
+        if pair not in whole:
+            rows.append(new.get(_uid(row.cell), row))
+        elif pair not in placed:
+            placed.add(pair)
+            rows.extend(r for r in fresh if (r.cell.scenario, r.cell.browser) == pair)
+    return rows
+
+
 def _run_pool(
     firsts: list[Cell],
+    lone: list[Cell],
     by_name: dict[str, Scenario],
     settings: RunSettings,
     jobs: int,
@@ -360,6 +437,9 @@ def _run_pool(
                 order.append(_uid(first))
                 future = pool.submit(_worker_cell, by_name[first.scenario], first, settings, True)
                 pending[future] = first
+            for cell in lone:
+                order.append(_uid(cell))
+                pending[pool.submit(_worker_cell, by_name[cell.scenario], cell, settings)] = cell
             while pending:
                 done, _ = concurrent.futures.wait(
                     pending, return_when=concurrent.futures.FIRST_COMPLETED
