@@ -68,6 +68,15 @@ LEAVES_PAGES = pytest.mark.parametrize(
 )
 
 
+# A history move meets the back/forward cache on both settings on both engines; the shops are
+# crossed with the engines (the multi-page one on both, the Preact app on Chromium, the React
+# app on Firefox), so every shop meets both settings and every engine every setting — each
+# shop's flows with their history moves run on both engines in the scenario library (#22).
+HISTORY_CROSSED = pytest.mark.engine_of(
+    "mode", {"mpa": ("chromium", "firefox"), "spa": "chromium", "react": "firefox"}
+)
+
+
 class Watched:
     """A watcher on a fresh context, and the events it streamed."""
 
@@ -245,6 +254,7 @@ def test_payment_without_order_later_is_at_risk(watched: Watched, mode: str) -> 
 # --- what ends the session -----------------------------------------------------------------
 
 
+@HISTORY_CROSSED
 def test_back_after_a_trusted_click_is_lost(watched: Watched, mode: str) -> None:
     w = watched
     start(w, mode)
@@ -261,6 +271,7 @@ def test_back_after_a_trusted_click_is_lost(watched: Watched, mode: str) -> None
     assert_agrees_with_truth(w, order)
 
 
+@HISTORY_CROSSED
 def test_back_that_only_undoes_an_in_page_anchor_is_seen_and_no_violation(
     watched: Watched, mode: str
 ) -> None:
@@ -292,6 +303,7 @@ def test_back_that_only_undoes_an_in_page_anchor_is_seen_and_no_violation(
     assert_agrees_with_truth(w, order)
 
 
+@HISTORY_CROSSED
 def test_forward_is_seen_after_a_back(
     order_context: BrowserContext, shop: DemoShop, mode: str
 ) -> None:
@@ -313,6 +325,7 @@ def test_forward_is_seen_after_a_back(
     assert_agrees_with_truth(w, order)
 
 
+@HISTORY_CROSSED
 def test_reload_is_lost(watched: Watched, mode: str) -> None:
     w = watched
     start(w, mode)
@@ -660,6 +673,7 @@ def test_a_customer_service_click_inside_a_cross_origin_widget_is_caught(
     assert_agrees_with_truth(w, order)
 
 
+@HISTORY_CROSSED
 def test_a_widget_that_navigates_reloads_and_uses_its_own_history_is_no_history_move(
     watched: Watched, mode: str
 ) -> None:
