@@ -15,9 +15,10 @@ a recording replays the way it was made.
 
 Steps are kept in the order the person did them: each message carries the time of its action
 (for a field, its last edit), and a step is placed by that time — a report may come from
-another frame, after a later action's. A value is reported while it is typed, never only on
-blur or when the page goes: a Back or a Refresh right after typing gives neither a `change` nor
-a message the host receives (see `_SCRIPT`), and the value must be written before the move. The
+another frame, after a later action's. A value is reported while it is typed (once typing
+pauses, and at `beforeunload`/`popstate`), never only on blur or at `pagehide`: a Back or a
+Refresh right after typing gives neither a `change` nor a `pagehide` message the host receives
+(see `_SCRIPT`), and the value must be written before the move. The
 file is rewritten (atomically) after every step, so Ctrl+C, a crash or a closed terminal keep
 what was recorded.
 """
@@ -66,6 +67,9 @@ if TYPE_CHECKING:
 
 BINDING = "__preflightRecord"
 _KEYS = ("Enter", "Tab", "Escape")
+# A field's value is reported once typing has paused this long (and at once before the page
+# goes or its history moves): one message per pause, not per key (see `_SCRIPT`).
+_QUIET_MS = 250
 
 # Runs in every document. Selectors, most robust first: a test id, a stable id, role + name,
 # a name attribute, visible text, then a CSS path from the nearest element with an id.
@@ -180,22 +184,25 @@ _SCRIPT = r"""
   const edited = new WeakMap();
   const now = () => performance.timeOrigin + performance.now();
   // A value is reported as it is typed, not when the field loses focus: a Back or a Refresh
-  // right after typing fires no `change` and no blur, and what is sent while the page goes
-  // (`pagehide`) is lost — Playwright drops a binding call whose document is gone (Chromium:
-  // its execution context is destroyed first). Reports are coalesced: while one is on its way,
-  // later input only marks the field (`dirty`), and the value it has when that report is
-  // answered is sent — the latest wins. Marked fields are also sent before the next click, key
-  // press, select or checkbox, and when the recording ends. The host keeps the last value of
-  // a run of reports of one field as one `fill` step.
+  // right after typing fires no `change` and no blur, and a message sent at `pagehide` is lost
+  // (Playwright drops a binding call whose document is going: seen on Chromium and Firefox).
+  // So an edited field is marked (`dirty`) and reported once typing pauses (debounced: the
+  // latest value wins), before the next click, key press, select or checkbox, at
+  // `beforeunload` (a Back or Refresh to another document: the document still lives, and the
+  // message arrives — measured on both engines), at `popstate` (a single-page shop's
+  // Back/Forward: before the watcher's own report of it) and when the recording ends. One
+  // message per key would do too, but costs a binding round trip per key (1.6 s more for 29
+  // characters typed by Playwright on Firefox). The host keeps one field's reports in a row as
+  // one `fill` step.
   const dirty = new Set();
-  let pending = 0;
-  const answered = () => { pending = Math.max(0, pending - 1); if (!pending) commitDirty(null); };
+  let quiet = 0;
   document.addEventListener("input", (e) => {
     if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) {
       edited.set(e.target, now());
       dirty.delete(e.target);
       dirty.add(e.target);
-      if (!pending) commitDirty(null);
+      clearTimeout(quiet);
+      quiet = setTimeout(() => commitDirty(null), %(quiet_ms)d);
     }
   }, true);
   function commitDirty(except) {
@@ -212,13 +219,7 @@ _SCRIPT = r"""
     const at = edited.get(el) || now();
     const msg = { type: "fill", selector: selector(el), label: labelOf(el), at: at };
     if (sensitive(el)) msg.secret = true; else msg.value = el.value;
-    pending += 1;
-    // Answered, or never (the page went, the host is busy): another report goes after 1 s.
-    let done = false;
-    const once = () => { if (!done) { done = true; answered(); } };
-    setTimeout(once, 1000);
-    const reply = send(msg);
-    if (reply && typeof reply.then === "function") reply.then(once, once); else once();
+    send(msg);
   }
   function flush() {
     const active = document.activeElement;
@@ -226,6 +227,8 @@ _SCRIPT = r"""
     commitDirty(null);
   }
   Object.defineProperty(window, "%(binding)sFlush", { value: flush });
+  window.addEventListener("beforeunload", flush, true);
+  window.addEventListener("popstate", flush, true);
   window.addEventListener("pagehide", flush, true);
   document.addEventListener("click", (e) => {
     if (!e.isTrusted) return;
@@ -536,6 +539,7 @@ def record(
                     "binding": BINDING,
                     "sensitive": json.dumps(list(rules.privacy.sensitive)),
                     "keys": json.dumps(list(_KEYS)),
+                    "quiet_ms": _QUIET_MS,
                 }
                 context.add_init_script(script)
                 watcher.attach(context)
