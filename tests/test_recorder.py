@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from preflight.demo_shop import DemoShop
+from preflight.matrix import step_title
 from preflight.scenario import Fill, Reload, Scenario, load_file
 from preflight.scenario._recorder import Recording, RecordingInterrupted, record
 from preflight.scenario._replay import replay_scenario
@@ -31,6 +32,7 @@ pytestmark = [
 ]
 
 ADDRESS = "12 rue de la Paix 75002 Paris"
+NAME = "Jeanne Client"
 IBAN = "FR7630006000011234567890189"
 
 
@@ -49,6 +51,11 @@ def _history(page: Page, direction: str) -> None:
     # The navigation may replace the document before the call returns.
     with contextlib.suppress(PlaywrightError):
         page.evaluate(f"history.{direction}()")
+
+
+def _type(page: Page, selector: str, value: str) -> None:
+    page.locator(selector).click()
+    page.keyboard.type(value)
 
 
 def _record(
@@ -95,7 +102,7 @@ def _replay(
         context.close()
 
 
-def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
+def test_a_value_typed_right_before_a_refresh_is_recorded_before_it_and_replays_alike(
     browser_name: str,
     browser: Browser,
     playwright: Playwright,
@@ -104,20 +111,41 @@ def test_a_recording_with_typing_and_a_refresh_replays_to_the_same_verdict(
 ) -> None:
     def person(page: Page) -> None:
         _to_eligibility(page)
+        page.locator("#continuer").click()
+        # Typed, then Refresh: no click, key or blur that would report the value in between.
+        _type(page, "#nom", NAME)
         page.reload()
-        page.wait_for_selector("#resultat")
+        page.wait_for_selector("#nom")
 
     out = tmp_path / "recorded.yaml"
     recording = _record(shop, playwright, browser_name, out, "recorded-refresh", person)
     assert recording.scenario.expect.verdict == "lost"
     [scenario] = load_file(out)
     assert scenario.expect.verdict == "lost" and scenario.expect.violations == ["reload"]
+    assert scenario.expect.completed is None  # the order never got to its end
     actions = [step.action for step in scenario.steps]
-    assert actions == ["goto", "click", "click", "fill", "click", "reload"], actions
+    assert actions == ["goto", "click", "click", "fill", "click", "click", "fill", "reload"], (
+        actions
+    )
     fill = scenario.steps[3]
     assert isinstance(fill, Fill) and fill.selector == "#adresse" and fill.value == ADDRESS
+    fill = scenario.steps[6]
+    assert isinstance(fill, Fill) and fill.selector == "#nom" and fill.value == NAME
     assert isinstance(scenario.steps[-1], Reload)
     assert scenario.steps[0].arguments() == {"url": "/acn/boutique"}
+    # Each step is named from what its target reads — a field by its label, never its value —
+    # and the matrix's rows say that name.
+    assert [step.name for step in scenario.steps] == [
+        "goto /acn/boutique",
+        "click Commander la Fibre",
+        "click Tester mon éligibilité",
+        "fill Adresse",
+        "click Tester l'éligibilité",
+        "click Continuer",
+        "fill Nom",
+        None,
+    ]
+    assert step_title(scenario, 6) == "click Continuer"
 
     result = _replay(browser, browser_name, shop, scenario)
     assert result.passed, (result.failure, result.timeline)
@@ -154,6 +182,9 @@ def test_bank_details_typed_while_recording_become_a_placeholder(
     [scenario] = load_file(out)
     assert scenario.expect.verdict == "at_risk"
     assert scenario.expect.warnings == ["payment_without_order_later"]
+    assert scenario.expect.completed is True  # the confirmation page was reached
+    [iban] = [s for s in scenario.steps if isinstance(s, Fill) and s.selector == "#iban"]
+    assert iban.value == "${SECRET_1}" and iban.name and "FR76" not in iban.name
 
     result = _replay(browser, browser_name, shop, scenario, {"SECRET_1": IBAN})
     assert result.passed, (result.failure, result.timeline)
@@ -190,17 +221,24 @@ def test_back_and_forward_while_recording_become_steps_and_replay_alike(
 ) -> None:
     def person(page: Page) -> None:
         _to_eligibility(page)
+        page.locator("#continuer").click()
+        _type(page, "#nom", NAME)  # then Back at once: the value belongs before it
         # The toolbar's Back/Forward are out of a page's reach; history.back() after a key
         # press (a user activation) is what the browser does for them.
         _history(page, "back")
-        page.wait_for_function("!document.querySelector('#resultat')")
+        page.wait_for_function("!document.querySelector('#nom')")
         _history(page, "forward")
-        page.wait_for_selector("#resultat")
+        page.wait_for_selector("#nom")
 
     out = tmp_path / "history.yaml"
     _record(shop, playwright, browser_name, out, "recorded-history", person)
     [scenario] = load_file(out)
-    assert [step.action for step in scenario.steps][-2:] == ["back", "forward"]
+    steps = [(step.action, step.arguments()) for step in scenario.steps]
+    assert steps[-3:] == [
+        ("fill", {"selector": "#nom", "value": NAME}),
+        ("back", {}),
+        ("forward", {}),
+    ], steps
     assert scenario.expect.verdict == "lost"
     assert scenario.expect.violations == ["back", "forward"]
 
@@ -238,8 +276,9 @@ def test_typing_a_select_a_radio_and_a_checkbox_on_the_react_shop_record_and_rep
         # (Playwright's select_option is not, and no person makes it).
         page.locator("#civilite").focus()
         page.keyboard.press("ArrowDown")
-        page.locator("#contact-email").click()
-        page.locator("#cgv").click()
+        # A radio and a checkbox by their labels' text, as a person clicks them: one step each.
+        page.get_by_text("par e-mail").click()
+        page.get_by_text("J'accepte les conditions de l'offre").click()
         page.locator("#valider").click()
         page.wait_for_selector("[data-testid=contact-choice]")
         page.locator("#commander-plus-tard").click()
@@ -257,10 +296,26 @@ def test_typing_a_select_a_radio_and_a_checkbox_on_the_react_shop_record_and_rep
     )
     assert recording.scenario.expect.verdict == "attributed"
     [scenario] = load_file(out)
+    assert scenario.expect.completed is True  # « Commander plus tard » was reached
     steps = [(step.action, step.arguments()) for step in scenario.steps]
-    assert ("select", {"selector": "#civilite", "value": "mme"}) in steps, steps
-    assert ("check", {"selector": "#contact-email"}) in steps, steps
-    assert ("check", {"selector": "#cgv"}) in steps, steps
+    assert steps[-5:-1] == [
+        ("select", {"selector": "#civilite", "value": "mme"}),
+        ("check", {"selector": "#contact-email"}),
+        ("check", {"selector": "#cgv"}),
+        ("click", {"selector": "#valider"}),
+    ], steps
+    names = [step.name for step in scenario.steps]
+    assert names[-7:] == [
+        "fill E-mail",
+        "fill Instructions pour le technicien (facultatif)",
+        "select Civilité",
+        "check par e-mail",
+        "check J'accepte les conditions de l'offre",
+        "click Valider mes coordonnées",
+        "click Commander plus tard",
+    ], names
+    typed = (ADDRESS, "Jeanne Client", "06 12 34 56 78", "jeanne.client@example.fr")
+    assert not [n for n in names if n and any(v in n for v in typed)], names
     fills = {args["selector"]: args["value"] for action, args in steps if action == "fill"}
     assert fills == {
         "#adresse": ADDRESS,
@@ -285,11 +340,6 @@ def _to_react_details(page: Page) -> None:
     page.locator("#tester").click()
     page.locator("#continuer").click()
     page.wait_for_selector("#civilite")
-
-
-def _type(page: Page, selector: str, value: str) -> None:
-    page.locator(selector).click()
-    page.keyboard.type(value)
 
 
 def test_select_option_between_typed_fields_is_one_select_step_in_order_that_replays(

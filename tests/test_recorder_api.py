@@ -84,3 +84,66 @@ def test_a_frame_is_named_by_what_its_document_says_when_playwright_does_not_kno
     # What a page says is a name, never a selector of its choosing.
     assert _frame_selector(unnamed, 'x"], body, iframe[name="y') == "iframe"
     assert _frame_selector(unnamed, None) == "iframe"
+
+
+def _collected(*messages: dict[str, object]) -> list[tuple[str, str | None]]:
+    """The (action, name) of each step a recorder collects from these page messages."""
+    from preflight.scenario._recorder import _Collector
+
+    collector = _Collector("/acn/boutique")
+    for at, msg in enumerate(messages, start=1):
+        collector.on_message({"frame": None}, {"at": float(at), **msg})
+    return [(step.action, step.name) for step in collector.named_steps()]
+
+
+def test_recorded_steps_are_named_from_their_target_never_from_a_typed_value() -> None:
+    steps = _collected(
+        {"type": "click", "selector": "#continuer", "label": "Continuer"},
+        {"type": "fill", "selector": "#nom", "value": "Jeanne Client", "label": "Nom"},
+        {"type": "check", "selector": "#cgv", "checked": True, "label": "J'accepte les CGV"},
+        {"type": "check", "selector": "#news", "checked": False, "label": "Lettre d'infos"},
+        {"type": "select", "selector": "#civilite", "value": "mme", "label": "Civilité"},
+        {"type": "press", "key": "Enter", "selector": "#cp", "label": "Code postal"},
+        # A button whose caption echoes what was typed, a label shaped like a phone number,
+        # one spread over lines and too long: named without the value, on one bounded line.
+        {"type": "click", "selector": "#moi", "label": "Je suis Jeanne Client"},
+        {"type": "fill", "selector": "#tel", "value": "x", "label": "ex. 06 12 34 56 78"},
+        {"type": "click", "selector": "#long", "label": "Un\nbouton " + "très " * 40},
+        {"type": "click", "selector": "#icone", "label": ""},
+        {"type": "click", "selector": "#continuer", "label": "Continuer"},
+    )
+    assert steps[:7] == [
+        ("goto", "goto /acn/boutique"),
+        ("click", "click Continuer"),
+        ("fill", "fill Nom"),
+        ("check", "check J'accepte les CGV"),
+        ("check", "uncheck Lettre d'infos"),
+        ("select", "select Civilité"),
+        ("press", "press Enter Code postal"),
+    ]
+    echo, phone, long, icon, again = (name for _, name in steps[7:])
+    assert echo == "click Je suis ***" and phone == "fill ex. ***"
+    assert long is not None and "\n" not in long and len(long) <= 70 and long.endswith("…")
+    assert icon is None  # no words to name it by: the matrix says « 11 click »
+    assert again == "click Continuer (2)"  # a name says one step: the watcher's events use it
+
+
+def test_a_field_reported_as_it_is_typed_is_one_step_and_one_secret() -> None:
+    from preflight.scenario._recorder import _Collector
+
+    collector = _Collector("/x")
+    typing: list[dict[str, object]] = [
+        {"type": "fill", "selector": "#nom", "value": v, "label": "Nom"} for v in ("J", "Je", "Jea")
+    ]
+    iban: list[dict[str, object]] = [
+        {"type": "fill", "selector": "#iban", "secret": True, "label": "IBAN"}
+    ] * 3
+    for at, msg in enumerate([*typing, *iban], start=1):
+        collector.on_message({"frame": None}, {"at": float(at), **msg})
+    collector.on_message({"frame": None}, {"type": "fill", "selector": "#iban", "secret": True})
+    assert [(s.action, s.arguments().get("value")) for s in collector.steps] == [
+        ("goto", None),
+        ("fill", "Jea"),
+        ("fill", "${SECRET_1}"),
+    ]
+    assert collector.secrets == ["SECRET_1"]

@@ -1,20 +1,26 @@
 """`preflight record`: a headed browser whose user actions become a scenario.
 
-A small script of our own (init script + binding) reports trusted clicks, committed field
-values, selects, checkboxes and Enter/Tab/Escape; the watcher (attached as during an order)
-reports Back, Forward and Refresh — which no page script can see as user actions — and gives
-the verdict written as `expect`. A value typed in a sensitive field (the rules'
-`privacy.sensitive`, passwords, card fields) never leaves the page: the script sends only
-"a secret was typed here" and the scenario gets a `${SECRET_n}` placeholder.
+A small script of our own (init script + binding) reports trusted clicks, field values as
+they are typed, selects, checkboxes and Enter/Tab/Escape; the watcher (attached as during an
+order) reports Back, Forward and Refresh — which no page script can see as user actions — and
+gives the verdict written as `expect` (with `completed: true` when the confirmation or « Commander
+plus tard » was reached). A value typed in a sensitive field (the rules' `privacy.sensitive`,
+passwords, card fields) never leaves the page: the script sends only "a secret was typed here"
+and the scenario gets a `${SECRET_n}` placeholder. Each step is named from what its target reads
+(`_naming`: « click Continuer », « fill Code postal »); a click on a checkbox's or a radio's label
+is its one `check` step.
 
 The back/forward cache stays off (Playwright's default): the replay runs with it off too, so
 a recording replays the way it was made.
 
 Steps are kept in the order the person did them: each message carries the time of its action
-(for a field, its last edit), and a step is placed by that time — a field edited without a
-`change` (Playwright's `fill` over BiDi) is only reported at the next action, possibly from
-another frame. The file is rewritten (atomically) after every step, so Ctrl+C, a crash or a
-closed terminal keep what was recorded.
+(for a field, its last edit), and a step is placed by that time — a report may come from
+another frame, after a later action's. A value is reported while it is typed (once typing
+pauses, and at `beforeunload`/`popstate`), never only on blur or at `pagehide`: a Back or a
+Refresh right after typing gives neither a `change` nor a `pagehide` message the host receives
+(see `_SCRIPT`), and the value must be written before the move. The
+file is rewritten (atomically) after every step, so Ctrl+C, a crash or a closed terminal keep
+what was recorded.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from preflight.scenario._model import (
     Select,
     Step,
 )
+from preflight.scenario._naming import recorded_name, unique
 from preflight.scenario._writer import dump, write_scenario_file
 from preflight.watch import Watcher
 from preflight.watch.events import Event, Outcome
@@ -60,6 +67,9 @@ if TYPE_CHECKING:
 
 BINDING = "__preflightRecord"
 _KEYS = ("Enter", "Tab", "Escape")
+# A field's value is reported once typing has paused this long (and at once before the page
+# goes or its history moves): one message per pause, not per key (see `_SCRIPT`).
+_QUIET_MS = 250
 
 # Runs in every document. Selectors, most robust first: a test id, a stable id, role + name,
 # a name attribute, visible text, then a CSS path from the nearest element with an id.
@@ -73,7 +83,8 @@ _SCRIPT = r"""
   const frameName = () => { try { return self === top ? "" : String(window.name).slice(0, 100); }
     catch (e) { return ""; } };
   const send = (msg) => {
-    try { window.%(binding)s(Object.assign(msg, { frame: frameName() })); } catch (e) {}
+    try { return window.%(binding)s(Object.assign(msg, { frame: frameName() })); }
+    catch (e) { return null; }
   };
   const esc = (s) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
   const text = (el) => (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
@@ -81,6 +92,7 @@ _SCRIPT = r"""
   const unique = (sel) => {
     try { return document.querySelectorAll(sel).length === 1; } catch (e) { return false; }
   };
+  const BUTTONS = ["button", "submit", "reset", "image"];
   const ROLES = { A: "link", BUTTON: "button", SELECT: "combobox", TEXTAREA: "textbox" };
   function role(el) {
     if (el.getAttribute("role")) return el.getAttribute("role");
@@ -120,6 +132,45 @@ _SCRIPT = r"""
     if (t && t.length <= 60 && !el.children.length) return 'text="' + esc(t) + '"';
     return cssPath(el);
   }
+  // What a person reads on the target, for the step's name: its accessible name, a field's
+  // label (never its value), a button's caption. Text inside form controls is left out (a
+  // <select>'s options, a wrapped field's value); the host bounds, redacts and names.
+  const FIELDS = ["INPUT", "SELECT", "TEXTAREA"];
+  function ownText(node) {
+    let out = "";
+    for (const child of node.childNodes) {
+      if (child.nodeType === 3) out += child.data;
+      else if (child.nodeType === 1 && !FIELDS.includes(child.tagName) &&
+               child.tagName !== "SCRIPT" && child.tagName !== "STYLE") out += " " + ownText(child);
+      if (out.length > 400) break;
+    }
+    return out;
+  }
+  const clean = (s) => String(s || "").replace(/\s+/g, " ").trim().slice(0, 200);
+  function labelOf(el) {
+    try {
+      const ids = el.getAttribute("aria-labelledby");
+      if (ids) {
+        const t = clean(ids.split(/\s+/).map((id) => {
+          const n = document.getElementById(id); return n ? ownText(n) : "";
+        }).join(" "));
+        if (t) return t;
+      }
+      const aria = clean(el.getAttribute("aria-label"));
+      if (aria) return aria;
+      const attr = (name) => clean(el.getAttribute(name));
+      if (el instanceof HTMLInputElement && BUTTONS.includes(el.type))
+        return clean(el.value) || attr("title") || attr("alt");  // a button's caption
+      if (FIELDS.includes(el.tagName)) {
+        for (const l of el.labels || []) { const t = clean(ownText(l)); if (t) return t; }
+        return attr("placeholder") || attr("title") || attr("name");
+      }
+      const t = clean(ownText(el));
+      if (t) return t;
+      const img = el.querySelector("img[alt]");
+      return (img && clean(img.getAttribute("alt"))) || attr("title");
+    } catch (e) { return ""; }
+  }
   function sensitive(el) {
     if ((el.type || "").toLowerCase() === "password") return true;
     if ((el.getAttribute("autocomplete") || "").startsWith("cc-")) return true;
@@ -127,26 +178,37 @@ _SCRIPT = r"""
   }
   const INTERACTIVE = "a[href],button,input,select,textarea,label,summary,[role=button]," +
     "[role=link],[role=tab],[role=menuitem],[role=checkbox],[onclick]";
-  const BUTTONS = ["button", "submit", "reset", "image"];
   const committed = new WeakMap();
   // When each field was last edited: a field's step takes that time, not the time it is
   // reported (see `commitDirty`), so that steps are written in the order they were done.
   const edited = new WeakMap();
   const now = () => performance.timeOrigin + performance.now();
-  // Fields changed without keystrokes (browser autofill; Playwright's fill over BiDi) fire
-  // `input` but no trusted `change`: they are committed, in typing order, before the next
-  // click, key press, select or checkbox, and when the recording ends or the page goes.
+  // A value is reported as it is typed, not when the field loses focus: a Back or a Refresh
+  // right after typing fires no `change` and no blur, and a message sent at `pagehide` is lost
+  // (Playwright drops a binding call whose document is going: seen on Chromium and Firefox).
+  // So an edited field is marked (`dirty`) and reported once typing pauses (debounced: the
+  // latest value wins), before the next click, key press, select or checkbox, at
+  // `beforeunload` (a Back or Refresh to another document: the document still lives, and the
+  // message arrives — measured on both engines), at `popstate` (a single-page shop's
+  // Back/Forward: before the watcher's own report of it) and when the recording ends. One
+  // message per key would do too, but costs a binding round trip per key (1.6 s more for 29
+  // characters typed by Playwright on Firefox). The host keeps one field's reports in a row as
+  // one `fill` step.
   const dirty = new Set();
+  let quiet = 0;
   document.addEventListener("input", (e) => {
     if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) {
+      edited.set(e.target, now());
       dirty.delete(e.target);
       dirty.add(e.target);
-      edited.set(e.target, now());
+      clearTimeout(quiet);
+      quiet = setTimeout(() => commitDirty(null), %(quiet_ms)d);
     }
   }, true);
   function commitDirty(except) {
-    for (const el of [...dirty]) if (el !== except && el.isConnected) commit(el);
+    const fields = [...dirty];
     dirty.clear();
+    for (const el of fields) if (el !== except && el.isConnected) commit(el);
   }
   function commit(el) {
     if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) return;
@@ -155,8 +217,9 @@ _SCRIPT = r"""
     if (committed.get(el) === el.value) return;
     committed.set(el, el.value);
     const at = edited.get(el) || now();
-    if (sensitive(el)) send({ type: "fill", selector: selector(el), secret: true, at: at });
-    else send({ type: "fill", selector: selector(el), value: el.value, at: at });
+    const msg = { type: "fill", selector: selector(el), label: labelOf(el), at: at };
+    if (sensitive(el)) msg.secret = true; else msg.value = el.value;
+    send(msg);
   }
   function flush() {
     const active = document.activeElement;
@@ -164,6 +227,8 @@ _SCRIPT = r"""
     commitDirty(null);
   }
   Object.defineProperty(window, "%(binding)sFlush", { value: flush });
+  window.addEventListener("beforeunload", flush, true);
+  window.addEventListener("popstate", flush, true);
   window.addEventListener("pagehide", flush, true);
   document.addEventListener("click", (e) => {
     if (!e.isTrusted) return;
@@ -174,10 +239,15 @@ _SCRIPT = r"""
     if (el instanceof HTMLInputElement && !BUTTONS.includes(el.type)) return;
     if (el instanceof HTMLSelectElement || el instanceof HTMLOptionElement) return;
     if (el instanceof HTMLTextAreaElement) return;
+    // A label's click goes on to its control: a checkbox or radio is recorded by its `change`
+    // (one `check` step), a field by what is typed in it — the label's click is no step.
+    if (el instanceof HTMLLabelElement && el.control && el.control !== el &&
+        !(el.control instanceof HTMLInputElement && BUTTONS.includes(el.control.type)) &&
+        !(el.control instanceof HTMLButtonElement)) return;
     const active = document.activeElement;
     if (active && active !== el) commit(active);
     commitDirty(el);
-    send({ type: "click", selector: selector(el), at: at });
+    send({ type: "click", selector: selector(el), label: labelOf(el), at: at });
   }, true);
   document.addEventListener("change", (e) => {
     const el = e.target;
@@ -190,13 +260,15 @@ _SCRIPT = r"""
       const active = document.activeElement;
       if (active && active !== el) commit(active);
       commitDirty(el);
-      send({ type: "select", selector: selector(el), value: el.value, at: at });
+      send({ type: "select", selector: selector(el), value: el.value, label: labelOf(el),
+             at: at });
       return;
     }
     if (!e.isTrusted) return;
     if (el instanceof HTMLInputElement && ["checkbox", "radio"].includes(el.type)) {
       commitDirty(el);
-      send({ type: "check", selector: selector(el), checked: el.checked, at: at });
+      send({ type: "check", selector: selector(el), checked: el.checked, label: labelOf(el),
+             at: at });
     } else {
       commit(el);
     }
@@ -208,7 +280,8 @@ _SCRIPT = r"""
     commitDirty(el);
     if (el) commit(el);  // the value first: Enter may submit before `change` fires
     const inField = el && el !== document.body && el !== document.documentElement;
-    send({ type: "press", key: e.key, selector: inField ? selector(el) : null, at: at });
+    send({ type: "press", key: e.key, selector: inField ? selector(el) : null,
+           label: inField ? labelOf(el) : "", at: at });
   }, true);
 })();
 """
@@ -244,8 +317,24 @@ class _Collector:
         # When each step was done (the page's clock, ms); None for a step that nothing may be
         # put before (the start, a Back/Forward/Refresh seen by the watcher).
         self.times: list[float | None] = [None]
+        # What the target of each step reads (its label, caption…), for its name.
+        self.targets: list[str | None] = [None]
         self.secrets: list[str] = []
         self.on_change = on_change
+
+    def named_steps(self) -> list[Step]:
+        """The steps, each named from its target (see `_naming`); no typed value in a name."""
+        secret = self._placeholders()
+        typed = [s.value for s in self.steps if isinstance(s, Fill) and s.value not in secret]
+        pairs = zip(self.steps, self.targets, strict=True)
+        names = unique([recorded_name(step, target, typed) for step, target in pairs])
+        return [
+            s.model_copy(update={"name": n}) if n and not s.name else s
+            for s, n in zip(self.steps, names, strict=True)
+        ]
+
+    def _placeholders(self) -> set[str]:
+        return {"${" + name + "}" for name in self.secrets}
 
     def on_message(self, source: dict[str, Any], msg: Any) -> None:
         if not isinstance(msg, dict):
@@ -262,9 +351,14 @@ class _Collector:
             logger.debug("recorder message {} ignored: {}", msg.get("type"), error)
             return
         if step is not None:
-            self._add(step, at if at is not None else time.time() * 1000)
+            target = msg.get("label")
+            target = target[:200] if isinstance(target, str) else None
+            secret = kind_is_secret(msg)
+            self._add(step, at if at is not None else time.time() * 1000, target, secret=secret)
 
-    def _add(self, step: Step, at: float | None) -> None:
+    def _add(
+        self, step: Step, at: float | None, target: str | None = None, *, secret: bool = False
+    ) -> None:
         index = len(self.steps)
         if at is not None:
             # Before the steps done later (a field reported at the next action, maybe from
@@ -278,13 +372,21 @@ class _Collector:
             and previous.selector == step.selector
             and getattr(previous, "frame", None) == getattr(step, "frame", None)
         ):
-            # The same field committed twice, or one select walked through its options: what
-            # the control ends with is the step.
+            # The same field reported again as it is typed, or one select walked through its
+            # options: what the control ends with is the step.
+            if secret and isinstance(previous, Fill) and previous.value in self._placeholders():
+                step = step.model_copy(update={"value": previous.value})  # one secret, one name
             index -= 1
             del self.steps[index]
             del self.times[index]
+            del self.targets[index]
+        if secret and isinstance(step, Fill) and step.value not in self._placeholders():
+            name = f"SECRET_{len(self.secrets) + 1}"
+            self.secrets.append(name)
+            step = step.model_copy(update={"value": "${" + name + "}"})
         self.steps.insert(index, step)
         self.times.insert(index, at)
+        self.targets.insert(index, target)
         if self.on_change is not None:
             self.on_change()
 
@@ -293,12 +395,8 @@ class _Collector:
         if kind == "click":
             return Click.model_validate({"selector": selector})
         if kind == "fill":
-            if msg.get("secret"):
-                name = f"SECRET_{len(self.secrets) + 1}"
-                self.secrets.append(name)
-                value = "${" + name + "}"
-            else:
-                value = str(msg.get("value", ""))
+            # A secret's placeholder is given in `_add` (a field reported again keeps its own).
+            value = "" if kind_is_secret(msg) else str(msg.get("value", ""))
             return Fill.model_validate({"selector": selector, "value": value})
         if kind == "select":
             return Select.model_validate({"selector": selector, "value": str(msg.get("value"))})
@@ -312,6 +410,11 @@ class _Collector:
         if event.kind == "navigation" and event.nav in ("back", "forward", "reload"):
             step = {"back": Back, "forward": Forward, "reload": Reload}[event.nav]
             self._add(step.model_validate({}), None)
+
+
+def kind_is_secret(msg: dict[str, Any]) -> bool:
+    """A `fill` message of a sensitive field: the page sent no value, only that one was typed."""
+    return msg.get("type") == "fill" and bool(msg.get("secret"))
 
 
 def _frame_selector(frame: Any, said: Any = None) -> str | None:
@@ -384,12 +487,15 @@ def record(
                 verdict=outcome.verdict,
                 violations=[v.kind for v in outcome.violations],
                 warnings=[w.kind for w in outcome.warnings] or None,
+                # The confirmation (a page or a state) or « Commander plus tard » was reached:
+                # the replay must reach it too, so a confirmation pattern that stops matching fails.
+                completed=True if outcome.completed else None,
             )
         return Scenario.model_validate(
             {
                 "name": name or "recording-" + started.strftime("%Y%m%d-%H%M%S"),
                 "description": f"Recorded with preflight record from {_relative(url, base_url)}",
-                "steps": collector.steps,
+                "steps": collector.named_steps(),
                 "expect": expect,
             }
         )
@@ -433,6 +539,7 @@ def record(
                     "binding": BINDING,
                     "sensitive": json.dumps(list(rules.privacy.sensitive)),
                     "keys": json.dumps(list(_KEYS)),
+                    "quiet_ms": _QUIET_MS,
                 }
                 context.add_init_script(script)
                 watcher.attach(context)
