@@ -1,6 +1,7 @@
 """The flows of the scenario library that move in history, replayed with the back/forward cache
-ON, as a real user's browser has it, on both engines (issue 11: "every flow of the library
-passes … with the back/forward cache on and off"). `make test` collects `scenarios/` with the
+ON, as a real user's browser has it (issue 11: "every flow of the library passes … with the
+back/forward cache on and off"): the multi-page flows on both engines, the single-page ones
+crossed with the engines (`_engines`). `make test` collects `scenarios/` with the
 cache off (Playwright's default), each replay checked against the demo shop's truth (the root
 conftest.py, with the matrix's oracle); this is the other half, checked the same way.
 
@@ -46,8 +47,20 @@ def test_the_cache_on_flows_are_every_flow_that_moves_in_history() -> None:
     own = [s.name for s in ALL if s.name.startswith(OWN_HISTORY)]
     assert len(own) == 3, own
     assert len(SCENARIOS) == 18, sorted(SCENARIOS)
+    assert all(name.endswith(("-mpa", "-spa", "-react")) for name in SCENARIOS)
 
 
+def _engines(name: str) -> str | tuple[str, str]:
+    """The multi-page flows (where a Back restores a whole page from the cache) on both engines;
+    the single-page ones (a Back there moves within one document) crossed with them: the Preact
+    app's on Chromium, the React app's on Firefox. `make test` replays all of them on both
+    engines with the cache off (#22)."""
+    if name.endswith("-mpa"):
+        return ("chromium", "firefox")
+    return "chromium" if name.endswith("-spa") else "firefox"
+
+
+@pytest.mark.engine_of("name", {name: _engines(name) for name in SCENARIOS})
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_the_library_flow_passes_with_the_cache_on_and_agrees_with_the_shop(
     name: str, bfcache_browser: Browser, browser_name: str, shop: DemoShop

@@ -574,6 +574,9 @@ def test_the_panel_fold_button_folds_and_unfolds_it_at_a_trusted_click(
     not os.environ.get("DISPLAY"),
     reason="a headed order: run under a display (make test uses xvfb-run)",
 )
+# The signals are the command's (one handler for both engines); each is crossed with one engine,
+# and tests/test_faults.py sends both to an order on both engines (#22).
+@pytest.mark.engine_of("signum", {signal.SIGINT: "chromium", signal.SIGTERM: "firefox"})
 @pytest.mark.parametrize(
     "signum",
     [signal.SIGINT, signal.SIGTERM],
