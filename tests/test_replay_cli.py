@@ -34,21 +34,37 @@ def _preflight(*args: str, cwd: Path, timeout: float = 280) -> subprocess.Comple
     )
 
 
-def test_library_scenarios_pass_on_both_browsers_with_the_issue_json(tmp_path: Path) -> None:
+def test_library_scenarios_pass_on_both_browsers_with_the_issue_json_and_a_report_each(
+    tmp_path: Path,
+) -> None:
     done = _preflight(
         "replay",
-        str(LIBRARY / "refresh-during-eligibility.yaml"),
-        str(LIBRARY / "direct-entry.yaml"),
+        str(LIBRARY / "refresh-during-eligibility.yaml"),  # 3 shops × 2 engines on 2 workers
         "--browser",
         "chromium,firefox",
         "--json",
         "-j",
         "2",
+        "--report",
+        str(tmp_path / "reports"),
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads(done.stdout)
-    assert document["passed"] == 12 and document["failed"] == 0
+    assert document["passed"] == 6 and document["failed"] == 0
+    # `--report`: one order report per scenario and browser, and the run's index
+    # (tests/test_replay_run.py).
+    reports = tmp_path / "reports"
+    folders = sorted(p.name for p in reports.iterdir() if p.is_dir())
+    assert (reports / "index.html").is_file()
+    assert folders == sorted(
+        f"refresh-during-eligibility-{mode}-{browser}"
+        for mode in ("mpa", "spa", "react")
+        for browser in ("chromium", "firefox")
+    )
+    summary = json.loads((reports / folders[0] / "report.json").read_text(encoding="utf-8"))
+    assert "lost" in json.dumps(summary)
+    assert (reports / folders[0] / "events.jsonl").stat().st_size > 0
     row = document["results"][0]
     assert set(row) >= {
         "scenario",
@@ -98,30 +114,6 @@ def test_a_bad_var_exits_2_saying_what_is_expected(tmp_path: Path) -> None:
     assert "expected NAME=VALUE" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_report_writes_one_order_report_per_scenario_and_browser(tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-    done = _preflight(
-        "replay",
-        str(LIBRARY / "direct-entry.yaml"),
-        "--browser",
-        "firefox",
-        "--report",
-        str(reports),
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    folders = sorted(p.name for p in reports.iterdir() if p.is_dir())
-    assert (reports / "index.html").is_file()  # the run's index (tests/test_replay_run.py)
-    assert folders == [
-        "direct-entry-mpa-firefox",
-        "direct-entry-react-firefox",
-        "direct-entry-spa-firefox",
-    ]
-    summary = json.loads((reports / folders[0] / "report.json").read_text(encoding="utf-8"))
-    assert "lost" in json.dumps(summary)
-    assert (reports / folders[0] / "events.jsonl").stat().st_size > 0
-
-
 def test_another_shop_is_a_base_url_a_rules_file_and_variables(
     shop: DemoShop, tmp_path: Path
 ) -> None:
@@ -134,8 +126,7 @@ def test_another_shop_is_a_base_url_a_rules_file_and_variables(
     )
     done = _preflight(
         "replay",
-        str(LIBRARY / "refresh-during-eligibility.yaml"),
-        str(LIBRARY / "direct-entry.yaml"),
+        str(LIBRARY / "refresh-during-eligibility.yaml"),  # 3 shops × 2 engines on 2 workers
         "--browser",
         "firefox",
         "--base-url",
