@@ -30,7 +30,7 @@ from playwright.sync_api import Browser
 
 from preflight.demo_shop import DemoShop
 from preflight.report import ReportWriter, load_events, load_report
-from preflight.scenario import load_paths
+from preflight.scenario import Scenario, load_paths
 from preflight.scenario._replay import replay_scenario
 from preflight.watch import Watcher
 from preflight.watch.events import Event, Outcome
@@ -73,13 +73,27 @@ def settle_children(expected_at_most: int) -> set[int]:
     return found
 
 
+def shortest_of_each_verdict(scenarios: list[Scenario], count: int) -> list[Scenario]:
+    """`count` library flows, the shortest of each verdict in turn: a leak is per replay
+    (a context, its pages, a report), whatever the flow's length, and each way an order ends
+    is met (#22: the library's first flows in file order cost twice as long)."""
+    by_verdict: dict[str, list[Scenario]] = {}
+    for scenario in sorted(scenarios, key=lambda s: (len(s.steps), s.name)):
+        by_verdict.setdefault(scenario.expect.verdict, []).append(scenario)
+    chosen: list[Scenario] = []
+    for row in itertools.zip_longest(*by_verdict.values()):
+        chosen.extend(s for s in row if s is not None)
+    assert len(chosen) >= count, len(chosen)
+    return chosen[:count]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # 13 replays: minutes on a loaded 2-core machine
 def test_thirteen_replays_back_to_back_keep_memory_handles_and_processes_steady(
     browser: Browser, shop: DemoShop, tmp_path: Path
 ) -> None:
-    scenarios = load_paths([SCENARIOS])
-    assert len(scenarios) >= 10
+    scenarios = shortest_of_each_verdict(load_paths([SCENARIOS]), 13)
+    assert {s.expect.verdict for s in scenarios} == {"attributed", "at_risk", "lost"}
     rules = shop.rules()
     variables = {"MERCHANT": shop.sfr_url, "DEMO_PORT": str(shop.port)}
     passed: list[bool] = []
