@@ -30,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from preflight._validation import dotted, said
+from preflight._validation import expected as validation_expected
 from preflight.errors import RulesError
 from preflight.globs import matches_no_address, normalise_glob, url_matches
 from preflight.i18n import Lang, say, shop_names
@@ -775,10 +777,11 @@ def load_rules(
         # the cause, so it is named first.
         errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        where = ".".join(str(part) for part in first["loc"])
-        # A validator's own message says what was expected: no « Value error, » before it.
-        what = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
-        expected = _expected(first)
+        where = dotted(first["loc"])
+        what = said(first)
+        # A validator's message says what is wrong; the key's kind says what it takes.
+        about = _kind_of(first["loc"]) or "a value as docs/rules.md describes for this key"
+        expected = validation_expected(first, mapping="a table", about=about)
         if first["type"] == "extra_forbidden":
             what, expected = _unknown_key(first["loc"])
         raise RulesError(
@@ -915,26 +918,3 @@ def _kind_of(loc: tuple[int | str, ...]) -> str | None:
         # `Table | None`: the table's own keys.
         model = next((a for a in get_args(model) if hasattr(a, "model_fields")), model)
     return f"a {kind}" if kind else None
-
-
-def _expected(error: Any) -> str | None:
-    kind = str(error["type"])
-    bounds = error.get("ctx", {})
-    if kind == "value_error":
-        # The validator's message says what is wrong; the key's kind says what it takes.
-        return _kind_of(error["loc"]) or "a value as docs/rules.md describes for this key"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = bounds.get("ge", bounds.get("le"))
-        return f"{'at least' if 'ge' in bounds else 'at most'} {bound:g}"
-    expected: dict[str, str] = {
-        "missing": "this key to be present",
-        "extra_forbidden": "only known keys (check the spelling)",
-        "literal_error": str(error.get("ctx", {}).get("expected", "one of the allowed values")),
-        "string_type": "a string",
-        "int_type": "an integer",
-        "int_parsing": "an integer",
-        "list_type": "a list",
-        "dict_type": "a table",
-        "too_short": "at least one value",
-    }
-    return expected.get(kind, kind.replace("_", " "))
