@@ -29,10 +29,11 @@ import pytest
 from loguru import logger
 
 from preflight.browsers import LaunchSpec, choose, spec_for
-from preflight.errors import PreflightError
+from preflight.errors import PreflightError, UsageError
 from preflight.privacy import may_be_customer_data, redact
 from preflight.rules import Rules, load_rules
 from preflight.scenario._trace import scrub_trace
+from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -202,13 +203,11 @@ def _connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
 
 
 def _variables(pytestconfig: pytest.Config) -> dict[str, str]:
-    variables: dict[str, str] = {}
-    for raw in pytestconfig.getoption("--preflight-var") or []:
-        name, sep, value = str(raw).partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise pytest.UsageError(f"--preflight-var {raw!r}: expected NAME=VALUE")
-        variables[name] = value
-    return variables
+    given = [str(raw) for raw in pytestconfig.getoption("--preflight-var") or []]
+    try:
+        return parse_assignments(given, "--preflight-var")
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture(scope="session")

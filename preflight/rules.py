@@ -15,7 +15,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -35,6 +35,7 @@ from preflight._validation import expected as validation_expected
 from preflight.errors import RulesError
 from preflight.globs import matches_no_address, normalise_glob, url_matches
 from preflight.i18n import Lang, say, shop_names
+from preflight.variables import PLACEHOLDER, placeholder_expected
 
 BUILTIN = {"default": "default_rules.toml", "demo": "demo_shop/demo_rules.toml"}
 Family = Literal["chrome", "chromium", "firefox", "edge", "safari", "opera", "other"]
@@ -739,9 +740,6 @@ SUBTABLES: dict[tuple[str, str], type[_Model]] = {
 }
 
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
 def load_rules(
     source: str | Path = "default", *, variables: Mapping[str, str | int] | None = None
 ) -> Rules:
@@ -865,19 +863,12 @@ def _substitute(value: Any, variables: Mapping[str, str], label: str, where: str
                 )
             return variables[name]
 
-        return _PLACEHOLDER.sub(fill, value)
+        return PLACEHOLDER.sub(fill, value)
     if isinstance(value, dict):
         return {k: _substitute(v, variables, label, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, variables, label, f"{where}[{i}]") for i, v in enumerate(value)]
     return value
-
-
-def placeholder_expected(name: str, defined: Iterable[str]) -> str:
-    """What an unknown `${name}` should have been: the names defined, or how to define one."""
-    names = sorted(defined)
-    known = f"one of {', '.join(names)}" if names else "a defined name, but none are defined"
-    return f"{known} (give it with --var {name}=VALUE, or in a vars table)"
 
 
 def _toml_error_line(error: tomllib.TOMLDecodeError, text: str) -> int | None:

@@ -20,15 +20,14 @@ from pydantic_core import ErrorDetails
 from preflight._validation import dotted, said
 from preflight._validation import expected as validation_expected
 from preflight.errors import ScenarioError
-from preflight.rules import placeholder_expected
 from preflight.scenario._model import (
     BARE_WORDS,
-    PLACEHOLDER,
     STEP_TYPES,
     Expect,
     Scenario,
     Step,
 )
+from preflight.variables import PLACEHOLDER, placeholder_expected
 
 Path_ = tuple[str | int, ...]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
