@@ -19,13 +19,13 @@ from preflight.browsers._found import (
     ENGINE_OF,
     Driver,
     Engine,
-    Family,
     InstalledBrowser,
     _driver_for,
     discover,
     executable_version,
     family_from_name,
 )
+from preflight.families import Family
 
 # Chromium's own network chatter (component updates, sync, safe browsing) is refused by a
 # closed network, many connections at a time; these flags keep it quiet.
