@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.browsers import LaunchSpec, choose, spec_for
 from preflight.errors import PreflightError, UsageError
 from preflight.privacy import may_be_customer_data, redact
@@ -401,7 +402,7 @@ def mask_pages(context: BrowserContext, rules: Rules, known: Iterable[str] = ())
         for frame in page.frames:
             try:
                 frame.evaluate(_MASK_PAGE, [selectors, values, MASK_COLOR])
-            except Exception as error:  # a frame gone or navigating: nothing of it is shown
+            except playwright_error() as error:  # a frame gone or navigating
                 logger.debug("mask before pytest-playwright's screenshot: {}", error)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from preflight._playwright import playwright_error
 from preflight.errors import BrowserError, BrowserNotFound, UsageError
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ def launch(
                 str(user_data_dir), **kwargs, **context_options
             )
         return browser_type.launch(**kwargs)  # type: ignore[no-any-return]
-    except Exception as error:
+    except playwright_error() as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         raise BrowserError(
             f"cannot launch {spec.family} ({spec.executable or spec.channel or 'bundled'}): "
