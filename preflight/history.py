@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.errors import BrowserError, PageUnresponsive
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def reload(page: Page, *, timeout: float = TIMEOUT_S) -> None:
     try:
         # `commit`, not `load`: on Firefox with the bfcache on, load waits can hang (BiDi).
         page.reload(wait_until="commit")
-    except Exception as error:
+    except playwright_error() as error:
         logger.debug("page.reload failed ({}); reloading from the page", error)
         page.keyboard.press("Shift")
         probe(page, "location.reload()")
@@ -93,7 +94,7 @@ def probe(
         return ask(page, script, arg, timeout_s=timeout_s or ASK_S, traced=not again)
     except PageUnresponsive:
         raise
-    except Exception as error:  # navigating: the caller polls again
+    except playwright_error() as error:  # navigating: the caller polls again
         logger.trace("evaluate while navigating: {}", error)
         return None
 

@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from loguru import logger
 
-from preflight.errors import PreflightError
+from preflight._playwright import playwright_error
+from preflight.errors import PreflightError, UsageError
+from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -227,13 +229,11 @@ def _connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
 
 
 def _variables(pytestconfig: pytest.Config) -> dict[str, str]:
-    variables: dict[str, str] = {}
-    for raw in pytestconfig.getoption("--preflight-var") or []:
-        name, sep, value = str(raw).partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise pytest.UsageError(f"--preflight-var {raw!r}: expected NAME=VALUE")
-        variables[name] = value
-    return variables
+    given = [str(raw) for raw in pytestconfig.getoption("--preflight-var") or []]
+    try:
+        return parse_assignments(given, "--preflight-var")
+    except UsageError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture(scope="session")
@@ -429,7 +429,7 @@ def mask_pages(context: BrowserContext, rules: Rules, known: Iterable[str] = ())
         for frame in page.frames:
             try:
                 frame.evaluate(_MASK_PAGE, [selectors, values, MASK_COLOR])
-            except Exception as error:  # a frame gone or navigating: nothing of it is shown
+            except playwright_error() as error:  # a frame gone or navigating
                 logger.debug("mask before pytest-playwright's screenshot: {}", error)
 
 

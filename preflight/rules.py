@@ -15,7 +15,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -30,12 +30,15 @@ from pydantic import (
     model_validator,
 )
 
+from preflight._validation import dotted, said
+from preflight._validation import expected as validation_expected
 from preflight.errors import RulesError
+from preflight.families import Family
 from preflight.globs import matches_no_address, normalise_glob, url_matches
 from preflight.i18n import Lang, say, shop_names
+from preflight.variables import PLACEHOLDER, placeholder_expected
 
 BUILTIN = {"default": "default_rules.toml", "demo": "demo_shop/demo_rules.toml"}
-Family = Literal["chrome", "chromium", "firefox", "edge", "safari", "opera", "other"]
 
 
 class _Model(BaseModel):
@@ -737,9 +740,6 @@ SUBTABLES: dict[tuple[str, str], type[_Model]] = {
 }
 
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
 def load_rules(
     source: str | Path = "default", *, variables: Mapping[str, str | int] | None = None
 ) -> Rules:
@@ -775,10 +775,11 @@ def load_rules(
         # the cause, so it is named first.
         errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        where = ".".join(str(part) for part in first["loc"])
-        # A validator's own message says what was expected: no « Value error, » before it.
-        what = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
-        expected = _expected(first)
+        where = dotted(first["loc"])
+        what = said(first)
+        # A validator's message says what is wrong; the key's kind says what it takes.
+        about = _kind_of(first["loc"]) or "a value as docs/rules.md describes for this key"
+        expected = validation_expected(first, mapping="a table", about=about)
         if first["type"] == "extra_forbidden":
             what, expected = _unknown_key(first["loc"])
         raise RulesError(
@@ -862,19 +863,12 @@ def _substitute(value: Any, variables: Mapping[str, str], label: str, where: str
                 )
             return variables[name]
 
-        return _PLACEHOLDER.sub(fill, value)
+        return PLACEHOLDER.sub(fill, value)
     if isinstance(value, dict):
         return {k: _substitute(v, variables, label, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, variables, label, f"{where}[{i}]") for i, v in enumerate(value)]
     return value
-
-
-def placeholder_expected(name: str, defined: Iterable[str]) -> str:
-    """What an unknown `${name}` should have been: the names defined, or how to define one."""
-    names = sorted(defined)
-    known = f"one of {', '.join(names)}" if names else "a defined name, but none are defined"
-    return f"{known} (give it with --var {name}=VALUE, or in a vars table)"
 
 
 def _toml_error_line(error: tomllib.TOMLDecodeError, text: str) -> int | None:
@@ -915,26 +909,3 @@ def _kind_of(loc: tuple[int | str, ...]) -> str | None:
         # `Table | None`: the table's own keys.
         model = next((a for a in get_args(model) if hasattr(a, "model_fields")), model)
     return f"a {kind}" if kind else None
-
-
-def _expected(error: Any) -> str | None:
-    kind = str(error["type"])
-    bounds = error.get("ctx", {})
-    if kind == "value_error":
-        # The validator's message says what is wrong; the key's kind says what it takes.
-        return _kind_of(error["loc"]) or "a value as docs/rules.md describes for this key"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = bounds.get("ge", bounds.get("le"))
-        return f"{'at least' if 'ge' in bounds else 'at most'} {bound:g}"
-    expected: dict[str, str] = {
-        "missing": "this key to be present",
-        "extra_forbidden": "only known keys (check the spelling)",
-        "literal_error": str(error.get("ctx", {}).get("expected", "one of the allowed values")),
-        "string_type": "a string",
-        "int_type": "an integer",
-        "int_parsing": "an integer",
-        "list_type": "a list",
-        "dict_type": "a table",
-        "too_short": "at least one value",
-    }
-    return expected.get(kind, kind.replace("_", " "))

@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
 import ua_parser
 from pydantic import BaseModel
 
-UAFamily = Literal["chrome", "chromium", "firefox", "edge", "safari", "opera", "samsung", "other"]
+from preflight.families import Family
 
 # ua-parser's user-agent families, as the rules' families. Anything else is "other".
-_FAMILY_OF: dict[str, UAFamily] = {
+_FAMILY_OF: dict[str, Family] = {
     "Chrome": "chrome",
     "Chrome Mobile": "chrome",
     "Chrome Mobile WebView": "other",  # an app's embedded view, not the Chrome browser
@@ -54,7 +53,7 @@ _IOS_MARKERS = re.compile(r"\b(CriOS|FxiOS|EdgiOS|OPiOS)/|\((iPhone|iPad|iPod)\b
 class BrowserIdentity(BaseModel):
     """What a user agent (or a running browser) says it is."""
 
-    family: UAFamily
+    family: Family
     name: str  # as the parser or the browser names itself, e.g. "Chrome Mobile iOS"
     version: str | None = None
     major: int | None = None
@@ -97,7 +96,7 @@ def identify_user_agent(user_agent: str) -> BrowserIdentity:
 
 
 # Brand names a Chromium-engine browser puts in `navigator.userAgentData.brands`.
-_BRANDS: tuple[tuple[str, UAFamily], ...] = (
+_BRANDS: tuple[tuple[str, Family], ...] = (
     ("Google Chrome", "chrome"),
     ("Microsoft Edge", "edge"),
     ("Opera", "opera"),
@@ -105,7 +104,7 @@ _BRANDS: tuple[tuple[str, UAFamily], ...] = (
 )
 
 
-def family_from_brands(brands: Iterable[Mapping[str, str]]) -> UAFamily:
+def family_from_brands(brands: Iterable[Mapping[str, str]]) -> Family:
     """The family a Chromium-engine browser announces in its brands.
 
     Chrome lists "Google Chrome", Edge "Microsoft Edge"; a plain Chromium build (Debian's,

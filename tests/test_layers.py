@@ -88,3 +88,16 @@ def test_the_url_globs_import_nothing_of_preflight() -> None:
     # fresh-interpreter check above cannot tell): the rules and the watcher build on it.
     [(file, names)] = _imported(PACKAGE / "globs").items()
     assert not [n for n in names if n == "preflight" or n.startswith("preflight.")], (file, names)
+
+
+def test_playwright_errors_are_caught_by_name_without_importing_playwright() -> None:
+    # The library catches Playwright's `Error` only (issue #26), named when an exception is
+    # matched: importing the watcher, the replayer or the report still loads no Playwright.
+    code = (
+        "import sys, preflight.watch, preflight.scenario, preflight.report, preflight._playwright"
+        " as p; assert 'playwright.sync_api' not in sys.modules, 'loaded';"
+        " import playwright.sync_api as api;"
+        " assert p.playwright_error() is api.Error;"
+        " assert issubclass(api.TimeoutError, p.playwright_error())"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

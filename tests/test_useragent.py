@@ -289,3 +289,16 @@ def test_brands_tell_chrome_chromium_and_edge_apart(
     brands: list[dict[str, str]], family: str
 ) -> None:
     assert family_from_brands(brands) == family
+
+
+def test_every_family_a_user_agent_gives_may_be_allowed_by_the_rules() -> None:
+    # One `Family` (issue #26): the rules refused `samsung`, a family user agents are read as.
+    samsung = identify_user_agent(
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like "
+        "Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36"
+    )
+    rules = RULES.model_copy(
+        update={"browser": RULES.browser.model_validate({"allowed": ["samsung"]})}
+    )
+    assert samsung.family == "samsung"
+    assert check_browser_family(samsung, rules, "en").status == "pass"

@@ -21,7 +21,6 @@ from preflight.browsers._found import (
     FAMILIES,
     Driver,
     Engine,
-    Family,
     InstalledBrowser,
     Platform,
     current_platform,
@@ -42,6 +41,7 @@ from preflight.browsers._launch import (
     launch,
     spec_for,
 )
+from preflight.families import Family
 
 __all__ = [
     "BROWSER_NAMES",

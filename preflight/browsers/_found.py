@@ -18,19 +18,18 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from loguru import logger
 from pydantic import BaseModel
 
-if TYPE_CHECKING:
-    pass
+from preflight.families import Family
 
-Family = Literal["chrome", "chromium", "firefox", "edge", "safari"]
 Driver = Literal[
     "playwright-bundled", "channel=chrome", "channel=moz-firefox", "executable", "none"
 ]
 Engine = Literal["chromium", "firefox"]
+# The families found installed and launched (the others are only read from a user agent).
 FAMILIES: tuple[Family, ...] = ("chrome", "chromium", "firefox", "edge", "safari")
 ENGINE_OF: dict[Family, Engine | None] = {
     "chrome": "chromium",
@@ -52,7 +51,7 @@ class InstalledBrowser(BaseModel):
 
     @property
     def engine(self) -> Engine | None:
-        return ENGINE_OF[self.family]
+        return ENGINE_OF.get(self.family)
 
     @property
     def drivable(self) -> bool:

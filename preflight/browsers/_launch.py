@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from preflight._playwright import playwright_error
 from preflight.errors import BrowserError, BrowserNotFound, UsageError
 
 if TYPE_CHECKING:
@@ -19,13 +20,13 @@ from preflight.browsers._found import (
     ENGINE_OF,
     Driver,
     Engine,
-    Family,
     InstalledBrowser,
     _driver_for,
     discover,
     executable_version,
     family_from_name,
 )
+from preflight.families import Family
 
 # Chromium's own network chatter (component updates, sync, safe browsing) is refused by a
 # closed network, many connections at a time; these flags keep it quiet.
@@ -209,7 +210,7 @@ def launch(
                 str(user_data_dir), **kwargs, **context_options
             )
         return browser_type.launch(**kwargs)  # type: ignore[no-any-return]
-    except Exception as error:
+    except playwright_error() as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         raise BrowserError(
             f"cannot launch {spec.family} ({spec.executable or spec.channel or 'bundled'}): "

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.check._model import CheckResult, Status
 from preflight.check._sites import _PROBE_GLOB, _PROBE_PATH, OrderSites, _fulfil_probe
 from preflight.i18n import Lang, say
@@ -78,7 +79,7 @@ def _look_at_pages(
             page.unroute(_PROBE_GLOB, _fulfil_probe)
         try:
             page.goto(sites.account_url, wait_until="load", timeout=20_000)
-        except Exception as error:  # no network, DNS, refused: said in the result, not fatal
+        except playwright_error() as error:  # no network, DNS, refused: said
             state.account = "unreachable"
             state.error = _first_line(error)
             return state

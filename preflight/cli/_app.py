@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,8 +12,9 @@ import typer
 from loguru import logger
 
 from preflight.cli._out import SafeConsole, plain
-from preflight.errors import PreflightError, UsageError
+from preflight.errors import PreflightError
 from preflight.privacy import redact
+from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
     from preflight.rules import Rules
@@ -129,13 +129,7 @@ def require_qa(command: str) -> None:
 
 def parse_vars(raw: list[str] | None) -> dict[str, str]:
     """`NAME=VALUE` pairs from the command line."""
-    variables: dict[str, str] = {}
-    for item in raw or []:
-        name, sep, value = item.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise UsageError(f"--var {item!r}: expected NAME=VALUE, e.g. --var MERCHANT=https://…")
-        variables[name] = value
-    return variables
+    return parse_assignments(raw or [], "--var")
 
 
 def origin(url: str) -> str | None:

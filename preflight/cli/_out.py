@@ -39,7 +39,7 @@ def plain(value: object) -> str:
     """`value` as one safe string: control characters shown as `\\xNN`, nothing else changed."""
     try:
         text = value if isinstance(value, str) else str(value)
-    except Exception:  # a foreign object whose __str__ fails
+    except Exception:  # any: a foreign object's __str__ may raise anything
         text = f"<{type(value).__name__}>"
     return _CONTROL.sub(_visible, text)
 
@@ -80,10 +80,11 @@ class SafeConsole(Console):
         kwargs["emoji"] = False
         try:
             super().print(*objects, **kwargs)
-        except Exception:  # never a traceback for a line of output
+        except Exception:  # any: output never ends in a traceback
             sep = kwargs.get("sep", " ")
             line = sep.join(plain(o.plain if isinstance(o, Text) else o) for o in objects)
-            # If even that fails the terminal itself is gone: there is nothing left to tell.
-            with contextlib.suppress(Exception):
+            # If even that fails the terminal itself is gone (closed, or it cannot encode the
+            # text): there is nothing left to tell.
+            with contextlib.suppress(OSError, ValueError):
                 self.file.write(line + kwargs.get("end", "\n"))
                 self.file.flush()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.globs import url_matches
 from preflight.matrix._model import Boundary, CsElement
 from preflight.privacy import allowed_params, redact
@@ -154,7 +155,7 @@ def _frame_selector(frame: Frame) -> str | None:
     try:
         handle = frame.frame_element()
         path = handle.evaluate(_FRAME_PATH)
-    except Exception as error:  # the frame is going away: nothing in it to click
+    except playwright_error() as error:  # the frame is going away: nothing in it to click
         logger.debug("matrix: frame selector: {}", error)
         return None
     return path if isinstance(path, str) and path else None
@@ -167,7 +168,7 @@ def _evaluate(target: Any, script: str, arg: Any = None) -> Any:
     for _ in range(3):
         try:
             return target.evaluate(script, arg)
-        except Exception as error:
+        except playwright_error() as error:
             logger.debug("matrix: evaluate: {}", error)
     return None
 

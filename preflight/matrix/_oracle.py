@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.matrix._model import Cell, Status, Truth
 from preflight.rules import Rules, load_rules
 from preflight.scenario._results import ScenarioResult
@@ -43,7 +44,7 @@ def order_of(context: BrowserContext) -> str | None:
         for cookie in context.cookies():
             if cookie.get("name") == ORDER_COOKIE:
                 return str(cookie.get("value"))
-    except Exception as error:  # the context is gone: no oracle for this cell
+    except playwright_error() as error:  # the context is gone: no oracle for this cell
         logger.debug("matrix: cookies: {}", error)
     return None
 

@@ -14,11 +14,13 @@ import os
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.errors import PreflightError
 from preflight.matrix._derive import (
     BACK_LEAVES,
@@ -100,7 +102,7 @@ def replay_cell(
         context = browsers.get(cell.browser).new_context()
     except PreflightError as error:
         return Replayed(_runner._broken(to_run, cell.browser, f"cannot launch: {error}", started))
-    except Exception as error:
+    except playwright_error() as error:
         return Replayed(_runner._broken(to_run, cell.browser, f"no context: {error}", started))
     if context_hook is not None:
         context_hook(context)
@@ -194,7 +196,7 @@ def replay_cell(
             writer.close()
         try:
             context.close()
-        except Exception as error:  # the browser died: the result says so
+        except playwright_error() as error:  # the browser died: the result says so
             logger.debug("matrix: closing a context: {}", error)
 
 
@@ -449,7 +451,8 @@ def _run_pool(
                     scenario = by_name[cell.scenario]
                     try:
                         replayed = future.result()
-                    except Exception as error:  # a worker died: said for this cell
+                    # A worker killed (out of memory, a signal), or one that could not run the cell.
+                    except (BrokenProcessPool, PreflightError) as error:
                         broken = _runner._broken(scenario, cell.browser, f"worker: {error}", 0)
                         replayed = Replayed(broken)
                     finish(cell, replayed)

@@ -171,7 +171,7 @@ def run_order(
             if driven.is_connected():
                 try:
                     driven.close()
-                except Exception as error:  # going away by itself as we close it
+                except PlaywrightError as error:  # going away by itself as we close it
                     logger.debug("closing the browser: {}", error)
 
     def watch(driven: Browser) -> OrderResult:
@@ -211,7 +211,7 @@ def run_order(
             try:
                 if not started and link is not None:
                     page.goto(link, wait_until="commit")
-            except Exception as error:
+            except PlaywrightError as error:
                 if not driven.is_connected():
                     raise
                 watcher.detach()  # before the report is closed: closing is no event
@@ -229,7 +229,7 @@ def run_order(
             stopped_by_system = isinstance(stop, Terminated)
         except UsageError:
             raise  # the link cannot be reached: the report is closed, `work` closes the rest
-        except Exception as error:
+        except PlaywrightError as error:
             if driven.is_connected() and _any_page_open(context):
                 raise
             # The browser, or every page of the order, closed (or killed) mid-order — by the
@@ -240,7 +240,7 @@ def run_order(
             try:
                 watcher.settle(1.0)
                 session.flush()
-            except Exception as error:  # closing while we looked: what we have stands
+            except PlaywrightError as error:  # closing while we looked: what we have stands
                 logger.debug("final settle: {}", error)
         outcome = watcher.outcome()
         incomplete = ended in ("interrupted",) or (ended == "closed" and not watcher.confirmed)
@@ -259,7 +259,7 @@ def run_order(
                     pages.end(context, result)
             except KeyboardInterrupt:
                 pass  # the seller is done with the end page (or pressed Ctrl+C again)
-            except Exception as error:  # the browser closed by the seller: that is the end
+            except PlaywrightError as error:  # the browser closed by the seller: that is the end
                 if driven.is_connected() and _any_page_open(context):
                     raise
                 logger.debug("end page: {}", error)
@@ -272,7 +272,7 @@ def run_order(
             for context in [c for c in launched.contexts if c not in contexts_before]:
                 try:
                     context.close()
-                except Exception as error:  # the browser went away meanwhile
+                except PlaywrightError as error:  # the browser went away meanwhile
                     logger.debug("closing the order's context: {}", error)
     if playwright is not None:
         return work(playwright)

@@ -150,7 +150,7 @@ class SellerPages:
         for disposable in self._disposables:
             try:
                 disposable.dispose()
-            except Exception as error:  # the context may be closed already
+            except PlaywrightError as error:  # the context may be closed already
                 logger.debug("panel dispose: {}", error)
         self._disposables.clear()
 

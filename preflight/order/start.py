@@ -22,6 +22,7 @@ from typing import Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.check import (
     CheckReport,
     ManualAnswers,
@@ -29,6 +30,7 @@ from preflight.check import (
     is_french_phone,
     manual_checks,
 )
+from preflight.errors import PreflightError
 from preflight.i18n import Lang, say
 from preflight.order._server import Answer, PagesServer, json_answer
 from preflight.order.render import render_page
@@ -214,7 +216,8 @@ class StartPage:
         with self._rechecking:  # one at a time: each launches a browser
             try:
                 self.check = self.recheck()
-            except Exception as error:  # a browser that cannot start: said, the page stays
+            # a browser that cannot start: said, the page stays
+            except (PreflightError, OSError, playwright_error()) as error:
                 logger.warning("check again: {}", error)
                 return json_answer({"ok": False, "message": self.t("order.start.recheck.failed")})
         cards = [vars(card) for card in self.cards()]

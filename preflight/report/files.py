@@ -18,14 +18,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from preflight.atomic import PRIVATE_FILE, replace_file
 from preflight.errors import ReportError
 
 DIR_MODE = 0o700
-FILE_MODE = 0o600
+FILE_MODE = PRIVATE_FILE
 # Most filesystems (ext4, APFS, NTFS) hold at most 255 bytes per name.
 MAX_NAME_BYTES = 255
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -167,36 +167,8 @@ def append_durably(fd: int, data: bytes, path: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temporary owner-only file, fsync, rename, fsync the folder."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    """Replace `path` with `data`, owner-only (`preflight.atomic`); a `ReportError` on failure."""
     try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | _NOFOLLOW
-        fd = os.open(temporary, flags, FILE_MODE)
+        replace_file(path, data, mode=FILE_MODE)
     except OSError as error:
-        raise failure(path, "create a temporary file for", error) from None
-    try:
-        try:
-            os.fchmod(fd, FILE_MODE)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise failure(path, "write", error) from None
-    sync_dir(path.parent)
-
-
-def sync_dir(path: Path) -> None:
-    """Make a rename in `path` durable (best effort: some filesystems refuse it)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

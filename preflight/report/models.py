@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from preflight._validation import dotted
 from preflight.errors import ReportError
 from preflight.i18n import Lang, shop_names
 from preflight.watch.events import CoverageGap, ReasonKind, Verdict, Violation, Warning
@@ -100,5 +101,5 @@ def load_report(folder: str | Path) -> Report:
         raise ReportError(f"{path}: cannot be read ({error.strerror})") from None
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        where = dotted(first["loc"]) or "the file"
         raise ReportError(f"{path}: not a preflight report ({where}: {first['msg']})") from None

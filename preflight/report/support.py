@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from preflight._playwright import playwright_error
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -50,7 +52,7 @@ def read_field(page: Page, selector: str | None, timeout_ms: float) -> str | Non
         return None
     try:
         value = page.locator(selector).first.input_value(timeout=timeout_ms)
-    except Exception:  # the page may be gone: the seller then types it in the message
+    except playwright_error():  # the page may be gone: the seller then types it in the message
         return None
     return value.strip() or None
 
@@ -64,7 +66,7 @@ def read_error(page: Page, selectors: list[str], timeout_ms: float) -> str | Non
                 text = " ".join(locator.inner_text(timeout=timeout_ms).split())
                 if text:
                     return text
-        except Exception:  # no text is no reason to lose the rest of the bundle
+        except playwright_error():  # no text is no reason to lose the rest of the bundle
             continue
     return None
 

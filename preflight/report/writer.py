@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from loguru import logger
 from pydantic import ValidationError
 
+from preflight._playwright import playwright_error
 from preflight.errors import ReportError
 from preflight.i18n import Lang, say
 from preflight.places import reports_folder
@@ -199,7 +200,7 @@ class ReportWriter:
             )
         # Whatever went wrong with the page or the browser, the watch must go on; the report
         # records why there is no picture instead.
-        except Exception as error:
+        except playwright_error() as error:
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
             logger.debug("no screenshot: {}", first_line)
             return None, first_line[:300]
@@ -524,5 +525,5 @@ def _free_name(folder: Path, stem: str, suffix: str) -> str:
 def _page_url(page: Page) -> str:
     try:
         return page.url
-    except Exception:  # a page whose browser is gone: the URL is only context
+    except playwright_error():  # a page whose browser is gone: the URL is only context
         return ""

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from preflight._validation import dotted
 from preflight.errors import ScenarioError
 from preflight.scenario._loader import read_capped
 from preflight.scenario._model import (
@@ -132,7 +133,7 @@ def import_recording(
         recording = _Recording.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = dotted(first["loc"])
         raise ScenarioError(
             f"{where}: {first['msg']}",
             file=file,

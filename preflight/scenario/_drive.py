@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from preflight import history
+from preflight._playwright import playwright_error
 from preflight.rules import Rules
 from preflight.watch import Watcher
 
@@ -104,7 +105,7 @@ class Driver:
     def _main_document(self, request: Request) -> bool:
         try:
             return request.is_navigation_request() and request.frame == self.page.main_frame
-        except Exception as error:  # a frame gone meanwhile: not the main document
+        except playwright_error() as error:  # a frame gone meanwhile: not the main document
             logger.trace("request: {}", error)
             return False
 
@@ -175,7 +176,7 @@ class Driver:
         """
         if self.artifacts is None:
             return None
-        from preflight.errors import ReportError
+        from preflight.errors import PreflightError, ReportError
         from preflight.report.files import resolve_inside, write_inside
 
         file = f"{self.stem}-{name}.png"
@@ -188,7 +189,7 @@ class Driver:
             wait_ms = 15_000 if required else 5_000
             try:
                 png = self.page.screenshot(mask=masks, full_page=full_page, timeout=wait_ms)
-            except Exception as error:
+            except playwright_error() as error:
                 if required:
                     raise
                 # A page still loading (a click's navigation slower than the step's timeout):
@@ -204,7 +205,8 @@ class Driver:
                 raise StepFailed(f"screenshot not written: {error}") from None
             logger.debug("screenshot {} not written: {}", file, error)
             return None
-        except Exception as error:  # never let the evidence hide the real failure
+        # A page that does not answer, or gone: never let the evidence hide the real failure.
+        except (PreflightError, playwright_error()) as error:
             if required:
                 raise StepFailed(f"screenshot not taken: {one_line(error)}") from None
             logger.debug("screenshot {} not taken: {}", file, error)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from preflight import history
+from preflight._playwright import playwright_error
 from preflight.scenario._drive import StepFailed
 from preflight.scenario._model import Check, Click, ExpectText, Press, Select, Step, WaitFor
 from preflight.scenario._waits import wait_url
@@ -55,7 +56,7 @@ def run_in_frame(driver: Driver, step: Step) -> None:
         while True:
             try:
                 text = locator.inner_text(timeout=max(1, deadline - time.monotonic()) * 1000)
-            except Exception as error:  # not there (yet): said below, once out of time
+            except playwright_error() as error:  # not there (yet): said below, once out of time
                 logger.trace("expect_text in frame: {}", error)
                 text = None
             if text is not None and step.text in text:

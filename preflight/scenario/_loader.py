@@ -15,17 +15,19 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
+from preflight._validation import dotted, said
+from preflight._validation import expected as validation_expected
 from preflight.errors import ScenarioError
-from preflight.rules import placeholder_expected
 from preflight.scenario._model import (
     BARE_WORDS,
-    PLACEHOLDER,
     STEP_TYPES,
     Expect,
     Scenario,
     Step,
 )
+from preflight.variables import PLACEHOLDER, placeholder_expected
 
 Path_ = tuple[str | int, ...]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -309,7 +311,7 @@ def _scenario(node: yaml.Node, file: str) -> Scenario:
             _message(first, loc),
             file=file,
             line=_line_of(lines, loc) or line,
-            where=_scenario_where(data) + (f", key {_dotted(loc)}" if loc else ""),
+            where=_scenario_where(data) + (f", key {dotted(loc)}" if loc else ""),
             expected=_expected(first),
         ) from None
 
@@ -462,10 +464,6 @@ def _line_of(lines: Mapping[Path_, int], path: Path_) -> int | None:
     return lines.get(())
 
 
-def _dotted(loc: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in loc)
-
-
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
@@ -484,31 +482,19 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _message(error: Any, loc: tuple[Any, ...]) -> str:
-    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+def _message(error: ErrorDetails, loc: tuple[Any, ...]) -> str:
     if error["type"] == "missing":
-        return f"{_dotted(loc)!r} is missing"
+        return f"{dotted(loc)!r} is missing"
     if error["type"] == "extra_forbidden":
-        return f"unknown key {_dotted(loc)!r}"
-    return f"{_dotted(loc)}: {message}" if loc else message
+        return f"unknown key {dotted(loc)!r}"
+    return f"{dotted(loc)}: {said(error)}" if loc else said(error)
 
 
-def _expected(error: Any) -> str:
-    kind = str(error["type"])
-    return {
-        "missing": "this key to be present",
-        "extra_forbidden": "only known keys (check the spelling)",
-        "literal_error": str(error.get("ctx", {}).get("expected", "one of the allowed values")),
-        "string_type": "text (quote it)",
-        "bool_type": "true or false",
-        "bool_parsing": "true or false",
-        "int_type": "a whole number",
-        "int_parsing": "a whole number",
-        "float_parsing": "a number",
-        "list_type": "a list",
-        "dict_type": "a mapping",
-        "model_type": "a mapping",
-        "string_too_short": "non-empty text",
-        "string_pattern_mismatch": "letters, digits, - _ . only",
-        "too_short": "at least one value",
-    }.get(kind, "a value of the kind this key takes (see the scenario format in docs/qa.md)")
+# What a key of a scenario takes, for an error pydantic's kinds do not say.
+_ABOUT = "a value of the kind this key takes (see the scenario format in docs/qa.md)"
+
+
+def _expected(error: ErrorDetails) -> str:
+    if error["type"] == "string_pattern_mismatch":  # a scenario's name
+        return "letters, digits, - _ . only"
+    return validation_expected(error, mapping="a mapping", about=_ABOUT)

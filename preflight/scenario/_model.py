@@ -7,15 +7,13 @@ reach. The YAML loader (`_loader.py`) turns files into these models; the replaye
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from preflight.variables import PLACEHOLDER
 from preflight.watch.events import Verdict, ViolationKind, WarningKind
-
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class _Model(BaseModel):

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import BrowserError, UsageError
 from preflight.rules import Rules, load_rules
@@ -347,7 +348,8 @@ class _Collector:
                 step = type(step).model_validate({**step.model_dump(), "frame": frame})
             at = msg.get("at")
             at = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else None
-        except Exception as error:  # a malformed message from the page: never the recording's end
+        # a malformed message from the page: never the recording's end
+        except (ValueError, playwright_error()) as error:
             logger.debug("recorder message {} ignored: {}", msg.get("type"), error)
             return
         if step is not None:
@@ -503,7 +505,8 @@ def record(
     def save(ended: Ended | None) -> Scenario:
         watcher = state["watcher"]
         outcome = None
-        with contextlib.suppress(Exception):  # the watcher's own error: the steps still count
+        # The watcher's own error is raised by its poll() in the loop; the steps still count.
+        with contextlib.suppress(Exception):  # any: the recording is written whatever failed
             outcome = watcher.outcome() if watcher is not None else None
         recorded = scenario(outcome)
         if path is not None:
@@ -546,7 +549,7 @@ def record(
                 page = context.new_page()
                 try:
                     page.goto(url, wait_until="load", timeout=60_000)
-                except Exception as error:
+                except playwright_error() as error:
                     raise BrowserError(f"cannot open {url}: {str(error).splitlines()[0]}") from None
                 save(None)
                 watcher.settle()
@@ -560,7 +563,7 @@ def record(
                 watcher.detach()
                 try:
                     launched.close()
-                except Exception as error:  # the user closed it already
+                except playwright_error() as error:  # the user closed it already
                     logger.debug("closing the recorder's browser: {}", error)
     except KeyboardInterrupt:
         recording = Recording(save("interrupted"), collector.secrets, path, "interrupted")
@@ -634,7 +637,7 @@ def _flush(context: BrowserContext) -> None:
     report them (best effort: a page may be gone)."""
     for page in context.pages:
         for frame in page.frames:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(playwright_error()):
                 frame.evaluate(f"() => window.{BINDING}Flush && window.{BINDING}Flush()")
 
 
@@ -650,7 +653,7 @@ def _wait_until_closed(context: BrowserContext, watcher: Watcher, timeout_s: flo
             watcher.poll()
             # Waiting inside a Playwright call lets the sync API dispatch bindings and events.
             pages[0].wait_for_timeout(100)
-        except Exception as error:  # the page or the browser closed under us: done
+        except playwright_error() as error:  # the page or the browser closed under us: done
             logger.debug("recorder: {}", error)
             if all(page.is_closed() for page in context.pages):
                 return "closed"

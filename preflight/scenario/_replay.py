@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from preflight.errors import PageUnresponsive
+from preflight._playwright import playwright_error
+from preflight.errors import PageUnresponsive, PreflightError
 from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules
 from preflight.scenario import _restored as restored
@@ -183,7 +184,7 @@ def replay_scenario(
             grouped = traced and group(context, safe(step_title(step, index)))
             try:
                 _run_step(driver, step, index)
-            except Exception as error:
+            except (StepFailed, PreflightError, playwright_error()) as error:
                 failure = _failed(driver, error, step, index, scenario_timeout_s, safe)
                 logger.debug("{}: step {} failed: {}", filled.name, index, failure.message)
                 break
@@ -194,7 +195,7 @@ def replay_scenario(
         watcher.step = None
         try:
             watcher.settle(timeout=SETTLE_S)
-        except Exception as error:  # a page closed under the watcher: judge what it saw
+        except playwright_error() as error:  # a page closed under the watcher: judge what it saw
             logger.debug("settle: {}", error)
         outcome = watcher.outcome()
     finally:
@@ -272,7 +273,7 @@ def _failed(
 def _close(page: Page) -> None:
     try:
         page.close(run_before_unload=False)
-    except Exception as error:  # already gone with its browser
+    except playwright_error() as error:  # already gone with its browser
         logger.debug("closing an unresponsive page: {}", error)
 
 

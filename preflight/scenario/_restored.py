@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from preflight import history
+from preflight._playwright import playwright_error
 from preflight.scenario._drive import StepFailed, one_line
 from preflight.scenario._forms import TAG_AND_SENSITIVE
 from preflight.scenario._model import Check, Click, Fill, Press, Select, Step, WaitFor
@@ -243,7 +244,7 @@ def _on_elements(driver: Driver, selector: str, script: str, *args: Any) -> Any:
     while the page is between documents. A selector no engine can read fails the step."""
     try:
         return driver.page.locator(selector).evaluate_all(script, [driver.restored, *args])
-    except Exception as error:  # a document being replaced: the caller polls again
+    except playwright_error() as error:  # a document being replaced: the caller polls again
         if any(word in str(error) for word in _BAD_SELECTOR):
             raise StepFailed(f"{selector}: {one_line(error)}") from None
         logger.trace("evaluate_all on a restored page: {}", error)

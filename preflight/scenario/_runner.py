@@ -18,6 +18,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.browsers import choose, discover, spec_for
 from preflight.errors import BrowserError, PreflightError, UsageError
 from preflight.i18n import Lang
@@ -93,7 +95,7 @@ class _Browsers:
         for browser in self.browsers.values():
             try:
                 browser.close()
-            except Exception as error:  # already gone
+            except playwright_error() as error:  # already gone
                 logger.debug("closing a browser: {}", error)
         self.browsers.clear()
         if self.playwright is not None:
@@ -126,7 +128,7 @@ def replay_one(
         context = browsers.get(browser).new_context()
     except PreflightError as error:
         return _broken(scenario, browser, f"cannot launch {browser}: {error}", started)
-    except Exception as error:
+    except playwright_error() as error:
         return _broken(scenario, browser, f"cannot open a browser context: {error}", started)
     writer: Any = None
     try:
@@ -161,7 +163,7 @@ def replay_one(
             writer.close()
         try:
             context.close()
-        except Exception as error:  # the browser died: the result already says so
+        except playwright_error() as error:  # the browser died: the result already says so
             logger.debug("closing a context: {}", error)
 
 
@@ -339,7 +341,8 @@ def run(
                     scenario, browser = work[index]
                     try:
                         results[index] = future.result()
-                    except Exception as error:  # a worker died: say so for this scenario
+                    # A worker killed (out of memory, a signal), or one that could not run it.
+                    except (BrokenProcessPool, PreflightError) as error:
                         results[index] = _broken(scenario, browser, f"worker failed: {error}", 0.0)
                     if on_result is not None:
                         on_result(results[index])  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from preflight._playwright import playwright_error
 from preflight.errors import BrowserError, UsageError
 from preflight.scenario._model import Scenario
 
@@ -59,7 +60,7 @@ def connect_browser(
     headers = {"x-playwright-launch-options": json.dumps(dict(launch_kwargs))}
     try:
         return browser_type.connect(ws_endpoint, headers=headers, timeout=60_000)
-    except Exception as error:
+    except playwright_error() as error:
         first = (str(error).strip().splitlines() or [repr(error)])[0]
         raise BrowserError(
             f"cannot use the remote browser at {ws_endpoint}: {first} — expected the ws:// "

@@ -15,17 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from _pytest.mark import expression as _expression
 from _pytest.mark.expression import Expression
 
 from preflight.errors import UsageError
 from preflight.scenario._model import Scenario
+
+# What a malformed expression raises: a SyntaxError (pytest 9), its own ParseError (pytest 8).
+_MALFORMED = (SyntaxError, getattr(_expression, "ParseError", SyntaxError))
 
 
 def compile_expression(expression: str) -> Expression:
     """The compiled `-k` expression; a malformed one is a `UsageError` saying where."""
     try:
         return Expression.compile(expression)
-    except Exception as error:  # SyntaxError (pytest 9) or ParseError (pytest 8)
+    except _MALFORMED as error:
         what = getattr(error, "msg", None) or getattr(error, "message", None) or str(error)
         column = getattr(error, "offset", None) or getattr(error, "column", None)
         at = f" at column {column}" if column else ""

@@ -14,13 +14,12 @@ frames are dropped: their pixels show the typed details and cannot be searched.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from preflight.atomic import replacing
 from preflight.privacy import spellings
 
 MASK = b"***"
@@ -54,26 +53,19 @@ def scrub_trace(path: Path, values: Iterable[str]) -> bool:
         reverse=True,
     )
     short = [p for value in wanted if len(value) < SHORT for p in _short_patterns(value)]
-    folder = path.parent
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".scrub-", suffix=".zip")
-    os.close(handle)
-    try:
-        with (
-            zipfile.ZipFile(path) as source,
-            zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as target,
-        ):
-            for info in source.infolist():
-                if info.filename.lower().endswith(_FRAME_SUFFIXES):
-                    continue
-                data = source.read(info)
-                for form in long_forms:
-                    data = data.replace(form, MASK)
-                for pattern in short:
-                    data = pattern.sub(lambda m: m.group(1) + MASK, data)
-                target.writestr(info, data)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    # The source is closed before the rename: Windows cannot replace a file still open.
+    with (
+        replacing(path) as scrubbed,
+        zipfile.ZipFile(path) as source,
+        zipfile.ZipFile(scrubbed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            if info.filename.lower().endswith(_FRAME_SUFFIXES):
+                continue
+            data = source.read(info)
+            for form in long_forms:
+                data = data.replace(form, MASK)
+            for pattern in short:
+                data = pattern.sub(lambda m: m.group(1) + MASK, data)
+            target.writestr(info, data)
     return True

@@ -11,9 +11,6 @@ comments have those characters escaped.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from preflight.atomic import replace_file
 from preflight.errors import UsageError
 from preflight.scenario._model import BARE_WORDS, Scenario, Step
 
@@ -125,31 +123,13 @@ def dump(
     return "\n".join(out) + "\n"
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# Read once, at import: os.umask() can only be read by setting it, process-wide.
-_UMASK = _umask()
-
-
 def write_scenario_file(path: Path, text: str) -> None:
     """Replace `path` with `text` atomically (a temporary file renamed over it: a reader, a
     crash or Ctrl+C never sees half a file; a symbolic link at `path` is replaced, not
-    followed), with the permissions a plain open() would give. One `UsageError` on failure."""
+    followed), owner-only: a recording holds what was typed in the shop's fields, a customer's
+    name and address too. One `UsageError` on failure."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(text)
-            os.chmod(temporary, 0o666 & ~_UMASK)  # as a plain open() would (mkstemp: 0600)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        replace_file(path, text.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"-o {path}: cannot be written ({error.strerror})") from None

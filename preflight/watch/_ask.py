@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.errors import PageUnresponsive
 from preflight.watch._tracing import bounded
 
@@ -50,6 +51,6 @@ def answers(page: Page | Frame, timeout_s: float) -> bool:
         ask(page, "1", timeout_s=timeout_s, traced=False)
     except PageUnresponsive:
         return False
-    except Exception as error:  # Playwright's: navigating, or closing
+    except playwright_error() as error:  # Playwright's: navigating, or closing
         logger.trace("answers: {}", error)
     return True

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.watch._pages import _PageState
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def attach_cdp(context: BrowserContext, state: _PageState) -> bool:
     try:
         session = context.new_cdp_session(state.page)
         session.send("Page.enable")
-    except Exception as error:  # not fatal: the probe is the main source
+    except playwright_error() as error:  # not fatal: the probe is the main source
         logger.debug("no CDP session for page {}: {}", state.index, error)
         return False
     state.cdp_session = session

@@ -161,7 +161,7 @@ class Emitter:
         if self.on_event is not None:
             try:
                 self.on_event(event)
-            except Exception as error:  # raised again from poll()/settle()/outcome()
+            except Exception as error:  # any: a caller's callback; raised again by poll()
                 logger.exception("on_event failed: {}", error)
                 if self._callback_error is None:
                     self._callback_error = error

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, get_args
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from preflight._validation import dotted
 from preflight.watch._keys import Keys
 
 # Bounds: a page cannot make the watcher keep (or log) megabytes. A URL may be long (a
@@ -143,7 +144,7 @@ class Drained(BaseModel):
 def _why(error: ValidationError) -> str:
     # Where and what kind of error, never the input: a page's values may be anything.
     first = error.errors(include_url=False, include_input=False, include_context=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "message"
+    where = dotted(first["loc"]) or "message"
     return f"{where}: {first['msg']}"
 
 

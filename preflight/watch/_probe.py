@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.globs import url_matches, within_page
 from preflight.rules import ConfirmationState, Rules
 from preflight.watch._emit import scrub
@@ -459,7 +460,7 @@ def _read_selector(page: Page, selector: str, limit: int = _VALUE_MAX) -> str | 
         if not untraced(first, "count"):
             return None
         value = untraced(first, "inner_text", timeout=_READ_TIMEOUT_MS)
-    except Exception as error:  # an invalid selector, a page navigating or closing
+    except playwright_error() as error:  # an invalid selector, a page navigating or closing
         logger.debug("confirmation read: {}", type(error).__name__)
         return None
     if not isinstance(value, str):
@@ -474,7 +475,7 @@ def _state_shown(page: Page, wanted: ConfirmationState) -> bool:
         try:
             if not untraced(page.locator(wanted.selector).filter(visible=True), "count"):
                 return False
-        except Exception as error:  # an invalid selector, a page navigating or closing
+        except playwright_error() as error:  # an invalid selector, a page navigating or closing
             logger.debug("confirmation state: {}", type(error).__name__)
             return False
     if wanted.text:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.globs import url_matches
 from preflight.rules import Rules
 from preflight.watch._judge import Judge
@@ -96,7 +97,7 @@ class Session:
         try:
             cookies = untraced(context, "cookies")
             present = any(cookie.get("name") == name for cookie in cookies)
-        except Exception as error:  # the context is closing
+        except playwright_error() as error:  # the context is closing
             logger.trace("cookies: {}", error)
             return
         if present:

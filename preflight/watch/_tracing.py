@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
 
@@ -113,7 +115,7 @@ def group(context: BrowserContext, name: str) -> bool:
     """Open a trace group named `name` (labelled); True when it was opened."""
     try:
         context.tracing.group(label(name))
-    except Exception as error:  # a context closing, or a Playwright without groups
+    except playwright_error() as error:  # a context closing
         logger.debug("trace group {!r}: {}", name, error)
         return False
     return True
@@ -122,7 +124,7 @@ def group(context: BrowserContext, name: str) -> bool:
 def group_end(context: BrowserContext) -> None:
     try:
         context.tracing.group_end()
-    except Exception as error:  # a context closing
+    except playwright_error() as error:  # a context closing
         logger.debug("trace group end: {}", error)
 
 

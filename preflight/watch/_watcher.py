@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from preflight._playwright import playwright_error
 from preflight.errors import PageUnresponsive
 from preflight.i18n import Lang
 from preflight.rules import Rules
@@ -165,7 +166,7 @@ class Watcher:
             try:
                 state.page.close(run_before_unload=False)
                 closed += 1
-            except Exception as error:  # gone with its browser meanwhile
+            except playwright_error() as error:  # gone with its browser meanwhile
                 logger.debug("closing page {}: {}", state.index, error)
         return closed
 
@@ -219,12 +220,12 @@ class Watcher:
             if state.cdp_session is not None:
                 try:
                     state.cdp_session.detach()
-                except Exception as error:  # the page may be gone already
+                except playwright_error() as error:  # the page may be gone already
                     logger.debug("CDP detach: {}", error)
         for disposable in self._disposables:
             try:
                 disposable.dispose()
-            except Exception as error:  # the context may be closed already
+            except playwright_error() as error:  # the context may be closed already
                 logger.debug("dispose: {}", error)
         self._disposables.clear()
         self._context = None
@@ -260,7 +261,7 @@ class Watcher:
                 state.unresponsive = True
                 quiet = False
                 continue
-            except Exception as error:  # navigating, or closing: the next round will tell
+            except playwright_error() as error:  # navigating, or closing: the next round will tell
                 logger.trace("drain page {}: {}", state.index, error)
                 quiet = False
                 continue
@@ -331,7 +332,7 @@ class Watcher:
                 try:
                     untraced(state.page, "wait_for_timeout", seconds * 1000)
                     return
-                except Exception as error:
+                except playwright_error() as error:
                     logger.trace("pause: {}", error)
         time.sleep(seconds)
 
@@ -386,7 +387,7 @@ class Watcher:
             if frame.parent_frame is not None:
                 return
             state = self._pages.get(frame.page)
-        except Exception as error:  # a request of a page already gone
+        except playwright_error() as error:  # a request of a page already gone
             logger.trace("request: {}", error)
             return
         if state is None:
@@ -403,7 +404,7 @@ class Watcher:
                 return
             state = self._pages.get(request.frame.page)
             failure = request.failure or ""
-        except Exception as error:  # a request of a page already gone
+        except playwright_error() as error:  # a request of a page already gone
             logger.trace("requestfailed: {}", error)
             return
         if state is None or any(code in failure for code in _ABORTED):
@@ -435,7 +436,7 @@ class Watcher:
             self._probe.handle(
                 state, msg, via="binding", top=frame is None or frame.parent_frame is None
             )
-        except Exception as error:  # never let a bad message break the page's promise chain
+        except Exception as error:  # any: raised again by poll(); the page goes on
             logger.exception("probe message: {}", error)
             self._events.failed(error)
 
