@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 from playwright.sync_api import Error as PlaywrightError
 
+from preflight.watch._tracing import bounded
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page
 
@@ -121,12 +123,15 @@ class TypedValues:
         self._read_at = time.monotonic()
 
     def _read_frame(self, frame: Frame) -> None:
+        # Bounded here, not by Playwright's own timeout: over WebDriver BiDi a frame whose page
+        # spins never answered a `wait_for_function(timeout=1000)` (an order held for minutes,
+        # measured on Firefox: the read hung on the spinning page's widget frame).
         try:
-            handle = frame.wait_for_function(
-                _READ, arg=self.selectors, timeout=READ_TIMEOUT_MS, polling=100
-            )
-            found = handle.json_value()
-        except PlaywrightError as error:  # a page going, spinning or throwing: next time
+            found = bounded(
+                frame, "evaluate", _READ, self.selectors,
+                timeout_s=READ_TIMEOUT_MS / 1000, traced=False,
+            )  # fmt: skip
+        except (PlaywrightError, TimeoutError) as error:  # going, spinning, throwing: next time
             logger.trace("typed values not read: {}", type(error).__name__)
             return
         self.learn(found)
