@@ -133,3 +133,26 @@ def mark(context: BrowserContext, name: str) -> None:
     """A marker in the trace's action list: an empty group, opened and closed now."""
     if group(context, name):
         group_end(context)
+
+
+def without_screencast(context: BrowserContext, title: str) -> bool:
+    """Go on tracing `context` with DOM snapshots and sources but no screencast; True when
+    tracing was restarted so.
+
+    For a replay that types customer values: the trace scrubber drops every screencast frame
+    afterwards (their pixels show what was typed, `scenario/_trace.py`), so capturing them is
+    pure cost — and over WebDriver BiDi a large one: Playwright captures a screenshot every
+    40 ms for the whole run (`browsingContext.captureScreenshot`, Playwright 1.64.1's BiDi
+    `startScreencast`), which also delays every other call to the page (issue #27). Public API
+    only: `tracing.stop()` then `start()` (nothing of the replay is recorded yet); the caller's
+    own `tracing.stop(path=…)` (pytest-playwright's) then writes the trace as before.
+    """
+    if not tracing_on(context):
+        return False
+    try:
+        context.tracing.stop()
+        context.tracing.start(title=label(title), screenshots=False, snapshots=True, sources=True)
+    except Exception as error:  # a context closing: its trace is what it is
+        logger.debug("tracing without screencast: {}", error)
+        return False
+    return True
