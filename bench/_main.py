@@ -60,6 +60,11 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--markdown", action="store_true", help="print --output's table as Markdown (no run)"
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep --output's figures this run does not measure (with --only: update some rows)",
+    )
     return parser.parse_args(argv)
 
 
@@ -269,6 +274,20 @@ def _names(options: argparse.Namespace) -> list[str]:
     return [b.strip() for b in options.browsers.split(",") if b.strip()]
 
 
+def _figures(path: Path) -> list[Figure]:
+    if not path.exists():
+        return []
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [Figure.model_validate(f) for f in document["figures"]]
+
+
+def _merged(measured: list[Figure], kept: list[Figure]) -> list[Figure]:
+    """`kept` with each figure this run measured again in its place, the new ones after."""
+    new = {(f.id, f.browser): f for f in measured}
+    merged = [new.pop((f.id, f.browser), f) for f in kept]
+    return merged + list(new.values())
+
+
 def main(argv: list[str] | None = None) -> None:
     options = _options(argv)
     browsers = _names(options)
@@ -306,12 +325,13 @@ def main(argv: list[str] | None = None) -> None:
                 "note": "repeats are maxima: a ratio figure starts no new pair past its share "
                 "of the budget (at least 2 pairs); each figure's n is what ran",
             },
-            "figures": [figure.model_dump() for figure in run.figures],
+            "figures": [figure.model_dump() for figure in _merged(run.figures, kept)],
             "failed": run.failed,
         }
         write_json(options.output, payload)
         return elapsed
 
+    kept = _figures(options.output) if options.merge else []
     run = _Run({name.strip() for name in options.only.split(",") if name.strip()})
     run.saved = lambda: save(run, complete=False)
     run.do("globs", "-", lambda: _globs.measure(options.repeats))

@@ -8,7 +8,10 @@ round (the same machine load on both sides):
 * plain Playwright traced ÷ plain untraced — what it costs steps with no watcher at all;
 * replay traced with the watcher's polling traced too ÷ replay traced — what leaving that
   polling out of the trace saves (the polling as it was before issue 14: each `evaluate`
-  and pause a traced action, with its DOM snapshots).
+  and pause a traced action, with its DOM snapshots);
+* replay traced ÷ plain traced, and replay ÷ plain untraced — what the watcher costs against
+  plain Playwright on the same steps, traced against traced and untraced against untraced
+  (issue #27: target ≤ 1.05× both ways).
 
 The traced runs also count the trace's actions (`trace.trace`): what the viewer lists.
 """
@@ -28,15 +31,17 @@ from bench._plain import drive
 from bench._stats import Figure, Summary, timed
 from preflight.demo_shop import DemoShop
 from preflight.scenario import Scenario
-from preflight.scenario import _drive as drive_module
 from preflight.scenario._replay import replay_scenario
+from preflight.scenario._results import known_values
 from preflight.watch import _session as session_module
 from preflight.watch import _watcher as watcher_module
+from preflight.watch._tracing import without_screencast
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
 
 WAYS = ("replay_traced", "replay", "plain_traced", "plain", "polling_traced")
+TARGET = 1.05
 
 
 def _traced_polling() -> Callable[..., Any]:
@@ -48,8 +53,8 @@ def _traced_polling() -> Callable[..., Any]:
 
 @contextmanager
 def _polling_in_the_trace() -> Iterator[None]:
-    """The watcher's and the replayer's polls as ordinary, traced calls (as before issue 14)."""
-    modules = (watcher_module, session_module, drive_module)
+    """The watcher's polls as ordinary, traced calls (as before issue 14)."""
+    modules = (watcher_module, session_module)  # the replayer's polls are history.probe's
     saved = [vars(module)["untraced"] for module in modules]
     for module in modules:
         vars(module)["untraced"] = _traced_polling()
@@ -81,6 +86,8 @@ def _one(
         if trace is not None:
             context.tracing.start(screenshots=True, snapshots=True, sources=True)
         if watcher:
+            if trace is not None and known_values(scenario):
+                without_screencast(context, scenario.name)  # as the pytest plugin does
             result = replay_scenario(
                 context,
                 scenario,
@@ -156,7 +163,23 @@ def measure(
     def median(way: str) -> float:
         return Summary.of(seconds[way]).median
 
+    def against_plain(way: str, plain: str, title: str) -> Figure:
+        value = ratio(way, plain)
+        return Figure(
+            id=f"{way}_vs_plain",
+            browser=name,
+            title=title,
+            unit="×",
+            value=value,
+            target=f"≤ {TARGET:.2f}×",
+            met=value.median <= TARGET,
+            repeats=n,
+            note=f"{where}: {median(way):.2f} s vs {median(plain):.2f} s",
+        )
+
     return [
+        against_plain("replay_traced", "plain_traced", "traced replay ÷ traced plain Playwright"),
+        against_plain("replay", "plain", "replay ÷ plain Playwright (in the tracing rounds)"),
         Figure(
             id="tracing_cost",
             browser=name,

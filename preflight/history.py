@@ -112,12 +112,12 @@ def _mark(page: Page) -> tuple[str, str, float]:
     """Tag the current document (a window property: a new document has none) and return the
     tag, the URL and the page's clock (ms since the epoch)."""
     mark = secrets.token_hex(4)
-    for attempt in range(40):
+    for _ in range(40):
         state = probe(
             page,
             "mark => { window.__preflightReplayMark = mark; return [location.href, Date.now()]; }",
             mark,
-            again=attempt > 0,
+            again=True,  # ours, not the user's: the move is what a trace shows (issue #27)
         )
         if isinstance(state, list) and len(state) == 2:
             return mark, str(state[0]), float(state[1])

@@ -327,6 +327,7 @@ def preflight_replay(
     from preflight.scenario._loader import fill_placeholders
     from preflight.scenario._replay import replay_scenario
     from preflight.scenario._results import known_values
+    from preflight.watch._tracing import without_screencast
 
     _no_video(pytestconfig)
     step_timeout = float(pytestconfig.getoption("--preflight-step-timeout"))
@@ -342,6 +343,8 @@ def preflight_replay(
             values = {"BASE_URL": preflight_base_url.rstrip("/"), **preflight_variables}
             known = known_values(fill_placeholders(scenario, values), values)
             _remember_known(request.node, known)
+            if known:  # its screencast would be dropped by the scrub: not captured at all
+                without_screencast(context, request.node.nodeid)
             result = replay_scenario(
                 context,
                 scenario,

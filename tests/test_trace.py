@@ -29,9 +29,9 @@ POLLING = ("Watcher._drain", "Watcher._pause", "Watcher._check_session_cookie")
 # What the watcher may still add: attaching it (the binding, the probe's init script and, on
 # Chromium, its CDP session), once per context whatever the scenario's length.
 WATCHER_SETUP = 3
-# A step's own actions: a `fill` is 3 (find the field, read its tag, fill) and 5 on Firefox
-# (the React-aware edit); a history step is its mark and its move. Polls past the first are
-# left out, so no step holds more, however long it waits.
+# A step's own actions: a `fill` is its `fill` (reading the field's tag and, on Firefox, the
+# React-aware edit are ours: left out, issue #27); a history step is its key press and its
+# move. Polls past the first are left out, so no step holds more, however long it waits.
 MOST_PER_STEP = 5
 
 
@@ -141,6 +141,11 @@ def test_a_traced_replay_shows_its_steps_as_groups_and_the_reload_where_it_happe
     assert len(lost) == 1, [a.title for a in actions if a.group]
     reload_group = groups[[s.action for s in scenario.steps].index("reload")]
     assert lost[0].parent == reload_group.call_id, "the marker is not in the reload step"
+    # Our own evaluates (a field's tag, the React-aware edit, a move's mark) stay out: each
+    # evaluate left is a wait step's first look at the page (issue #27).
+    evaluates = [a.title for a in actions if not a.group and ".evaluate" in a.title]
+    waits = [s for s in scenario.steps if s.action in ("expect_url", "expect_text", "wait_for")]
+    assert len(evaluates) == len(waits), evaluates
     entry = [a for a in actions if a.group and a.title.startswith("→ ACN entry")]
     assert len(entry) == 1 and entry[0].parent == groups[1].call_id  # the click that entered
     assert_watcher_stays_out(actions)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from preflight.scenario._model import Fill
+from preflight.watch._tracing import untraced
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -56,8 +57,9 @@ def fill_control(field: Locator, tag: str, value: str, engine: str) -> None:
     answers "required" (measured on the demo shop's React variant; `keyboard.insert_text` does
     the same). Typing each key (`press_sequentially`) works but costs a key round trip per
     character; so `fill` still does the waiting, focusing and clearing, and one `evaluate`
-    then replays the edit past the tracker. The value goes to the page as an argument, in the
-    same trace action as `fill`'s own: the trace scrubber finds it there like any typed value.
+    then replays the edit past the tracker. That evaluate is ours, not the user's: it is left
+    out of a Playwright trace, where the step shows `fill` alone (each traced action costs DOM
+    snapshots, and over BiDi 500 ms of unthrottled screencast: issue #27).
     A <select> takes a choice (Chrome's recorder writes it as a `change` like any field's):
     `select_option` fires the `change` React listens to, on both engines. (`check` clicks and
     `press` sends keys: real input that React sees on both engines, measured; nothing to add.)
@@ -67,12 +69,14 @@ def fill_control(field: Locator, tag: str, value: str, engine: str) -> None:
         return
     field.fill(value)
     if engine == "firefox" and tag in _TEXT_TAGS:
-        field.evaluate(_SYNC_FRAMEWORK_STATE, value)
+        untraced(field, "evaluate", _SYNC_FRAMEWORK_STATE, value)
 
 
 def fill(driver: Driver, step: Fill) -> None:
     field = driver.locate(step.selector, step.frame).first
-    tag, sensitive = field.evaluate(TAG_AND_SENSITIVE, list(driver.rules.privacy.sensitive))
+    # Our own look at the field, not the user's: out of a trace, as in `fill_control`.
+    sensitive_selectors = list(driver.rules.privacy.sensitive)
+    tag, sensitive = untraced(field, "evaluate", TAG_AND_SENSITIVE, sensitive_selectors)
     if sensitive and step.value:
         # Bank details typed here also land in a Playwright trace, if one is recorded:
         # the pytest plugin scrubs these values from it (microsoft/playwright#10526).

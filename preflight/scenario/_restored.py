@@ -109,7 +109,8 @@ def arrived(driver: Driver, restored: bool) -> None:
         logger.debug("page restored from the back/forward cache; Playwright sees it")
         return
     tag = secrets.token_hex(4)
-    if driver.probe("tag => { window.__preflightRestored = tag; return true; }", tag) is True:
+    tagging = "tag => { window.__preflightRestored = tag; return true; }"
+    if driver.probe(tagging, tag, again=True) is True:  # ours: out of a trace
         driver.restored = tag
         logger.debug(
             "page restored from the back/forward cache, unseen by Playwright: "
@@ -123,7 +124,7 @@ def run(driver: Driver, step: Step) -> bool:
     if driver.restored is None:
         return False
     frame = getattr(step, "frame", None)
-    if frame and driver.probe(f"tag => {_STILL}", driver.restored) is not True:
+    if frame and driver.probe(f"tag => {_STILL}", driver.restored, again=True) is not True:
         driver.restored = None  # another document since: Playwright sees its frames
         return False
     if frame:

@@ -13,8 +13,11 @@ from preflight import history
 from preflight.globs import url_matches
 from preflight.scenario._drive import StepFailed
 from preflight.scenario._model import ExpectText, WaitFor
+from preflight.watch._tracing import untraced
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Locator
+
     from preflight.scenario._drive import Driver
 
 
@@ -63,16 +66,15 @@ def expect_text(driver: Driver, step: ExpectText) -> None:
             }
             return all.length;
         }"""
-    again = False
+    css, again = _css(step.selector), False
     while True:
-        css = _css(step.selector)
         found = driver.probe(script, [step.selector, step.text], again=again) if css else None
-        again = True
-        if found == "not-css" or not _css(step.selector):
+        if found == "not-css" or not css:
             matched = driver.page.locator(step.selector)
-            count = matched.count()
-            holding = matched.filter(has_text=step.text).count() if count else 0
+            count = _count(matched, again)
+            holding = _count(matched.filter(has_text=step.text), again) if count else 0
             found = True if holding else (count or None)
+        again = True
         if found is True:
             return
         if time.monotonic() >= deadline:
@@ -85,6 +87,11 @@ def expect_text(driver: Driver, step: ExpectText) -> None:
                 state = f"does not contain {step.text!r}"
             raise StepFailed(f"expect_text: {where} {state} (URL {driver.probe('location.href')})")
         time.sleep(next(pauses))
+
+
+def _count(locator: Locator, again: bool) -> int:
+    """`locator.count()`; a poll's repeats are left out of a Playwright trace, as `probe`'s."""
+    return int(untraced(locator, "count")) if again else locator.count()
 
 
 def wait_selector(driver: Driver, step: WaitFor) -> None:

@@ -60,13 +60,16 @@ def label(text: str, limit: int = LABEL_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _sync_call(owner: Any, method: str) -> tuple[Any, Any, Any, Any] | None:
-    """Playwright's impl object of a sync API `owner`, its connection's call wrapper, the sync
-    runner and the impl's `method`; None when this is not the Playwright it was written for
-    (the callers then make an ordinary call)."""
+def _sync_call(owner: Any, method: str) -> tuple[Any, Any, Any] | None:
+    """The Playwright connection of a sync API `owner`, the sync runner and the impl's
+    `method`; None when this is not the Playwright it was written for (the callers then make
+    an ordinary call)."""
     try:
         impl = owner._impl_obj
-        return impl, impl._connection.wrap_api_call, owner._sync, getattr(impl, method)
+        # A Locator's impl is no channel owner: its connection is its frame's (a locator's
+        # call was silently traced before, issue #27).
+        connection = getattr(impl, "_connection", None) or impl._frame._connection
+        return connection, owner._sync, getattr(impl, method)
     except AttributeError:
         return None
 
@@ -78,8 +81,8 @@ def untraced(owner: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     parts = _sync_call(owner, method)
     if parts is None:
         return getattr(owner, method)(*args, **kwargs)
-    _impl, wrap, sync, call = parts
-    return sync(wrap(lambda: call(*args, **kwargs), True))
+    connection, sync, call = parts
+    return sync(connection.wrap_api_call(lambda: call(*args, **kwargs), True))
 
 
 def bounded(
@@ -91,17 +94,17 @@ def bounded(
     parts = _sync_call(owner, method)
     if parts is None:
         return getattr(owner, method)(*args, **kwargs)
-    impl, wrap, sync, call = parts
+    connection, sync, call = parts
 
     async def within() -> Any:
-        zone = impl._connection._api_zone.get() if traced else None
+        zone = connection._api_zone.get() if traced else None
         if isinstance(zone, dict) and not zone.get("apiName"):
             # The sync API names a call after its own frame (`Page.evaluate`) and traces only a
             # named call: this one is made from here, so it is named as the sync API would.
             zone["apiName"] = f"{type(owner).__name__}.{method}"
         return await asyncio.wait_for(call(*args, **kwargs), timeout_s)
 
-    return sync(wrap(within, not traced))
+    return sync(connection.wrap_api_call(within, not traced))
 
 
 def tracing_on(context: BrowserContext) -> bool:
@@ -132,3 +135,26 @@ def mark(context: BrowserContext, name: str) -> None:
     """A marker in the trace's action list: an empty group, opened and closed now."""
     if group(context, name):
         group_end(context)
+
+
+def without_screencast(context: BrowserContext, title: str) -> bool:
+    """Go on tracing `context` with DOM snapshots and sources but no screencast; True when
+    tracing was restarted so.
+
+    For a replay that types customer values: the trace scrubber drops every screencast frame
+    afterwards (their pixels show what was typed, `scenario/_trace.py`), so capturing them is
+    pure cost — and over WebDriver BiDi a large one: Playwright captures a screenshot every
+    40 ms for the whole run (`browsingContext.captureScreenshot`, Playwright 1.64.1's BiDi
+    `startScreencast`), which also delays every other call to the page (issue #27). Public API
+    only: `tracing.stop()` then `start()` (nothing of the replay is recorded yet); the caller's
+    own `tracing.stop(path=…)` (pytest-playwright's) then writes the trace as before.
+    """
+    if not tracing_on(context):
+        return False
+    try:
+        context.tracing.stop()
+        context.tracing.start(title=label(title), screenshots=False, snapshots=True, sources=True)
+    except Exception as error:  # a context closing: its trace is what it is
+        logger.debug("tracing without screencast: {}", error)
+        return False
+    return True
