@@ -126,7 +126,8 @@ def test_another_shop_is_a_base_url_a_rules_file_and_variables(
     )
     done = _preflight(
         "replay",
-        str(LIBRARY / "refresh-during-eligibility.yaml"),  # 3 shops × 2 engines on 2 workers
+        str(LIBRARY / "refresh-during-eligibility.yaml"),
+        str(LIBRARY / "direct-entry.yaml"),
         "--browser",
         "firefox",
         "--base-url",

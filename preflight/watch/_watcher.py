@@ -175,6 +175,15 @@ class Watcher:
         """An open page shows the browser's error page: its own load failed (network lost)."""
         return any(s.load_failed is not None and not s.closed for s in self._pages.values())
 
+    @property
+    def confirming(self) -> bool:
+        """An open page is at a confirmation not yet read (its number, or a single-page
+        confirmation's URL that must stay a moment)."""
+        return any(
+            (s.confirmation_url is not None or s.pending_confirmation is not None) and not s.closed
+            for s in self._pages.values()
+        )
+
     def outcome(self) -> Outcome:
         self._raise_callback_error()
         return self._judge.outcome()
