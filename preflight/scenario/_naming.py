@@ -76,7 +76,7 @@ def recorded_name(step: Step, target: str | None, known: Iterable[str] = ()) -> 
     card number is redacted."""
     words = label(target or "", TARGET_LIMIT)
     if isinstance(step, Goto):
-        words = label(urlsplit(step.url).path or step.url, TARGET_LIMIT)
+        words = label(_target_words(step, []), TARGET_LIMIT)  # its path: never its query
     elif not isinstance(step, Press | Check | Click | Fill | Select):
         return None
     if not words and not isinstance(step, Press):

@@ -198,9 +198,8 @@ def replay_scenario(
             # A last step that led to the confirmation: its page is judged once read, within
             # the step's time limit (on a loaded machine the read took longer than SETTLE_S,
             # and a recording's `completed: true` then failed for nothing).
-            end = min(driver.deadline, time.monotonic() + step_timeout_s)
-            while failure is None and watcher.confirming and time.monotonic() < end:
-                watcher.settle(timeout=SETTLE_S)
+            if failure is None and watcher.confirming:
+                watcher.settle(timeout=driver.within(step_timeout_s))
         except playwright_error() as error:  # a page closed under the watcher: judge what it saw
             logger.debug("settle: {}", error)
         outcome = watcher.outcome()
