@@ -18,7 +18,18 @@ from typing import Any
 from loguru import logger
 from rich.console import Console
 
-from bench import _check, _fill, _globs, _latency, _matrix, _memory, _overhead, _suite, _tracing
+from bench import (
+    _calls,
+    _check,
+    _fill,
+    _globs,
+    _latency,
+    _matrix,
+    _memory,
+    _overhead,
+    _suite,
+    _tracing,
+)
 from bench._remote import browser_server
 from bench._report import markdown, render, write_json
 from bench._scenarios import bench_set, long_order
@@ -45,7 +56,8 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="figures to run: check,overhead,latency,memory,remote,suite,fill,globs,tracing,matrix",
+        help="figures to run: check,calls,overhead,latency,memory,remote,suite,fill,globs,tracing,"
+        "matrix",
     )
     parser.add_argument(
         "--budget",
@@ -132,11 +144,16 @@ def _in_process_figures(run: _Run, browser: str, options: argparse.Namespace) ->
     budget = _budget(options)
     spec = spec_for(choose(browser))
     scenarios = bench_set()
-    in_process = ("latency", "overhead", "memory", "remote", "fill", "tracing")
+    in_process = ("calls", "latency", "overhead", "memory", "remote", "fill", "tracing")
     if any(run.wanted(name) for name in in_process):
         with sync_playwright() as playwright, DemoShop(port=0) as shop:
             local = getattr(playwright, spec.engine).launch(**spec.launch_kwargs())
             try:
+                run.do(
+                    "calls",
+                    browser,
+                    lambda: _calls.measure(local, browser, options.latency_repeats * 3),
+                )
                 run.do(
                     "latency",
                     browser,
