@@ -23,7 +23,7 @@ from bench._stats import Figure, Summary
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-PAGE = "<input id=field><button id=go onclick=\"this.dataset.n=(+this.dataset.n||0)+1\">Go</button>"
+PAGE = '<input id=field><button id=go onclick="this.dataset.n=(+this.dataset.n||0)+1">Go</button>'
 
 
 def _calls(page: Page) -> dict[str, Callable[[], object]]:
