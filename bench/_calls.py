@@ -41,9 +41,9 @@ def measure(browser: Browser, name: str, repeats: int) -> list[Figure]:
         page = context.new_page()
         page.set_content(PAGE)
         calls = _calls(page)
-        for call in calls.values():  # warm every path once
-            call()
-        times: dict[str, list[float]] = {call: [] for call in calls}
+        for warm in calls.values():  # every path once
+            warm()
+        times: dict[str, list[float]] = {key: [] for key in calls}
         for _ in range(repeats):
             for call, run in calls.items():  # interleaved: the load drifts alike for all
                 started = time.perf_counter()
