@@ -234,10 +234,10 @@ def _profile(browser: str, output: Path) -> None:
             spent["settle"] += time.perf_counter() - started
             spent["settle_calls"] += 1
 
-    def timed_drain(self: Watcher, idle_ms: float, deadline: float) -> bool:
+    def timed_drain(self: Watcher, idle_ms: float, deadline: float, least_s: float = 0.0) -> bool:
         started = time.perf_counter()
         try:
-            return drain(self, idle_ms, deadline)
+            return drain(self, idle_ms, deadline, least_s)
         finally:
             spent["drain"] += time.perf_counter() - started
             spent["drain_calls"] += 1

@@ -54,7 +54,8 @@ def _traced_polling() -> Callable[..., Any]:
 @contextmanager
 def _polling_in_the_trace() -> Iterator[None]:
     """The watcher's polls as ordinary, traced calls (as before issue 14)."""
-    modules = (watcher_module, session_module)  # the replayer's polls are history.probe's
+    # The replayer's polls are history.probe's; the watcher's settle asks through `_ask`.
+    modules = [m for m in (watcher_module, session_module) if "untraced" in vars(m)]
     saved = [vars(module)["untraced"] for module in modules]
     for module in modules:
         vars(module)["untraced"] = _traced_polling()

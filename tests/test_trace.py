@@ -24,8 +24,9 @@ pytest_plugins = ["pytester"]
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 # The watcher's polling: what filled the action list before (9 evaluates, 5 cookie reads and 3
-# pauses of the 37 actions of refresh-during-eligibility-mpa on Chromium, measured).
-POLLING = ("Watcher._drain", "Watcher._pause", "Watcher._check_session_cookie")
+# pauses of the 37 actions of refresh-during-eligibility-mpa on Chromium, measured); settle() now
+# asks each page once, without pauses (issue #27).
+POLLING = ("Watcher._drain", "Watcher._check_session_cookie")
 # What the watcher may still add: attaching it (the binding, the probe's init script and, on
 # Chromium, its CDP session), once per context whatever the scenario's length.
 WATCHER_SETUP = 3

@@ -18,9 +18,11 @@ Signals, cross-checked (each event's `sources` says which agreed):
 The probe reports through an exposed binding and also keeps its messages in a queue that
 `poll()`/`settle()` read with `evaluate`: over WebDriver BiDi (stock Firefox) a back/forward-
 cache restore gives Playwright no event at all, and a one-shot `evaluate` is what still works
-on the restored page (measured with Playwright 1.64.1 and Firefox ESR 153).
+on the restored page (measured with Playwright 1.64.1 and Firefox ESR 153). `settle()` asks
+each page once: the probe answers when its page is quiet (no poll loop: over BiDi each round
+trip costs, issue #27).
 
-Under Playwright's tracing (see `_tracing.py`), that polling is kept out of the trace, and each
+Under Playwright's tracing (see `_tracing.py`), that question is kept out of the trace, and each
 event that matters is marked in it where it was seen: `poll()` and `settle()`, which run in the
 caller's thread, write the marks the events since the last call left (never a callback: it
 may run inside a Playwright call).
@@ -55,7 +57,7 @@ from preflight.watch._pages import _PageState, _same_doc_url
 from preflight.watch._probe import ProbeMessages
 from preflight.watch._scripts import BINDING, guard_script, probe_script
 from preflight.watch._session import Session
-from preflight.watch._tracing import mark, tracing_on, untraced
+from preflight.watch._tracing import mark, tracing_on
 from preflight.watch.events import Event, Outcome, Violation, Warning
 
 if TYPE_CHECKING:
@@ -67,15 +69,20 @@ _ABORTED = ("ERR_ABORTED", "NS_BINDING_ABORTED", "NS_ERROR_ABORT")
 __all__ = ["EventHandler", "Watcher", "scrub"]
 
 # settle(): a page counts as quiet once idle this long (what a page does right after an answer
-# comes within a task or two), and busy pages are polled this often.
+# comes within a task or two). A page waits that out itself (the probe's `quiet`) and answers
+# once quiet, within _QUIET_MAX_S; a re-check the watcher still needs (a confirmation to read)
+# waits _SETTLE_PAUSE_S in the page first.
 _SETTLE_IDLE_MS = 30
 _SETTLE_PAUSE_S = 0.02
+_QUIET_MAX_S = 1.0
 # The least a question to a page may wait for its answer, even at a deadline: a loaded machine's
 # ordinary answer, not a spinning page's.
 _ASK_MIN_S = 0.5
+# The probe's queue since what was read of this document, once the page is quiet (`probe.js`).
 _DRAIN = (
-    "([seen, nonce]) => window.__preflight ?"
-    " window.__preflight.since(seen[window.__preflight.doc] || 0, nonce) : null"
+    "([seen, nonce, idle, least, most]) => window.__preflight ?"
+    " window.__preflight.quiet(seen[window.__preflight.doc] || 0, nonce, idle, least, most)"
+    " : null"
 )
 
 
@@ -250,20 +257,26 @@ class Watcher:
         self._raise_callback_error()
         return quiet
 
-    def _drain(self, idle_ms: float, deadline: float) -> bool:
+    def _drain(self, idle_ms: float, deadline: float, least_s: float = 0.0) -> bool:
         """One round over the open pages; True when each is loaded, brought nothing new, has
-        no request of its own out and has done nothing for `idle_ms`. Each page is asked
-        until `deadline` at most (at least `_ASK_MIN_S`): a page that spins does not answer."""
+        no request of its own out and has done nothing for `idle_ms`. With `idle_ms`, each page
+        answers once it is so (the probe waits for it, `least_s` at least, within
+        `_QUIET_MAX_S` and the deadline): one question per page instead of a poll loop. Each
+        page is asked until `deadline` at most (at least `_ASK_MIN_S`): a page that spins does
+        not answer."""
         quiet = True
         for state in list(self._pages.values()):
             if state.closed or state.page.is_closed():
                 continue
             nonce = self._keys.nonce()
             wait = max(_ASK_MIN_S, deadline - time.monotonic())
+            # The page's own wait ends _ASK_MIN_S before the question's: its answer still has
+            # that long to come back on a loaded machine.
+            most = min(_QUIET_MAX_S, wait - _ASK_MIN_S) if idle_ms else 0.0
+            least = min(least_s, most)
+            arg = [dict(state.seen), nonce, idle_ms, least * 1000, most * 1000]
             try:
-                status = ask(
-                    state.page, _DRAIN, [dict(state.seen), nonce], timeout_s=wait, traced=False
-                )
+                status = ask(state.page, _DRAIN, arg, timeout_s=wait, traced=False)
             except PageUnresponsive as error:
                 if not state.unresponsive:
                     logger.warning("page {}: {}", state.index, error)
@@ -306,14 +319,24 @@ class Watcher:
         The probe says when its page is loaded, has no request of its own out (fetch, XHR:
         what a single-page shop's next step waits for) and has been idle for a moment; a
         navigation an action started has already committed when Playwright's action returns.
-        So a page where nothing is going on settles in one round, and a busy one is polled
-        every `_SETTLE_PAUSE_S` until it is quiet (no fixed sleep)."""
+        So one question per page does: the probe answers once its page is quiet (no poll
+        loop, no fixed sleep; over WebDriver BiDi each round trip costs). Another round comes
+        only for what the watcher itself waits on (a confirmation's number, a single-page
+        confirmation's URL that must stay a moment, a page between two documents), after
+        `_SETTLE_PAUSE_S`."""
         deadline = time.monotonic() + timeout
-        while not self._drain(idle_ms=_SETTLE_IDLE_MS, deadline=deadline):
+        least = 0.0
+        while True:
+            started = time.monotonic()
+            if self._drain(idle_ms=_SETTLE_IDLE_MS, deadline=deadline, least_s=least):
+                break
             if time.monotonic() >= deadline:
                 logger.debug("settle: still busy after {}s", timeout)
                 break
-            self._pause(_SETTLE_PAUSE_S)
+            least = _SETTLE_PAUSE_S
+            # A round no page waited in (none has its probe yet, one was between documents):
+            # the pause is taken here; the next question brings the events meanwhile.
+            time.sleep(max(0.0, _SETTLE_PAUSE_S - (time.monotonic() - started)))
         self._check_session_cookie()
         self.trace_marks()
         self._raise_callback_error()
@@ -334,17 +357,6 @@ class Watcher:
         return state.index if state else 0
 
     # --- Playwright callbacks -----------------------------------------------------------------
-    def _pause(self, seconds: float) -> None:
-        # Waiting inside a Playwright call lets the sync API dispatch the pending events.
-        for state in self._pages.values():
-            if not state.closed and not state.page.is_closed():
-                try:
-                    untraced(state.page, "wait_for_timeout", seconds * 1000)
-                    return
-                except playwright_error() as error:
-                    logger.trace("pause: {}", error)
-        time.sleep(seconds)
-
     def _on_page(self, page: Page) -> None:
         if page in self._pages:
             return

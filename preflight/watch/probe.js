@@ -80,6 +80,8 @@
   const getItem = Storage.prototype.getItem, setItem = Storage.prototype.setItem;
   const later = window.setTimeout;
   const defer = (fn, ms) => call(later, window, fn, ms || 0);
+  const NewPromise = Promise;
+  const visibilityOf = getter(Document.prototype, "visibilityState");
   const microtask = window.queueMicrotask;
   const Observer = window.MutationObserver;
   const observe = Observer.prototype.observe;
@@ -516,8 +518,36 @@
     }
   };
 
+  // settle()'s one question (instead of a poll loop): `since`'s answer once the page is quiet —
+  // loaded, no request of its own out, no check scheduled, idle `idleMs` — and at least `minMs`
+  // after the question (a re-check's pause), or after `maxMs` whatever the page does. A hidden
+  // page answers at once (its timers may be throttled to a second), and so does a page being
+  // left or put in the back/forward cache (`pagehide`: its timers stop there).
+  const QUIET_STEP_MS = 10;
+  let leaving = false;
+  const quietNow = (idleMs) =>
+    readyStateOf(document) === "complete" && !scheduled && !requestsOut() && now() - lastActivity >= idleMs;
+  function quiet(last, nonce, idleMs, minMs, maxMs) {
+    const start = now();
+    leaving = false;
+    return new NewPromise((resolve) => {
+      const check = () => {
+        const waited = now() - start;
+        if (leaving || visibilityOf(document) === "hidden" || waited >= maxMs
+            || (waited >= minMs && quietNow(idleMs))) {
+          resolve(P.since(last, nonce));
+        } else {
+          defer(check, QUIET_STEP_MS);
+        }
+      };
+      check();
+    });
+  }
+  on(window, "pagehide", () => { leaving = true; }, true);
+
   const P = {
     doc,
+    quiet,
     since(last, nonce) {
       const msgs = [];
       for (let i = 0; i < queue.length; i++) {
