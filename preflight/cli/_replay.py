@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,19 +14,16 @@ from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.cli._out import styled
 from preflight.errors import RulesError
 from preflight.i18n import checked_lang
-from preflight.report.index import write_index
 from preflight.scenario import load_paths
 from preflight.scenario._check import check_paths
-from preflight.scenario._results import ScenarioResult, never_matched
+from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import (
-    RunSettings,
     browser_names,
     check_placeholders,
     demo_or_given,
     ensure_reachable,
-    run,
 )
-from preflight.scenario._scale import parse_shard, shard_scenarios
+from preflight.scenario._scale import parse_shard
 
 
 @app.command()
@@ -122,32 +118,33 @@ def replay(
     if check:
         raise typer.Exit(_check(paths, base_url, rules, variables, allow_local_files))
     scenarios = load_paths(paths)  # bad input stops here: exit 2
-    if keyword is not None:
-        from preflight.scenario._select import select  # pytest's -k
-
-        scenarios = select(scenarios, keyword)
     if shard is not None:
-        scenarios = shard_scenarios(scenarios, parse_shard(shard))
+        parse_shard(shard)  # said as --shard
     names = browser_names(browser)
-    with demo_or_given(base_url, rules, variables) as (url, loaded_rules, values):
-        settings = RunSettings(
-            rules=loaded_rules,
+    report_lang = checked_lang(lang)
+    from preflight.scenario import _pytest_run as on_pytest
+
+    # The rules are loaded here as the plugin will load them: a bad file is one line, exit 2.
+    with demo_or_given(base_url, rules, variables) as (url, _rules, values):
+        check_placeholders(scenarios, url, values, allow_local_files=allow_local_files)
+        if base_url is not None and connect is None:
+            # A remote browser server may reach hosts that this machine cannot: not tried then.
+            ensure_reachable(base_url)
+        options = on_pytest.ReplayOptions(
             base_url=url,
+            rules=rules or ("demo" if base_url is None else "default"),
             variables=values,
-            report=report,
+            browsers=names,
             artifacts=artifacts,
+            report=report,
+            lang=report_lang,
             headed=headed,
             bfcache=bfcache,
             step_timeout_s=step_timeout,
             connect=connect,
             allow_local_files=allow_local_files,
-            lang=checked_lang(lang),
         )
-        check_placeholders(scenarios, settings)  # what the files say, before the network
-        if base_url is not None and connect is None:
-            # A remote browser server may reach hosts that this machine cannot: not tried then.
-            ensure_reachable(base_url)
-        total = len(scenarios) * len(names)
+        tests = on_pytest.collect(paths, options, keyword=keyword, shard=shard, given=scenarios)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
@@ -156,7 +153,7 @@ def replay(
             console=err_console,
             transient=as_json,
         ) as progress:
-            task = progress.add_task("replaying", total=total)
+            task = progress.add_task("replaying", total=len(tests))
 
             def done(result: ScenarioResult) -> None:
                 mark = styled("✓", "green") if result.passed else styled("✗", "red")
@@ -169,13 +166,11 @@ def replay(
                 )
                 progress.advance(task)
 
-            results = run(scenarios, names, settings, jobs=jobs, on_result=done)
-        if report is not None:
-            # In the run's language, as its order reports are.
-            write_index(results, report, lang=settings.lang, at=datetime.now().astimezone())
+            replayed = on_pytest.run(tests, options, jobs=jobs, on_result=done)
+    results = replayed.results
     passed = sum(1 for r in results if r.passed)
     failed = len(results) - passed
-    never = never_matched(results)
+    never = replayed.never_matched
     if as_json:
         document = {
             "results": [r.public() for r in results],

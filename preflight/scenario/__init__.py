@@ -45,7 +45,7 @@ from preflight.scenario._model import (
 from preflight.scenario._recorder import Recording, RecordingInterrupted, record
 from preflight.scenario._replay import replay_scenario
 from preflight.scenario._results import Failure, ScenarioResult, judge
-from preflight.scenario._runner import RunSettings, run
+from preflight.scenario._runner import RunSettings
 from preflight.scenario._writer import dump
 
 __all__ = [
@@ -83,5 +83,4 @@ __all__ = [
     "read_recording",
     "record",
     "replay_scenario",
-    "run",
 ]
