@@ -18,6 +18,7 @@ from preflight.scenario import load_paths
 from preflight.scenario._check import check_paths
 from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import (
+    ENGINES,
     browser_names,
     check_placeholders,
     demo_or_given,
@@ -120,13 +121,26 @@ def replay(
     scenarios = load_paths(paths)  # bad input stops here: exit 2
     if shard is not None:
         parse_shard(shard)  # said as --shard
-    names = browser_names(browser)
     report_lang = checked_lang(lang)
     from preflight.scenario import _pytest_run as on_pytest
 
+    # Chosen before looking for browsers (`auto`): -k and the shard are judged on the ids of
+    # both engines, and the tests of an engine not found here are left out afterwards.
+    asked = [name.strip() for name in browser.split(",") if name.strip()]
+    tests = on_pytest.collect(
+        paths,
+        list(ENGINES) if asked == ["auto"] else asked,
+        keyword=keyword,
+        shard=shard,
+        report=report,
+        given=scenarios,
+    )
+    names = browser_names(browser)
+    tests = [test for test in tests if test.browser in names]
+    chosen = list({id(test.scenario): test.scenario for test in tests}.values())
     # The rules are loaded here as the plugin will load them: a bad file is one line, exit 2.
     with demo_or_given(base_url, rules, variables) as (url, _rules, values):
-        check_placeholders(scenarios, url, values, allow_local_files=allow_local_files)
+        check_placeholders(chosen, url, values, allow_local_files=allow_local_files)
         if base_url is not None and connect is None:
             # A remote browser server may reach hosts that this machine cannot: not tried then.
             ensure_reachable(base_url)
@@ -144,7 +158,6 @@ def replay(
             connect=connect,
             allow_local_files=allow_local_files,
         )
-        tests = on_pytest.collect(paths, options, keyword=keyword, shard=shard, given=scenarios)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),

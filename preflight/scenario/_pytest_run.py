@@ -74,21 +74,28 @@ class Replayed:
     never_matched: list[str] = field(default_factory=list)
 
 
-def _args(options: ReplayOptions, scratch: Path) -> list[str]:
+def _session_args(browsers: Sequence[str], report: Path | None) -> list[str]:
+    """What both sessions are given: pytest on its own (no ini file, no conftest, only the
+    plugins named), the browsers, and the report folder (refused if it is a link)."""
     args = ["--disable-plugin-autoload", "-c", os.devnull, "--rootdir", str(Path.cwd())]
     args += ["--noconftest", "-s"]
     for plugin in (*_QUIET, *_PLUGINS):
         args += ["-p", plugin]
-    for browser in options.browsers:
+    for browser in browsers:
         args += ["--browser", browser]
+    if report is not None:
+        args += ["--preflight-report", str(report)]
+    return args
+
+
+def _args(options: ReplayOptions, scratch: Path) -> list[str]:
+    args = _session_args(options.browsers, options.report)
     args += ["--base-url", options.base_url, "--preflight-rules", options.rules]
     for name, value in options.variables.items():
         args += ["--preflight-var", f"{name}={value}"]
     args += ["--preflight-artifacts", str(options.artifacts), "--output", str(scratch)]
     args += ["--preflight-step-timeout", str(options.step_timeout_s)]
     args += ["--preflight-lang", options.lang]
-    if options.report is not None:
-        args += ["--preflight-report", str(options.report)]
     if options.headed:
         args.append("--headed")
     if options.bfcache:
@@ -167,14 +174,17 @@ class _Session:
 
 
 def _said(message: str) -> str:
-    """pytest's words for a malformed `-k`, in the command's."""
+    """pytest's words for a malformed `-k` (`Wrong expression passed to '-k': EXPR: at column
+    N: …`), in the command's."""
     prefix = "Wrong expression passed to '-k': "
     if not message.startswith(prefix):
         return message
-    expression, _, what = message.removeprefix(prefix).rpartition(": ")
+    expression, at, what = message.removeprefix(prefix).rpartition(": at column ")
+    if not at:
+        return message
     return (
-        f"-k {expression!r}: {what} — expected words joined by and, or, not and parentheses, "
-        "as in pytest -k"
+        f"-k {expression!r}: at column {what} — expected words joined by and, or, not and "
+        "parentheses, as in pytest -k"
     )
 
 
@@ -188,29 +198,26 @@ def _main(args: list[str], session: _Session) -> int:
 
 def collect(
     paths: Sequence[Path],
-    options: ReplayOptions,
+    browsers: Sequence[str],
     *,
     keyword: str | None = None,
     shard: str | None = None,
+    report: Path | None = None,
     given: Sequence[Scenario] = (),
 ) -> list[Test]:
     """The tests a run replays, in order: the scenarios of `paths` on each browser, chosen by
-    pytest's `-k` and the plugin's shard. Nothing starts: no browser, no worker. A scenario of
-    `given` (as loaded from `paths`) stands for the one pytest loaded: its file is named as
-    the user gave it, not by its absolute path."""
+    pytest's `-k` and the plugin's shard. Nothing starts: no browser, no worker, no shop. A
+    scenario of `given` (as loaded from `paths`) stands for the one pytest loaded: its file is
+    named as the user gave it, not by its absolute path."""
     session = _Session()
-    scratch = Path(tempfile.mkdtemp(prefix="preflight-replay-"))
-    try:
-        args = [*_args(options, scratch), "--collect-only", "-o", _folders(paths)]
-        if keyword is not None:
-            args += ["-k", keyword]
-        if shard is not None:
-            args += ["--preflight-shard", shard]
-        _main([*args, *map(str, paths)], session)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    args = [*_session_args(browsers, report), "--collect-only", "-o", _folders(paths)]
+    if keyword is not None:
+        args += ["-k", keyword]
+    if shard is not None:
+        args += ["--preflight-shard", shard]
+    _main([*args, *map(str, paths)], session)
     if keyword is not None and not session.tests:
-        every = len({(t.scenario.file, t.scenario.name) for t in collect(paths, options)})
+        every = len({(t.scenario.file, t.scenario.name) for t in collect(paths, browsers)})
         raise UsageError(
             f"-k {keyword!r} selects none of the {every} scenarios — expected a word found in "
             "a scenario's name or its file's name"
