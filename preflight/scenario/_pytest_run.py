@@ -119,6 +119,7 @@ class _Session:
         self.on_result = on_result
         self.files = dict(files or {})  # node id: the scenario's file, as the user named it
         self.tests: list[Test] = []
+        self.candidates = 0  # scenarios found, before -k and the shard
         self.usage: str | None = None
         self.interrupt: BaseException | None = None
         self.results: dict[str, ScenarioResult] = {}
@@ -127,6 +128,7 @@ class _Session:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Any:
+        self.candidates = len({item.path / item.originalname for item in items})
         try:
             return (yield)
         except pytest.UsageError as error:  # -k, the shard, a report folder: said by the command
@@ -217,10 +219,9 @@ def collect(
         args += ["--preflight-shard", shard]
     _main([*args, *map(str, paths)], session)
     if keyword is not None and not session.tests:
-        every = len({(t.scenario.file, t.scenario.name) for t in collect(paths, browsers)})
         raise UsageError(
-            f"-k {keyword!r} selects none of the {every} scenarios — expected a word found in "
-            "a scenario's name or its file's name"
+            f"-k {keyword!r} selects none of the {session.candidates} scenarios — expected a "
+            "word found in a scenario's name or its file's name"
         )
     named = {(str(Path(s.file).resolve()), s.name): s for s in given}
     return [
