@@ -9,7 +9,8 @@ Modules: `_model` (the format), `_loader` (YAML → models, `${NAME}`), `_writer
 YAML), `_replay` (one scenario on a context, step after step), its driver `_drive` (the small
 base) with one module per kind of step (`_forms`, `_waits`, `_moves`, `_frames`), `_results`
 (the result and its judging), `_gotos` (where a `goto` may go), `_scale` (shards, remote
-browsers), `_runner` (many, on several browsers and processes: `preflight replay`), `_chrome`
+browsers), `_runner` (a run's browsers, shop and checks), `_pytest_run` (`preflight replay` on
+the pytest plugin), `_chrome`
 (Chrome Recorder import), `_recorder` (record).
 """
 

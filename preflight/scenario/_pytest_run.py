@@ -128,7 +128,10 @@ class _Session:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Any:
-        self.candidates = len({item.path / item.originalname for item in items})
+        # One per scenario, whatever its browsers: the function a test was made from.
+        self.candidates = len(
+            {(item.path, getattr(item, "originalname", item.name)) for item in items}
+        )
         try:
             return (yield)
         except pytest.UsageError as error:  # -k, the shard, a report folder: said by the command
