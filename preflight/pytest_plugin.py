@@ -735,23 +735,13 @@ def _attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: Any) 
         return
     result = item.stash.get(_RESULT, None)
     if result is None:  # no browser, no context, or a replay refused before its first step
-        from preflight.scenario._results import Failure, ScenarioResult
+        from preflight.scenario._results import not_replayed
 
         error = call.excinfo.value if call.excinfo is not None else None
         first = (str(error).strip().splitlines() or [repr(error)])[0] if error else "not run"
         browser = _browser_of(item)
         message = f"cannot launch {browser}: {first}" if report.when == "setup" else first
-        result = ScenarioResult(
-            scenario=scenario.name,
-            file=scenario.file,
-            browser=browser,
-            verdict=None,
-            expected=scenario.expect.verdict,
-            passed=False,
-            violations=[],
-            duration_s=call.duration,
-            failure=Failure(message=message),
-        )
+        result = not_replayed(scenario, browser, message, call.duration)
     gaps = None
     if result.ran_through:
         gaps = [gap.key for gap in _gaps(result)]

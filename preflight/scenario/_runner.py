@@ -33,7 +33,7 @@ from preflight.rules import Rules, load_rules
 from preflight.scenario._gotos import check_gotos
 from preflight.scenario._loader import fill_placeholders
 from preflight.scenario._model import Scenario
-from preflight.scenario._results import Failure, ScenarioResult
+from preflight.scenario._results import ScenarioResult, not_replayed
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -117,18 +117,7 @@ def browser_names(raw: str) -> list[str]:
 
 
 def _broken(scenario: Scenario, browser: str, message: str, started: float) -> ScenarioResult:
-    return ScenarioResult(
-        scenario=scenario.name,
-        file=scenario.file,
-        browser=browser,
-        verdict=None,
-        expected=scenario.expect.verdict,
-        passed=False,
-        violations=[],
-        duration_s=time.monotonic() - started,
-        failure=Failure(message=message),
-        outcome=None,
-    )
+    return not_replayed(scenario, browser, message, time.monotonic() - started)
 
 
 # --- worker processes --------------------------------------------------------------------------
