@@ -1,8 +1,10 @@
-"""Run many scenarios on several browsers: the library behind `preflight replay`.
+"""What a run of scenarios needs before its first browser: the browsers asked for, the shop
+and rules (the demo shop's when no base URL is given), a reachable base URL, placeholders and
+`goto`s checked. `preflight replay` runs on the pytest plugin (`_pytest_run`).
 
-One Playwright and one browser per engine per worker; each scenario in a fresh context.
-`jobs > 1` runs worker processes (Playwright's sync API is not thread-safe across threads;
-processes are simpler), each launching its own browsers once and reusing them.
+The worker processes below (one Playwright and one browser per engine per worker, each cell
+in a fresh context) are only `preflight matrix -j`'s now, until the matrix runs on the plugin
+too (#26 item 1, its second part).
 """
 
 from __future__ import annotations
