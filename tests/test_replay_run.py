@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from preflight.errors import UsageError
 from preflight.i18n import Lang
 from preflight.report.index import render_index
 from preflight.scenario import ScenarioResult, load_paths
@@ -176,10 +175,7 @@ def test_k_is_pytest_s_expression_on_names_and_file_names() -> None:
     # A file's name counts, as a module's does for pytest: every scenario of chat-in-iframe.yaml.
     in_file = [s.name for s in scenarios if s.file.endswith("chat-in-iframe.yaml")]
     assert names("chat-in-iframe.yaml") == in_file and len(in_file) > 1
-    with pytest.raises(UsageError, match="selects none of the"):
-        names("no-such-scenario")
-    with pytest.raises(UsageError, match=r"expected words joined by and, or, not"):
-        names("refresh and (")
+    # Selecting none, and a malformed expression: exit 2 before any browser (the test below).
 
 
 def test_k_without_a_match_or_with_a_bad_expression_exits_2_before_any_browser(
