@@ -29,6 +29,7 @@ from preflight.scenario._results import ScenarioResult
 # The plugins a replay runs on, loaded by name: none of whatever else this environment has
 # installed (a shuffling or coverage plugin would change the run), and no terminal output.
 _PLUGINS = (
+    "pytest_base_url.plugin",  # before pytest-playwright, which then uses its `base_url`
     "pytest_playwright.pytest_playwright",
     "xdist.plugin",
     "preflight.pytest_plugin",
@@ -58,7 +59,9 @@ class ReplayOptions:
 class Test:
     """One collected test: a scenario on a browser."""
 
-    nodeid: str
+    # The scenario's file (absolute, as pytest loaded it), name and browser: what its result
+    # says, whichever session ran it (a node id depends on how the files were named to pytest).
+    key: tuple[str, str, str]
     scenario: Scenario
     browser: str
     # What names it on pytest's command line (a node id has no path for a file outside the
@@ -114,15 +117,15 @@ class _Session:
     def __init__(
         self,
         on_result: Callable[[ScenarioResult], None] | None = None,
-        files: Mapping[str, str] | None = None,
+        files: Mapping[tuple[str, str, str], str] | None = None,
     ) -> None:
         self.on_result = on_result
-        self.files = dict(files or {})  # node id: the scenario's file, as the user named it
+        self.files = dict(files or {})  # test's key: the scenario's file, as the user named it
         self.tests: list[Test] = []
         self.candidates = 0  # scenarios found, before -k and the shard
         self.usage: str | None = None
         self.interrupt: BaseException | None = None
-        self.results: dict[str, ScenarioResult] = {}
+        self.results: dict[tuple[str, str, str], ScenarioResult] = {}
         self.gaps: list[set[str]] = []
         self.errors: list[str] = []
 
@@ -148,18 +151,22 @@ class _Session:
             callspec = getattr(item, "callspec", None)
             browser = str(callspec.params.get("browser_name")) if callspec else ""
             if scenario is not None:
-                self.tests.append(Test(item.nodeid, scenario, browser, f"{item.path}::{item.name}"))
+                key = (scenario.file, scenario.name, browser)
+                self.tests.append(Test(key, scenario, browser, f"{item.path}::{item.name}"))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         from preflight.pytest_plugin import replayed
 
         found = replayed(report)
-        if found is None or report.nodeid in self.results:
+        if found is None:
+            return
+        key = (found[0].file, found[0].scenario, found[0].browser)
+        if key in self.results:
             return
         result, gaps = found
-        if report.nodeid in self.files:
-            result = result.model_copy(update={"file": self.files[report.nodeid]})
-        self.results[report.nodeid] = result
+        if key in self.files:
+            result = result.model_copy(update={"file": self.files[key]})
+        self.results[key] = result
         if gaps is not None:
             self.gaps.append(set(gaps))
         if self.on_result is not None:
@@ -251,7 +258,7 @@ def run(
     the browsers."""
     if not tests:
         return Replayed()
-    session = _Session(on_result, {t.nodeid: t.scenario.file for t in tests})
+    session = _Session(on_result, {t.key: t.scenario.file for t in tests})
     scratch = Path(tempfile.mkdtemp(prefix="preflight-replay-"))
     try:
         args = _args(options, scratch)
@@ -260,9 +267,9 @@ def run(
         _main([*args, *(test.arg for test in tests)], session)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    missing = [t.nodeid for t in tests if t.nodeid not in session.results]
+    missing = [t.arg for t in tests if t.key not in session.results]
     if missing:
         raise PreflightError(f"no result for {missing[0]}: the run stopped before it")
-    ordered = [session.results[t.nodeid] for t in tests]
+    ordered = [session.results[t.key] for t in tests]
     never = sorted(set.intersection(*session.gaps)) if session.gaps else []
     return Replayed(ordered, never)
