@@ -12,10 +12,11 @@ from rich.table import Table
 
 from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.cli._out import styled
-from preflight.errors import RulesError
+from preflight.errors import RulesError, UsageError
 from preflight.i18n import checked_lang
 from preflight.scenario import load_paths
 from preflight.scenario._check import check_paths
+from preflight.scenario._loader import SCENARIO_SUFFIXES
 from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import (
     ENGINES,
@@ -119,6 +120,10 @@ def replay(
     if check:
         raise typer.Exit(_check(paths, base_url, rules, variables, allow_local_files))
     scenarios = load_paths(paths)  # bad input stops here: exit 2
+    for path in paths:
+        if path.is_file() and path.suffix not in SCENARIO_SUFFIXES:
+            # pytest collects YAML only: the file would be left out of the run, which passes.
+            raise UsageError(f"{path}: not a .yaml or .yml file — expected a scenario file")
     if shard is not None:
         parse_shard(shard)  # said as --shard
     report_lang = checked_lang(lang)
