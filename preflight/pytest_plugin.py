@@ -24,6 +24,7 @@ when a scenario is collected or run (`tests/test_pytest_plugin.py` checks what i
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import types
@@ -39,10 +40,11 @@ from preflight.errors import PreflightError, UsageError
 from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import Browser, BrowserContext, BrowserType
 
     from preflight.browsers import LaunchSpec
     from preflight.demo_shop import DemoShop
+    from preflight.i18n import Lang
     from preflight.rules import Rules
     from preflight.scenario import Scenario
     from preflight.scenario._results import ScenarioResult
@@ -107,6 +109,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "data:…); by default only http(s), so that a scenario cannot read this machine's files.",
     )
     group.addoption(
+        "--preflight-report",
+        default=None,
+        metavar="DIR",
+        help="Write each scenario's order report into DIR/NAME-BROWSER, and DIR/index.html: "
+        "the run on one page.",
+    )
+    group.addoption(
+        "--preflight-lang",
+        default=None,
+        metavar="LANG",
+        help="Language of the reports (default: from the locale, else French).",
+    )
+    group.addoption(
+        "--preflight-artifacts",
+        default=None,
+        metavar="DIR",
+        help="Where a failed scenario's screenshot goes (default: the test's --output folder).",
+    )
+    group.addoption(
         "--preflight-shard",
         default=None,
         metavar="K/N",
@@ -153,6 +174,8 @@ def _matrix_asked(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
+    if config.getoption("--preflight-report", default=None) and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_RunIndex(config), "preflight-run-index")
     if _matrix_asked(config):
         from preflight.matrix import _pytest as matrix
 
@@ -170,6 +193,9 @@ def pytest_configure(config: pytest.Config) -> None:
     launch.connect_options = pytest.fixture(scope="session", name="connect_options")(  # type: ignore[attr-defined]
         _connect_options
     )
+    launch.launch_browser = pytest.fixture(scope="session", name="launch_browser")(  # type: ignore[attr-defined]
+        _launch_browser
+    )
     config.pluginmanager.register(launch, "preflight-launch")
 
 
@@ -180,6 +206,7 @@ def _check_options(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or config.getoption("help", default=False):
         return  # xdist's controller checked them; --help must show the help whatever they are
     variables = _variables(config)
+    _lang(config)
     source = config.getoption("--preflight-rules")
     if source is None:
         return
@@ -223,6 +250,24 @@ def _connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
     # our launch options in the `x-playwright-launch-options` header (used by run-server).
     endpoint = pytestconfig.getoption("--preflight-connect")
     return {"endpoint": str(endpoint), "timeout": 60_000} if endpoint else None
+
+
+def _launch_browser(
+    browser_type_launch_args: dict[str, Any],
+    browser_type: BrowserType,
+    connect_options: dict[str, Any] | None,
+) -> Callable[..., Browser]:
+    # pytest-playwright's own, but a remote server that cannot be used says which endpoint and
+    # what was expected (`connect_browser`), instead of Playwright's bare WebSocket error.
+    def launch(**kwargs: Any) -> Browser:
+        options = {**browser_type_launch_args, **kwargs}
+        if connect_options:
+            from preflight.scenario._scale import connect_browser
+
+            return connect_browser(browser_type, str(connect_options["endpoint"]), options)
+        return browser_type.launch(**options)
+
+    return launch
 
 
 # --- fixtures ------------------------------------------------------------------------------------
@@ -332,11 +377,14 @@ def preflight_replay(
     _no_video(pytestconfig)
     step_timeout = float(pytestconfig.getoption("--preflight-step-timeout"))
     allow_local_files = bool(pytestconfig.getoption("--preflight-allow-local-files"))
+    given_artifacts = pytestconfig.getoption("--preflight-artifacts")
+    artifacts = Path(given_artifacts) if given_artifacts else Path(output_path)
     contexts: list[BrowserContext] = []
     _private_output(request.node, output_path)
 
     def replay(scenario: Scenario, context: BrowserContext) -> ScenarioResult:
         contexts.append(context)
+        writer = _report_writer(pytestconfig, preflight_rules, scenario, browser_name)
         try:
             # Known before the first step, so that a trace is scrubbed of them however the test
             # ends: a failure, an error, or pytest-timeout stopping it mid-scenario.
@@ -352,12 +400,21 @@ def preflight_replay(
                 base_url=preflight_base_url,
                 variables=preflight_variables,
                 browser=browser_name,
-                artifacts=Path(output_path),
+                artifacts=artifacts,
+                on_event=writer.on_event if writer is not None else None,
                 step_timeout_s=step_timeout,
                 allow_local_files=allow_local_files,
             )
+            if writer is not None and result.outcome is not None:
+                writer.finish(result.outcome)
         except PreflightError as error:
             pytest.fail(str(error), pytrace=False)
+        finally:
+            # However the replay ends (an interrupt included): a report closed, as incomplete
+            # when it did not finish.
+            if writer is not None:
+                writer.close()
+        request.node.stash[_RESULT] = result
         _remember_known(request.node, result.sensitive_values)
         # Which rules keys matched nothing, for the run's coverage summary (pytest_terminal_
         # summary; user_properties travel from xdist workers to the controller).
@@ -384,6 +441,31 @@ def preflight_replay(
         known = request.node.stash.get(_SENSITIVE, frozenset())
         for context in contexts:
             mask_pages(context, preflight_rules, known)
+
+
+def _report_writer(config: pytest.Config, rules: Rules, scenario: Scenario, browser: str) -> Any:
+    """The order report of one scenario on one browser (`--preflight-report`), else None."""
+    folder = config.getoption("--preflight-report")
+    if not folder:
+        return None
+    from preflight.report import ReportWriter
+    from preflight.report.index import report_folder
+
+    return ReportWriter(
+        Path(folder) / report_folder(scenario.name, browser),
+        rules,
+        browser_info={"browser": browser, "scenario": scenario.name},
+        lang=_lang(config),
+    )
+
+
+def _lang(config: pytest.Config) -> Lang:
+    from preflight.i18n import checked_lang
+
+    try:
+        return checked_lang(config.getoption("--preflight-lang"))
+    except UsageError as error:
+        raise pytest.UsageError(f"--preflight-lang: {error}") from None
 
 
 # Paints the fields to mask in the mask colour, text and value gone, and every element whose
@@ -572,6 +654,9 @@ def _scenario_folders(config: pytest.Config) -> list[Path]:
 
 
 _FOLDERS = pytest.StashKey[list[Path]]()
+_RESULT = pytest.StashKey["ScenarioResult"]()
+_REPLAYED = pytest.StashKey[dict[str, "ScenarioResult"]]()
+_ORDER = pytest.StashKey[list[str]]()
 _SENSITIVE = pytest.StashKey[frozenset[str]]()
 _OUTPUT = pytest.StashKey[str]()
 
@@ -606,6 +691,7 @@ def pytest_runtest_makereport(
     # site's address, is redacted from the report before any reporter sees it.
     outcome = yield
     report = outcome.get_result()
+    _attach_result(item, call, report)
     if report.longrepr is None:
         return
     from preflight.privacy import may_be_customer_data, redact
@@ -618,6 +704,118 @@ def pytest_runtest_makereport(
     clean = redact(text, known=values)
     if clean != text:
         report.longrepr = clean
+
+
+# --- the result of each scenario item, on its report ----------------------------------------------
+#
+# A scenario item's setup report when its setup failed (no browser), else its call report, carries
+# the replay's `ScenarioResult` as JSON (`report.preflight_result`): a report's attributes travel
+# from xdist's workers to the controller, where the run's index (`--preflight-report`) and
+# `preflight replay`'s table, JSON and coverage lines are made of them.
+
+
+def _replayed_scenario(item: pytest.Item) -> Scenario | None:
+    """The scenario an item replays (not a flow matrix's item, not a hand-written test)."""
+    if "preflight_replay" not in getattr(item, "fixturenames", ()):
+        return None
+    scenario: Scenario | None = getattr(getattr(item, "obj", None), "preflight_scenario", None)
+    return scenario
+
+
+def _browser_of(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    return str(callspec.params.get("browser_name", "chromium")) if callspec else "chromium"
+
+
+def _attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: Any) -> None:
+    scenario = _replayed_scenario(item)
+    if scenario is None or report.when == "teardown" or (report.when == "setup" and report.passed):
+        return
+    if report.when == "setup" and report.skipped:
+        return
+    result = item.stash.get(_RESULT, None)
+    if result is None:  # no browser, no context, or a replay refused before its first step
+        from preflight.scenario._results import not_replayed
+
+        error = call.excinfo.value if call.excinfo is not None else None
+        first = (str(error).strip().splitlines() or [repr(error)])[0] if error else "not run"
+        browser = _browser_of(item)
+        message = f"cannot launch {browser}: {first}" if report.when == "setup" else first
+        result = not_replayed(scenario, browser, message, call.duration)
+    gaps = None
+    if result.ran_through:
+        gaps = [gap.key for gap in _gaps(result)]
+    report.preflight_result = json.dumps(
+        {"result": result.model_dump(mode="json"), "never_matched": gaps}
+    )
+
+
+def replayed(report: Any) -> tuple[ScenarioResult, list[str] | None] | None:
+    """The result a scenario item's report carries, and the rules keys its run matched
+    nothing of (None when the run was cut short: it tells nothing); None for other reports."""
+    raw = getattr(report, "preflight_result", None)
+    if not isinstance(raw, str):
+        return None
+    from preflight.scenario._results import ScenarioResult
+
+    data = json.loads(raw)
+    return ScenarioResult.model_validate(data["result"]), data["never_matched"]
+
+
+class _RunIndex:
+    """`--preflight-report`: the run's index.html, written once every result is in (on the
+    controller under xdist), in the order the tests were collected."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.order: list[str] = []
+        self.results: dict[str, ScenarioResult] = {}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.order = [item.nodeid for item in session.items]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.order = self.order or list(ids)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        found = replayed(report)
+        if found is not None:
+            self.results[report.nodeid] = found[0]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.results:
+            return
+        from datetime import datetime
+
+        from preflight.report.index import write_index
+
+        rank = {nodeid: index for index, nodeid in enumerate(self.order)}
+        ordered = sorted(self.results.items(), key=lambda pair: rank.get(pair[0], len(rank)))
+        folder = Path(str(self.config.getoption("--preflight-report")))
+        # In the run's language, as its order reports are.
+        at = datetime.now().astimezone()
+        write_index([r for _, r in ordered], folder, lang=_lang(self.config), at=at)
+
+
+def _refuse_report_links(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A report folder, or one of the folders it will hold, that is a symbolic link: refused
+    before any test runs (one usage error), not written through."""
+    folder = config.getoption("--preflight-report")
+    if not folder or hasattr(config, "workerinput"):
+        return
+    from preflight.report.files import refuse_links
+    from preflight.report.index import INDEX_FILE, report_folder
+
+    names = [
+        report_folder(scenario.name, _browser_of(item))
+        for item in items
+        if (scenario := _replayed_scenario(item)) is not None
+    ]
+    try:
+        refuse_links(Path(str(folder)), [INDEX_FILE, *names])
+    except PreflightError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -681,6 +879,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         matrix.keep_sample(config, items)
     _keep_shard(config, items)
     _refuse_video(config, items)
+    _refuse_report_links(config, items)
 
 
 _WATCHED = frozenset({"preflight_replay", "preflight_watch"})
@@ -750,4 +949,4 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
         items[:] = [item for item in items if item.nodeid in kept]
 
 
-__all__ = ["ScenarioFile", "failure_message"]
+__all__ = ["ScenarioFile", "failure_message", "replayed"]

@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from preflight.errors import UsageError
 from preflight.i18n import Lang
 from preflight.report.index import render_index
 from preflight.scenario import ScenarioResult, load_paths
 from preflight.scenario._check import selector_problem
 from preflight.scenario._results import Failure
-from preflight.scenario._select import select
 
 REPO = Path(__file__).resolve().parent.parent
 LIBRARY = REPO / "scenarios"
@@ -164,20 +162,20 @@ def test_selector_syntax_as_playwright_splits_it(selector: str, problem: str | N
 
 
 def test_k_is_pytest_s_expression_on_names_and_file_names() -> None:
+    # pytest's own -k, in a collection that starts nothing (no browser, no worker).
+    from preflight.scenario._pytest_run import collect
+
     scenarios = load_paths([LIBRARY])
 
     def names(expression: str) -> list[str]:
-        return [s.name for s in select(scenarios, expression)]
+        return [t.scenario.name for t in collect([LIBRARY], ["chromium"], keyword=expression)]
 
     assert names("refresh-during and MPA") == ["refresh-during-eligibility-mpa"]
     assert names("direct-entry and not (spa or react)") == ["direct-entry-mpa"]
     # A file's name counts, as a module's does for pytest: every scenario of chat-in-iframe.yaml.
     in_file = [s.name for s in scenarios if s.file.endswith("chat-in-iframe.yaml")]
     assert names("chat-in-iframe.yaml") == in_file and len(in_file) > 1
-    with pytest.raises(UsageError, match="selects none of the"):
-        select(scenarios, "no-such-scenario")
-    with pytest.raises(UsageError, match=r"expected words joined by and, or, not"):
-        select(scenarios, "refresh and (")
+    # Selecting none, and a malformed expression: exit 2 before any browser (the test below).
 
 
 def test_k_without_a_match_or_with_a_bad_expression_exits_2_before_any_browser(

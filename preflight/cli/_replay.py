@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,21 +12,20 @@ from rich.table import Table
 
 from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.cli._out import styled
-from preflight.errors import RulesError
+from preflight.errors import RulesError, UsageError
 from preflight.i18n import checked_lang
-from preflight.report.index import write_index
 from preflight.scenario import load_paths
 from preflight.scenario._check import check_paths
-from preflight.scenario._results import ScenarioResult, never_matched
+from preflight.scenario._loader import SCENARIO_SUFFIXES
+from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import (
-    RunSettings,
+    ENGINES,
     browser_names,
     check_placeholders,
     demo_or_given,
     ensure_reachable,
-    run,
 )
-from preflight.scenario._scale import parse_shard, shard_scenarios
+from preflight.scenario._scale import parse_shard
 
 
 @app.command()
@@ -122,32 +120,49 @@ def replay(
     if check:
         raise typer.Exit(_check(paths, base_url, rules, variables, allow_local_files))
     scenarios = load_paths(paths)  # bad input stops here: exit 2
-    if keyword is not None:
-        from preflight.scenario._select import select  # pytest's -k
-
-        scenarios = select(scenarios, keyword)
+    for path in paths:
+        if path.is_file() and path.suffix not in SCENARIO_SUFFIXES:
+            # pytest collects YAML only: the file would be left out of the run, which passes.
+            raise UsageError(f"{path}: not a .yaml or .yml file — expected a scenario file")
     if shard is not None:
-        scenarios = shard_scenarios(scenarios, parse_shard(shard))
+        parse_shard(shard)  # said as --shard
+    report_lang = checked_lang(lang)
+    from preflight.scenario import _pytest_run as on_pytest
+
+    # Chosen before looking for browsers (`auto`): -k and the shard are judged on the ids of
+    # both engines, and the tests of an engine not found here are left out afterwards.
+    asked = [name.strip() for name in browser.split(",") if name.strip()]
+    tests = on_pytest.collect(
+        paths,
+        list(ENGINES) if asked == ["auto"] else asked,
+        keyword=keyword,
+        shard=shard,
+        report=report,
+        given=scenarios,
+    )
     names = browser_names(browser)
-    with demo_or_given(base_url, rules, variables) as (url, loaded_rules, values):
-        settings = RunSettings(
-            rules=loaded_rules,
+    tests = [test for test in tests if test.browser in names]
+    chosen = list({id(test.scenario): test.scenario for test in tests}.values())
+    # The rules are loaded here as the plugin will load them: a bad file is one line, exit 2.
+    with demo_or_given(base_url, rules, variables) as (url, _rules, values):
+        check_placeholders(chosen, url, values, allow_local_files=allow_local_files)
+        if base_url is not None and connect is None:
+            # A remote browser server may reach hosts that this machine cannot: not tried then.
+            ensure_reachable(base_url)
+        options = on_pytest.ReplayOptions(
             base_url=url,
+            rules=rules or ("demo" if base_url is None else "default"),
             variables=values,
-            report=report,
+            browsers=names,
             artifacts=artifacts,
+            report=report,
+            lang=report_lang,
             headed=headed,
             bfcache=bfcache,
             step_timeout_s=step_timeout,
             connect=connect,
             allow_local_files=allow_local_files,
-            lang=checked_lang(lang),
         )
-        check_placeholders(scenarios, settings)  # what the files say, before the network
-        if base_url is not None and connect is None:
-            # A remote browser server may reach hosts that this machine cannot: not tried then.
-            ensure_reachable(base_url)
-        total = len(scenarios) * len(names)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
@@ -156,7 +171,7 @@ def replay(
             console=err_console,
             transient=as_json,
         ) as progress:
-            task = progress.add_task("replaying", total=total)
+            task = progress.add_task("replaying", total=len(tests))
 
             def done(result: ScenarioResult) -> None:
                 mark = styled("✓", "green") if result.passed else styled("✗", "red")
@@ -169,13 +184,11 @@ def replay(
                 )
                 progress.advance(task)
 
-            results = run(scenarios, names, settings, jobs=jobs, on_result=done)
-        if report is not None:
-            # In the run's language, as its order reports are.
-            write_index(results, report, lang=settings.lang, at=datetime.now().astimezone())
+            replayed = on_pytest.run(tests, options, jobs=jobs, on_result=done)
+    results = replayed.results
     passed = sum(1 for r in results if r.passed)
     failed = len(results) - passed
-    never = never_matched(results)
+    never = replayed.never_matched
     if as_json:
         document = {
             "results": [r.public() for r in results],

@@ -321,7 +321,9 @@ def run_matrix(
     whole scenario and browser, since its cells come from what it observes.
     """
     clean = [s for s in scenarios if is_clean(s)]
-    check_placeholders(clean, settings)
+    check_placeholders(
+        clean, settings.base_url, settings.variables, allow_local_files=settings.allow_local_files
+    )
     by_name = {s.name: s for s in clean}
     rng = random.Random(seed)
     results: dict[str, CellResult] = {}

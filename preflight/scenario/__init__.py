@@ -9,7 +9,8 @@ Modules: `_model` (the format), `_loader` (YAML → models, `${NAME}`), `_writer
 YAML), `_replay` (one scenario on a context, step after step), its driver `_drive` (the small
 base) with one module per kind of step (`_forms`, `_waits`, `_moves`, `_frames`), `_results`
 (the result and its judging), `_gotos` (where a `goto` may go), `_scale` (shards, remote
-browsers), `_runner` (many, on several browsers and processes: `preflight replay`), `_chrome`
+browsers), `_runner` (a run's browsers, shop and checks), `_pytest_run` (`preflight replay` on
+the pytest plugin), `_chrome`
 (Chrome Recorder import), `_recorder` (record).
 """
 
@@ -45,7 +46,7 @@ from preflight.scenario._model import (
 from preflight.scenario._recorder import Recording, RecordingInterrupted, record
 from preflight.scenario._replay import replay_scenario
 from preflight.scenario._results import Failure, ScenarioResult, judge
-from preflight.scenario._runner import RunSettings, run
+from preflight.scenario._runner import RunSettings
 from preflight.scenario._writer import dump
 
 __all__ = [
@@ -83,5 +84,4 @@ __all__ = [
     "read_recording",
     "record",
     "replay_scenario",
-    "run",
 ]

@@ -76,6 +76,24 @@ class ScenarioResult(BaseModel):
         return row
 
 
+def not_replayed(
+    scenario: Scenario, browser: str, message: str, duration_s: float
+) -> ScenarioResult:
+    """The result of a scenario that could not be replayed: no browser, no context, a worker
+    lost. It failed, with no verdict."""
+    return ScenarioResult(
+        scenario=scenario.name,
+        file=scenario.file,
+        browser=browser,
+        verdict=None,
+        expected=scenario.expect.verdict,
+        passed=False,
+        violations=[],
+        duration_s=duration_s,
+        failure=Failure(message=message),
+    )
+
+
 def never_matched(results: Iterable[ScenarioResult]) -> list[str]:
     """The rules keys (order.merchant…) that no result of a run matched: a wrong pattern, or
     a flow no scenario covers. Results without an outcome (a browser that did not start) or cut

@@ -1,8 +1,10 @@
-"""Run many scenarios on several browsers: the library behind `preflight replay`.
+"""What a run of scenarios needs before its first browser: the browsers asked for, the shop
+and rules (the demo shop's when no base URL is given), a reachable base URL, placeholders and
+`goto`s checked. `preflight replay` runs on the pytest plugin (`_pytest_run`).
 
-One Playwright and one browser per engine per worker; each scenario in a fresh context.
-`jobs > 1` runs worker processes (Playwright's sync API is not thread-safe across threads;
-processes are simpler), each launching its own browsers once and reusing them.
+The worker processes below (one Playwright and one browser per engine per worker, each cell
+in a fresh context) are only `preflight matrix -j`'s now, until the matrix runs on the plugin
+too (#26 item 1, its second part).
 """
 
 from __future__ import annotations
@@ -11,32 +13,29 @@ import atexit
 import concurrent.futures
 import ctypes
 import ctypes.util
-import multiprocessing
 import os
 import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from loguru import logger
 
 from preflight._playwright import playwright_error
 from preflight.browsers import choose, discover, spec_for
-from preflight.errors import BrowserError, PreflightError, UsageError
+from preflight.errors import BrowserError, UsageError
 from preflight.i18n import Lang
 from preflight.rules import Rules, load_rules
 from preflight.scenario._gotos import check_gotos
 from preflight.scenario._loader import fill_placeholders
 from preflight.scenario._model import Scenario
-from preflight.scenario._replay import replay_scenario
-from preflight.scenario._results import Failure, ScenarioResult
+from preflight.scenario._results import ScenarioResult, not_replayed
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -119,72 +118,8 @@ def browser_names(raw: str) -> list[str]:
     return names
 
 
-def replay_one(
-    browsers: _Browsers, scenario: Scenario, browser: str, settings: RunSettings
-) -> ScenarioResult:
-    """One scenario on one browser, in a fresh context; a report folder when asked."""
-    started = time.monotonic()
-    try:
-        context = browsers.get(browser).new_context()
-    except PreflightError as error:
-        return _broken(scenario, browser, f"cannot launch {browser}: {error}", started)
-    except playwright_error() as error:
-        return _broken(scenario, browser, f"cannot open a browser context: {error}", started)
-    writer: Any = None
-    try:
-        on_event = None
-        if settings.report is not None:
-            from preflight.report import ReportWriter
-
-            writer = ReportWriter(
-                settings.report / _report_name(scenario, browser),
-                settings.rules,
-                browser_info={"browser": browser, "scenario": scenario.name},
-                lang=settings.lang,
-            )
-            on_event = writer.on_event
-        result = replay_scenario(
-            context,
-            scenario,
-            rules=settings.rules,
-            base_url=settings.base_url,
-            variables=settings.variables,
-            browser=browser,
-            artifacts=settings.artifacts,
-            on_event=on_event,
-            step_timeout_s=settings.step_timeout_s,
-            allow_local_files=settings.allow_local_files,
-        )
-        if writer is not None and result.outcome is not None:
-            writer.finish(result.outcome)
-        return result
-    finally:
-        if writer is not None:
-            writer.close()
-        try:
-            context.close()
-        except playwright_error() as error:  # the browser died: the result already says so
-            logger.debug("closing a context: {}", error)
-
-
-def _report_name(scenario: Scenario, browser: str) -> str:
-    """The folder of one scenario's report on one browser, inside `--report`."""
-    return f"{scenario.name}-{browser}"
-
-
 def _broken(scenario: Scenario, browser: str, message: str, started: float) -> ScenarioResult:
-    return ScenarioResult(
-        scenario=scenario.name,
-        file=scenario.file,
-        browser=browser,
-        verdict=None,
-        expected=scenario.expect.verdict,
-        passed=False,
-        violations=[],
-        duration_s=time.monotonic() - started,
-        failure=Failure(message=message),
-        outcome=None,
-    )
+    return not_replayed(scenario, browser, message, time.monotonic() - started)
 
 
 # --- worker processes --------------------------------------------------------------------------
@@ -219,11 +154,6 @@ def _worker_init(
         _die_with_parent(parent)
     _WORKER = _Browsers(headed=headed, bfcache=bfcache, connect=connect)
     atexit.register(_WORKER.close)
-
-
-def _worker_run(scenario: Scenario, browser: str, settings: RunSettings) -> ScenarioResult:
-    assert _WORKER is not None, "worker not initialised"
-    return replay_one(_WORKER, scenario, browser, settings)
 
 
 @contextmanager
@@ -283,73 +213,21 @@ def ensure_reachable(base_url: str, timeout_s: float = 10.0) -> None:
         ) from None
 
 
-def check_placeholders(scenarios: Sequence[Scenario], settings: RunSettings) -> None:
+def check_placeholders(
+    scenarios: Sequence[Scenario],
+    base_url: str,
+    variables: Mapping[str, str],
+    *,
+    allow_local_files: bool = False,
+) -> None:
     """Unknown placeholders, and a `goto` to a local file or a browser page, are bad input:
     refused before launching anything."""
     for scenario in scenarios:
-        filled = fill_placeholders(scenario, {"BASE_URL": settings.base_url, **settings.variables})
+        filled = fill_placeholders(scenario, {"BASE_URL": base_url, **variables})
         # A base URL that is no web address is the run's fault, not the scenario's: said by
         # ensure_reachable (CLI), and refused again by replay_scenario whoever calls it.
-        if urlsplit(settings.base_url).scheme in ("http", "https"):
-            check_gotos(filled, settings.base_url, allow_local_files=settings.allow_local_files)
-
-
-def run(
-    scenarios: Sequence[Scenario],
-    browsers: Sequence[str],
-    settings: RunSettings,
-    *,
-    jobs: int = 1,
-    on_result: Callable[[ScenarioResult], None] | None = None,
-) -> list[ScenarioResult]:
-    """Replay every scenario on every browser; results in scenario-then-browser order.
-    `ReportError` before any browser when a report folder or file would be a symbolic link."""
-    check_placeholders(scenarios, settings)
-    work = [(scenario, browser) for scenario in scenarios for browser in browsers]
-    if settings.report is not None:
-        from preflight.report.files import refuse_links
-        from preflight.report.index import INDEX_FILE
-
-        refuse_links(settings.report, [INDEX_FILE, *(_report_name(s, b) for s, b in work)])
-    results: list[ScenarioResult | None] = [None] * len(work)
-    if jobs <= 1 or len(work) <= 1:
-        local = _Browsers(
-            headed=settings.headed, bfcache=settings.bfcache, connect=settings.connect
-        )
-        try:
-            for index, (scenario, browser) in enumerate(work):
-                results[index] = replay_one(local, scenario, browser, settings)
-                if on_result is not None:
-                    on_result(results[index])  # type: ignore[arg-type]
-        finally:
-            local.close()
-    else:
-        context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=context,
-            initializer=_worker_init,
-            initargs=(settings.headed, settings.bfcache, settings.connect, os.getpid()),
-        ) as pool:
-            try:
-                futures = {
-                    pool.submit(_worker_run, scenario, browser, settings): index
-                    for index, (scenario, browser) in enumerate(work)
-                }
-                for future in concurrent.futures.as_completed(futures):
-                    index = futures[future]
-                    scenario, browser = work[index]
-                    try:
-                        results[index] = future.result()
-                    # A worker killed (out of memory, a signal), or one that could not run it.
-                    except (BrokenProcessPool, PreflightError) as error:
-                        results[index] = _broken(scenario, browser, f"worker failed: {error}", 0.0)
-                    if on_result is not None:
-                        on_result(results[index])  # type: ignore[arg-type]
-            except BaseException:
-                _stop_workers(pool)
-                raise
-    return [result for result in results if result is not None]
+        if urlsplit(base_url).scheme in ("http", "https"):
+            check_gotos(filled, base_url, allow_local_files=allow_local_files)
 
 
 def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
