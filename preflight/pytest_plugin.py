@@ -35,6 +35,7 @@ import pytest
 from loguru import logger
 
 from preflight._playwright import playwright_error
+from preflight._private import SyntheticModule
 from preflight.errors import PreflightError, UsageError
 from preflight.variables import parse_assignments
 
@@ -637,12 +638,13 @@ def _scenario_test(scenario: Scenario, module: str) -> Callable[..., None]:
     return test
 
 
-class ScenarioFile(pytest.Module):
-    """A scenario file, seen by pytest as a module of test functions (one per scenario)."""
+class ScenarioFile(SyntheticModule, pytest.Module):
+    """A scenario file, seen by pytest as a module of test functions (one per scenario): built,
+    not imported (`preflight/_private.py` says why that takes a private method of pytest's)."""
 
     _module: types.ModuleType | None = None
 
-    def _getobj(self) -> types.ModuleType:
+    def synthetic_module(self) -> types.ModuleType:
         if self._module is None:
             from preflight.scenario import load_file
 
