@@ -171,9 +171,15 @@ def test_importing_the_plugin_loads_none_of_the_scenario_rules_or_browser_code()
     )
     loaded = done.stdout.split()
     ours = [m for m in loaded if m.split(".")[0] == "preflight"]
-    # Besides the plugin: the error classes, the NAME=VALUE parser and the lazy lookup of
-    # Playwright's error class (none imports more than the standard library and `errors`).
-    small = ["preflight._playwright", "preflight.errors", "preflight.variables"]
+    # Besides the plugin: the error classes, the NAME=VALUE parser, the lazy lookup of
+    # Playwright's error class and the module of private APIs (whose Playwright and pytest are
+    # imported when used): none imports more than the standard library, loguru and `errors`.
+    small = [
+        "preflight._playwright",
+        "preflight._private",
+        "preflight.errors",
+        "preflight.variables",
+    ]
     assert ours == sorted(["preflight", "preflight.pytest_plugin", *small]), ours
     heavy = {"playwright", "pydantic", "yaml", "babel", "starlette", "uvicorn", "jinja2"}
     assert not [m for m in loaded if m.split(".")[0] in heavy]
