@@ -67,7 +67,8 @@ def playwright_problems() -> tuple[str, ...]:
     all of it is there). Checked on the classes, without a browser."""
     found: list[str] = []
     try:
-        from playwright._impl._connection import Connection
+        from playwright._impl._connection import ChannelOwner, Connection
+        from playwright._impl._locator import Locator
         from playwright._impl._sync_base import SyncBase
         from playwright._impl._tracing import Tracing
     except ImportError as error:
@@ -87,6 +88,10 @@ def playwright_problems() -> tuple[str, ...]:
         found.append("SyncBase no longer sets _impl_obj")
     if not _sets(Tracing.__init__, "_is_tracing"):
         found.append("Tracing no longer sets _is_tracing")
+    if not _sets(ChannelOwner.__init__, "_connection"):
+        found.append("ChannelOwner no longer sets _connection")
+    if not _sets(Locator.__init__, "_frame"):
+        found.append("Locator no longer sets _frame")
     return tuple(found)
 
 

@@ -42,7 +42,6 @@ from preflight.variables import parse_assignments
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
 
-    from preflight.browsers import LaunchSpec
     from preflight.demo_shop import DemoShop
     from preflight.rules import Rules
     from preflight.scenario import Scenario
@@ -127,26 +126,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# --- the browser: whatever preflight's discovery finds, on pytest-playwright's fixtures --------
-
-
-def _launch_spec(browser_name: str, pytestconfig: pytest.Config) -> LaunchSpec:
-    from preflight.browsers import choose, spec_for
-
-    bfcache = bool(pytestconfig.getoption("--preflight-bfcache"))
-    return spec_for(choose(browser_name), bfcache=bfcache, frame_input=True)
-
-
-def _launch_args(
-    browser_type_launch_args: dict[str, Any], preflight_launch_spec: LaunchSpec
-) -> dict[str, Any]:
-    spec_kwargs = preflight_launch_spec.launch_kwargs()
-    spec_kwargs.pop("headless", None)  # --headed (pytest-playwright) decides
-    if browser_type_launch_args.get("channel") and preflight_launch_spec.channel is None:
-        spec_kwargs.pop("executable_path", None)  # --browser-channel asked for a branded one
-    return {**spec_kwargs, **browser_type_launch_args}
-
-
 def _matrix_asked(config: pytest.Config) -> bool:
     """Whether `--preflight-matrix` was given: the matrix is imported only then."""
     return config.getoption("--preflight-matrix", default=None) is not None
@@ -161,17 +140,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Registered here, after pytest-playwright, so that these fixtures override its defaults
     # (a fixture from a later plugin wins): without Playwright's own builds, the browsers that
     # preflight's discovery finds (Debian's chromium, stock Firefox over BiDi) are launched.
-    if config.pluginmanager.has_plugin("preflight-launch"):
-        return
-    launch = types.ModuleType("preflight_launch")
-    launch.preflight_launch_spec = pytest.fixture(scope="session")(_launch_spec)  # type: ignore[attr-defined]
-    launch.browser_type_launch_args = pytest.fixture(  # type: ignore[attr-defined]
-        scope="session", name="browser_type_launch_args"
-    )(_launch_args)
-    launch.connect_options = pytest.fixture(scope="session", name="connect_options")(  # type: ignore[attr-defined]
-        _connect_options
-    )
-    config.pluginmanager.register(launch, "preflight-launch")
+    if not config.pluginmanager.has_plugin("preflight-launch"):
+        from preflight import pytest_launch
+
+        config.pluginmanager.register(pytest_launch, "preflight-launch")
 
 
 def _check_options(config: pytest.Config) -> None:
@@ -217,13 +189,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     sample = matrix.report_header(config)
     return lines + ([sample] if sample else [])
-
-
-def _connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
-    # pytest-playwright's own seam: its `browser` fixture connects instead of launching, with
-    # our launch options in the `x-playwright-launch-options` header (used by run-server).
-    endpoint = pytestconfig.getoption("--preflight-connect")
-    return {"endpoint": str(endpoint), "timeout": 60_000} if endpoint else None
 
 
 # --- fixtures ------------------------------------------------------------------------------------

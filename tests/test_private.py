@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright._impl._connection import Connection
+from playwright._impl._connection import ChannelOwner, Connection
 from playwright._impl._impl_to_api_mapping import ImplWrapper
+from playwright._impl._locator import Locator
 from playwright._impl._sync_base import SyncBase
 from playwright._impl._tracing import Tracing
 
@@ -67,8 +68,20 @@ def _dispatch(self: Any, msg: Any) -> None:
         (SyncBase, "_sync", None, "_sync"),
         (ImplWrapper, "__init__", _init_without(ImplWrapper, "_impl_obj"), "_impl_obj"),
         (Tracing, "__init__", _init_without(Tracing, "_is_tracing"), "_is_tracing"),
+        (ChannelOwner, "__init__", _init_without(ChannelOwner, "_connection"), "_connection"),
+        (Locator, "__init__", _init_without(Locator, "_frame"), "_frame"),
     ],
-    ids=["wrap-signature", "wrap-gone", "api-zone", "dispatch", "sync", "impl-obj", "is-tracing"],
+    ids=[
+        "wrap-signature",
+        "wrap-gone",
+        "api-zone",
+        "dispatch",
+        "sync",
+        "impl-obj",
+        "is-tracing",
+        "connection",
+        "locator-frame",
+    ],
 )
 def test_each_internal_that_changes_is_named_by_the_check(
     monkeypatch: pytest.MonkeyPatch, cls: type, name: str, replacement: Any, said: str
