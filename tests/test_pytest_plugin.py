@@ -390,3 +390,15 @@ def test_a_malformed_preflight_var_is_one_usage_error(pytester: pytest.Pytester)
     assert result.stderr.str().strip().splitlines() == [
         "ERROR: --preflight-var 'NOVALUE': expected NAME=VALUE"
     ]
+
+
+def test_scenarios_are_collected_when_imported_tests_are_not(pytester: pytest.Pytester) -> None:
+    # Under `collect_imported_tests = false` pytest asks a module for its object through
+    # `Module._getobj()` itself: a scenario file's module is built, not imported from its path
+    # (why preflight/_private.py overrides that private method rather than the `obj` property).
+    pytester.mkdir("scenarios")
+    pytester.path.joinpath("scenarios", "default.yaml").write_text(
+        _flow("default"), encoding="utf-8"
+    )
+    pytester.makeini("[pytest]\ncollect_imported_tests = false\n")
+    assert _collected(pytester) == {"scenarios/default.yaml::default"}
