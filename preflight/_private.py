@@ -49,7 +49,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import re
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -78,33 +77,28 @@ def playwright_problems() -> tuple[str, ...]:
         found.append("Connection.wrap_api_call is no longer a coroutine function")
     elif list(inspect.signature(wrap).parameters)[:3] != ["self", "cb", "is_internal"]:
         found.append(f"Connection.wrap_api_call{inspect.signature(wrap)}: not (cb, is_internal)")
-    if not _sets(Connection.__init__, "_api_zone"):
+    if not _uses(Connection.__init__, "_api_zone"):
         found.append("Connection no longer sets _api_zone")
-    if "future.cancelled()" not in _source(Connection.dispatch):
+    if not _uses(Connection.dispatch, "cancelled"):
         found.append("Connection.dispatch no longer drops the answer of a call given up")
     if not callable(getattr(SyncBase, "_sync", None)):
         found.append("SyncBase._sync is gone")
-    if not any(_sets(vars(cls).get("__init__"), "_impl_obj") for cls in SyncBase.__mro__):
+    if not any(_uses(vars(cls).get("__init__"), "_impl_obj") for cls in SyncBase.__mro__):
         found.append("SyncBase no longer sets _impl_obj")
-    if not _sets(Tracing.__init__, "_is_tracing"):
+    if not _uses(Tracing.__init__, "_is_tracing"):
         found.append("Tracing no longer sets _is_tracing")
-    if not _sets(ChannelOwner.__init__, "_connection"):
+    if not _uses(ChannelOwner.__init__, "_connection"):
         found.append("ChannelOwner no longer sets _connection")
-    if not _sets(Locator.__init__, "_frame"):
+    if not _uses(Locator.__init__, "_frame"):
         found.append("Locator no longer sets _frame")
     return tuple(found)
 
 
-def _source(function: Any) -> str:
-    try:
-        return inspect.getsource(function)
-    except (OSError, TypeError):  # no source shipped: nothing can be told from it
-        return ""
-
-
-def _sets(function: Any, name: str) -> bool:
-    """Whether `function` assigns `self.NAME` (`self.NAME = …` or `self.NAME: T = …`)."""
-    return re.search(rf"\bself\.{name}\s*[:=]", _source(function)) is not None
+def _uses(function: Any, name: str) -> bool:
+    """Whether the code of `function` names the attribute `name` (`self.NAME = …`,
+    `x.NAME()`): read from its byte code, which needs no source file and costs nothing."""
+    code = getattr(function, "__code__", None)
+    return code is not None and name in code.co_names
 
 
 def _usable() -> bool:
@@ -198,7 +192,7 @@ def pytest_problems() -> tuple[str, ...]:
     getobj = vars(pytest.Module).get("_getobj")  # Module's own: how it imports its module
     if getobj is None or list(inspect.signature(getobj).parameters) != ["self"]:
         found.append("pytest.Module._getobj(self) is gone")
-    if "self._getobj()" not in _source(getattr(pytest.Module.obj, "fget", None)):
+    if not _uses(getattr(pytest.Module.obj, "fget", None), "_getobj"):
         found.append("pytest.Module.obj no longer gets its object from _getobj()")
     return tuple(found)
 
