@@ -36,13 +36,13 @@ import pytest
 from loguru import logger
 
 from preflight._playwright import playwright_error
+from preflight._private import SyntheticModule
 from preflight.errors import PreflightError, UsageError
 from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, BrowserType
+    from playwright.sync_api import BrowserContext
 
-    from preflight.browsers import LaunchSpec
     from preflight.demo_shop import DemoShop
     from preflight.i18n import Lang
     from preflight.rules import Rules
@@ -147,26 +147,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# --- the browser: whatever preflight's discovery finds, on pytest-playwright's fixtures --------
-
-
-def _launch_spec(browser_name: str, pytestconfig: pytest.Config) -> LaunchSpec:
-    from preflight.browsers import choose, spec_for
-
-    bfcache = bool(pytestconfig.getoption("--preflight-bfcache"))
-    return spec_for(choose(browser_name), bfcache=bfcache, frame_input=True)
-
-
-def _launch_args(
-    browser_type_launch_args: dict[str, Any], preflight_launch_spec: LaunchSpec
-) -> dict[str, Any]:
-    spec_kwargs = preflight_launch_spec.launch_kwargs()
-    spec_kwargs.pop("headless", None)  # --headed (pytest-playwright) decides
-    if browser_type_launch_args.get("channel") and preflight_launch_spec.channel is None:
-        spec_kwargs.pop("executable_path", None)  # --browser-channel asked for a branded one
-    return {**spec_kwargs, **browser_type_launch_args}
-
-
 def _matrix_asked(config: pytest.Config) -> bool:
     """Whether `--preflight-matrix` was given: the matrix is imported only then."""
     return config.getoption("--preflight-matrix", default=None) is not None
@@ -183,20 +163,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Registered here, after pytest-playwright, so that these fixtures override its defaults
     # (a fixture from a later plugin wins): without Playwright's own builds, the browsers that
     # preflight's discovery finds (Debian's chromium, stock Firefox over BiDi) are launched.
-    if config.pluginmanager.has_plugin("preflight-launch"):
-        return
-    launch = types.ModuleType("preflight_launch")
-    launch.preflight_launch_spec = pytest.fixture(scope="session")(_launch_spec)  # type: ignore[attr-defined]
-    launch.browser_type_launch_args = pytest.fixture(  # type: ignore[attr-defined]
-        scope="session", name="browser_type_launch_args"
-    )(_launch_args)
-    launch.connect_options = pytest.fixture(scope="session", name="connect_options")(  # type: ignore[attr-defined]
-        _connect_options
-    )
-    launch.launch_browser = pytest.fixture(scope="session", name="launch_browser")(  # type: ignore[attr-defined]
-        _launch_browser
-    )
-    config.pluginmanager.register(launch, "preflight-launch")
+    if not config.pluginmanager.has_plugin("preflight-launch"):
+        from preflight import pytest_launch
+
+        config.pluginmanager.register(pytest_launch, "preflight-launch")
 
 
 def _check_options(config: pytest.Config) -> None:
@@ -243,31 +213,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     sample = matrix.report_header(config)
     return lines + ([sample] if sample else [])
-
-
-def _connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
-    # pytest-playwright's own seam: its `browser` fixture connects instead of launching, with
-    # our launch options in the `x-playwright-launch-options` header (used by run-server).
-    endpoint = pytestconfig.getoption("--preflight-connect")
-    return {"endpoint": str(endpoint), "timeout": 60_000} if endpoint else None
-
-
-def _launch_browser(
-    browser_type_launch_args: dict[str, Any],
-    browser_type: BrowserType,
-    connect_options: dict[str, Any] | None,
-) -> Callable[..., Browser]:
-    # pytest-playwright's own, but a remote server that cannot be used says which endpoint and
-    # what was expected (`connect_browser`), instead of Playwright's bare WebSocket error.
-    def launch(**kwargs: Any) -> Browser:
-        options = {**browser_type_launch_args, **kwargs}
-        if connect_options:
-            from preflight.scenario._scale import connect_browser
-
-            return connect_browser(browser_type, str(connect_options["endpoint"]), options)
-        return browser_type.launch(**options)
-
-    return launch
 
 
 # --- fixtures ------------------------------------------------------------------------------------
@@ -835,12 +780,13 @@ def _scenario_test(scenario: Scenario, module: str) -> Callable[..., None]:
     return test
 
 
-class ScenarioFile(pytest.Module):
-    """A scenario file, seen by pytest as a module of test functions (one per scenario)."""
+class ScenarioFile(SyntheticModule, pytest.Module):
+    """A scenario file, seen by pytest as a module of test functions (one per scenario): built,
+    not imported (`preflight/_private.py` says why that takes a private method of pytest's)."""
 
     _module: types.ModuleType | None = None
 
-    def _getobj(self) -> types.ModuleType:
+    def synthetic_module(self) -> types.ModuleType:
         if self._module is None:
             from preflight.scenario import load_file
 

@@ -101,3 +101,70 @@ def test_playwright_errors_are_caught_by_name_without_importing_playwright() -> 
         " assert issubclass(api.TimeoutError, p.playwright_error())"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- public APIs of dependencies only (issue #26) ------------------------------------------------
+
+# What only `preflight/_private.py` may touch: Playwright's impl objects and connection, pytest's
+# `Module._getobj`, and Python's frames (which the SIGINT handler walked to find Playwright's).
+_PRIVATE_NAMES = frozenset(
+    {"_impl_obj", "_connection", "_sync", "_api_zone", "_is_tracing", "_getobj", "f_code",
+     "f_back", "_getframe"}
+)  # fmt: skip
+
+
+def _private_uses(file: Path) -> list[str]:
+    """Each use, as `LINE: what`, in the order of the lines."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for module in modules:
+            if module.split(".")[0] == "_pytest" or module.startswith("playwright._impl"):
+                found.append(f"{getattr(node, 'lineno', 0)}: import {module}")
+        name = None
+        if isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            name = node.name  # an override (`def _getobj`)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name = node.value  # getattr(obj, "_impl_obj")
+        if name in _PRIVATE_NAMES:
+            found.append(f"{getattr(node, 'lineno', 0)}: {name}")
+    return sorted(found, key=lambda use: int(use.split(":")[0]))
+
+
+def test_only_the_private_module_uses_private_apis_of_dependencies() -> None:
+    used = {}
+    for file in sorted(PACKAGE.rglob("*.py")):
+        where = str(file.relative_to(PACKAGE.parent))
+        if where == "preflight/_private.py":
+            continue
+        found = _private_uses(file)
+        if found:
+            used[where] = found
+    assert not used, f"private APIs of Playwright or pytest outside preflight/_private.py: {used}"
+
+
+def test_the_check_of_private_apis_sees_each_kind_of_use(tmp_path: Path) -> None:
+    source = tmp_path / "uses.py"
+    source.write_text(
+        "from _pytest.mark import expression\n"
+        "import playwright._impl._connection\n"
+        "x = page._impl_obj\n"
+        "y = getattr(tracing, '_is_tracing')\n"
+        "def _getobj(self): return frame.f_back\n"
+    )
+    found = _private_uses(source)
+    assert [use.split(": ")[1] for use in found] == [
+        "import _pytest.mark",
+        "import _pytest.mark.expression",
+        "import playwright._impl._connection",
+        "_impl_obj",
+        "_is_tracing",
+        "_getobj",
+        "f_back",
+    ], found

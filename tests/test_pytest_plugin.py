@@ -171,9 +171,15 @@ def test_importing_the_plugin_loads_none_of_the_scenario_rules_or_browser_code()
     )
     loaded = done.stdout.split()
     ours = [m for m in loaded if m.split(".")[0] == "preflight"]
-    # Besides the plugin: the error classes, the NAME=VALUE parser and the lazy lookup of
-    # Playwright's error class (none imports more than the standard library and `errors`).
-    small = ["preflight._playwright", "preflight.errors", "preflight.variables"]
+    # Besides the plugin: the error classes, the NAME=VALUE parser, the lazy lookup of
+    # Playwright's error class and the module of private APIs (whose Playwright and pytest are
+    # imported when used): none imports more than the standard library, loguru and `errors`.
+    small = [
+        "preflight._playwright",
+        "preflight._private",
+        "preflight.errors",
+        "preflight.variables",
+    ]
     assert ours == sorted(["preflight", "preflight.pytest_plugin", *small]), ours
     heavy = {"playwright", "pydantic", "yaml", "babel", "starlette", "uvicorn", "jinja2"}
     assert not [m for m in loaded if m.split(".")[0] in heavy]
@@ -384,3 +390,15 @@ def test_a_malformed_preflight_var_is_one_usage_error(pytester: pytest.Pytester)
     assert result.stderr.str().strip().splitlines() == [
         "ERROR: --preflight-var 'NOVALUE': expected NAME=VALUE"
     ]
+
+
+def test_scenarios_are_collected_when_imported_tests_are_not(pytester: pytest.Pytester) -> None:
+    # Under `collect_imported_tests = false` pytest asks a module for its object through
+    # `Module._getobj()` itself: a scenario file's module is built, not imported from its path
+    # (why preflight/_private.py overrides that private method rather than the `obj` property).
+    pytester.mkdir("scenarios")
+    pytester.path.joinpath("scenarios", "default.yaml").write_text(
+        _flow("default"), encoding="utf-8"
+    )
+    pytester.makeini("[pytest]\ncollect_imported_tests = false\n")
+    assert _collected(pytester) == {"scenarios/default.yaml::default"}

@@ -81,10 +81,12 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    if _in_playwright_dispatch(frame):
+    from preflight._private import in_playwright_dispatch
+
+    if _inside_a_playwright_callback() or in_playwright_dispatch(frame):
         # Playwright 1.64 prints any exception raised while it dispatches an event as a
-        # traceback ("Error occurred in event listener", _connection.py) before rethrowing it:
-        # deliver the interrupt again a moment later, outside the dispatch.
+        # traceback ("Error occurred in event listener") before rethrowing it: deliver the
+        # interrupt again a moment later, once the main thread is back in our code or waiting.
         threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
         return
     # An interrupt that lands inside one of Playwright's binding callbacks (its sync API runs
@@ -94,12 +96,25 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
-def _in_playwright_dispatch(frame: FrameType | None) -> bool:
-    while frame is not None:
-        if frame.f_code.co_filename.endswith(_DISPATCH):
-            return True
-        frame = frame.f_back
-    return False
+def _inside_a_playwright_callback() -> bool:
+    """Whether the main thread is running code that Playwright's sync API calls back, where an
+    interrupt would be printed as an event listener's error. Told by public APIs only (greenlet,
+    asyncio): the sync API runs our code in the thread's main greenlet and its event loop in a
+    greenlet of its own (the main one's child), whose tasks dispatch the driver's messages and
+    call the bindings; each event listener or route handler runs in a greenlet of its own,
+    started from the loop's (a grandchild). Between two tasks, the loop is waiting for the
+    driver: an interrupt there leaves it at once, as in our own code."""
+    greenlet = sys.modules.get("greenlet")  # not loaded: no Playwright sync API is running
+    if greenlet is None:
+        return False
+    current = greenlet.getcurrent()
+    if current.parent is None:
+        return False  # the thread's main greenlet: our code
+    if current.parent.parent is not None:
+        return True  # a listener's or a route handler's greenlet
+    import asyncio  # loaded with greenlet by Playwright
 
-
-_DISPATCH = os.path.join("playwright", "_impl", "_connection.py")
+    try:
+        return asyncio.current_task() is not None
+    except RuntimeError:  # no loop running in this greenlet: not Playwright's
+        return False
