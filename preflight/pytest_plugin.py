@@ -24,7 +24,6 @@ when a scenario is collected or run (`tests/test_pytest_plugin.py` checks what i
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import types
@@ -38,6 +37,7 @@ from loguru import logger
 from preflight._playwright import playwright_error
 from preflight._private import SyntheticModule
 from preflight.errors import PreflightError, UsageError
+from preflight.pytest_results import RunIndex, attach_result, gaps_of, refuse_report_links
 from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def _matrix_asked(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
     if config.getoption("--preflight-report", default=None) and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(_RunIndex(config), "preflight-run-index")
+        config.pluginmanager.register(RunIndex(config, _lang(config)), "preflight-run-index")
     if _matrix_asked(config):
         from preflight.matrix import _pytest as matrix
 
@@ -364,7 +364,9 @@ def preflight_replay(
         # Which rules keys matched nothing, for the run's coverage summary (pytest_terminal_
         # summary; user_properties travel from xdist workers to the controller).
         if result.ran_through:  # a run cut short reached none of the pages: it tells nothing
-            request.node.user_properties.append((_COVERAGE, ",".join(g.key for g in _gaps(result))))
+            request.node.user_properties.append(
+                (_COVERAGE, ",".join(g.key for g in gaps_of(result)))
+            )
         # What was reached, next to `expected`, for whoever reads only the JUnit file; masked
         # as every message is (a step name may quote what it types).
         for name, value in _properties(result):
@@ -547,10 +549,6 @@ def failure_message(
 _COVERAGE = "preflight_coverage"
 
 
-def _gaps(result: ScenarioResult) -> list[Any]:
-    return list(result.outcome.coverage) if result.outcome is not None else []
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say which rules keys no scenario of the run matched: a wrong pattern (a URL glob that
     matches no page) judges nothing, and every verdict would pass without proof."""
@@ -636,7 +634,7 @@ def pytest_runtest_makereport(
     # site's address, is redacted from the report before any reporter sees it.
     outcome = yield
     report = outcome.get_result()
-    _attach_result(item, call, report)
+    attach_result(item, call, report, item.stash.get(_RESULT, None))
     if report.longrepr is None:
         return
     from preflight.privacy import may_be_customer_data, redact
@@ -649,118 +647,6 @@ def pytest_runtest_makereport(
     clean = redact(text, known=values)
     if clean != text:
         report.longrepr = clean
-
-
-# --- the result of each scenario item, on its report ----------------------------------------------
-#
-# A scenario item's setup report when its setup failed (no browser), else its call report, carries
-# the replay's `ScenarioResult` as JSON (`report.preflight_result`): a report's attributes travel
-# from xdist's workers to the controller, where the run's index (`--preflight-report`) and
-# `preflight replay`'s table, JSON and coverage lines are made of them.
-
-
-def _replayed_scenario(item: pytest.Item) -> Scenario | None:
-    """The scenario an item replays (not a flow matrix's item, not a hand-written test)."""
-    if "preflight_replay" not in getattr(item, "fixturenames", ()):
-        return None
-    scenario: Scenario | None = getattr(getattr(item, "obj", None), "preflight_scenario", None)
-    return scenario
-
-
-def _browser_of(item: pytest.Item) -> str:
-    callspec = getattr(item, "callspec", None)
-    return str(callspec.params.get("browser_name", "chromium")) if callspec else "chromium"
-
-
-def _attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: Any) -> None:
-    scenario = _replayed_scenario(item)
-    if scenario is None or report.when == "teardown" or (report.when == "setup" and report.passed):
-        return
-    if report.when == "setup" and report.skipped:
-        return
-    result = item.stash.get(_RESULT, None)
-    if result is None:  # no browser, no context, or a replay refused before its first step
-        from preflight.scenario._results import not_replayed
-
-        error = call.excinfo.value if call.excinfo is not None else None
-        first = (str(error).strip().splitlines() or [repr(error)])[0] if error else "not run"
-        browser = _browser_of(item)
-        message = f"cannot launch {browser}: {first}" if report.when == "setup" else first
-        result = not_replayed(scenario, browser, message, call.duration)
-    gaps = None
-    if result.ran_through:
-        gaps = [gap.key for gap in _gaps(result)]
-    report.preflight_result = json.dumps(
-        {"result": result.model_dump(mode="json"), "never_matched": gaps}
-    )
-
-
-def replayed(report: Any) -> tuple[ScenarioResult, list[str] | None] | None:
-    """The result a scenario item's report carries, and the rules keys its run matched
-    nothing of (None when the run was cut short: it tells nothing); None for other reports."""
-    raw = getattr(report, "preflight_result", None)
-    if not isinstance(raw, str):
-        return None
-    from preflight.scenario._results import ScenarioResult
-
-    data = json.loads(raw)
-    return ScenarioResult.model_validate(data["result"]), data["never_matched"]
-
-
-class _RunIndex:
-    """`--preflight-report`: the run's index.html, written once every result is in (on the
-    controller under xdist), in the order the tests were collected."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.order: list[str] = []
-        self.results: dict[str, ScenarioResult] = {}
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.order = [item.nodeid for item in session.items]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.order = self.order or list(ids)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        found = replayed(report)
-        if found is not None:
-            self.results[report.nodeid] = found[0]
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.results:
-            return
-        from datetime import datetime
-
-        from preflight.report.index import write_index
-
-        rank = {nodeid: index for index, nodeid in enumerate(self.order)}
-        ordered = sorted(self.results.items(), key=lambda pair: rank.get(pair[0], len(rank)))
-        folder = Path(str(self.config.getoption("--preflight-report")))
-        # In the run's language, as its order reports are.
-        at = datetime.now().astimezone()
-        write_index([r for _, r in ordered], folder, lang=_lang(self.config), at=at)
-
-
-def _refuse_report_links(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A report folder, or one of the folders it will hold, that is a symbolic link: refused
-    before any test runs (one usage error), not written through."""
-    folder = config.getoption("--preflight-report")
-    if not folder or hasattr(config, "workerinput"):
-        return
-    from preflight.report.files import refuse_links
-    from preflight.report.index import INDEX_FILE, report_folder
-
-    names = [
-        report_folder(scenario.name, _browser_of(item))
-        for item in items
-        if (scenario := _replayed_scenario(item)) is not None
-    ]
-    try:
-        refuse_links(Path(str(folder)), [INDEX_FILE, *names])
-    except PreflightError as error:
-        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -825,7 +711,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         matrix.keep_sample(config, items)
     _keep_shard(config, items)
     _refuse_video(config, items)
-    _refuse_report_links(config, items)
+    refuse_report_links(config, items)
 
 
 _WATCHED = frozenset({"preflight_replay", "preflight_watch"})
@@ -895,4 +781,4 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
         items[:] = [item for item in items if item.nodeid in kept]
 
 
-__all__ = ["ScenarioFile", "failure_message", "replayed"]
+__all__ = ["ScenarioFile", "failure_message"]

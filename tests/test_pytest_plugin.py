@@ -172,12 +172,14 @@ def test_importing_the_plugin_loads_none_of_the_scenario_rules_or_browser_code()
     loaded = done.stdout.split()
     ours = [m for m in loaded if m.split(".")[0] == "preflight"]
     # Besides the plugin: the error classes, the NAME=VALUE parser, the lazy lookup of
-    # Playwright's error class and the module of private APIs (whose Playwright and pytest are
-    # imported when used): none imports more than the standard library, loguru and `errors`.
+    # Playwright's error class, the module of private APIs (whose Playwright and pytest are
+    # imported when used) and the results' transport (pytest, json and `errors`): none imports
+    # more than the standard library, pytest, loguru and `errors`.
     small = [
         "preflight._playwright",
         "preflight._private",
         "preflight.errors",
+        "preflight.pytest_results",
         "preflight.variables",
     ]
     assert ours == sorted(["preflight", "preflight.pytest_plugin", *small]), ours

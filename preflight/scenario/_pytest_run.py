@@ -6,7 +6,7 @@ Two sessions: the first only collects — the files, `-k`, the shard and the rep
 judged there, before any browser or worker starts — and the second runs exactly the tests the
 first chose. pytest itself says nothing (no terminal reporter, no ini file, no conftest, no
 plugin but those named here): what the command prints is made of the `ScenarioResult` each
-test's report carries (`preflight.pytest_plugin.replayed`), as results come in.
+test's report carries (`preflight.pytest_results.replayed`), as results come in.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ class _Session:
                 self.tests.append(Test(key, scenario, browser, f"{item.path}::{item.name}"))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        from preflight.pytest_plugin import replayed
+        from preflight.pytest_results import replayed
 
         found = replayed(report)
         if found is None:
