@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
+
+from preflight._playwright import playwright_error
 from preflight.scenario._model import Fill
 from preflight.watch._tracing import untraced
 
@@ -77,10 +80,18 @@ def _on_first(field: Locator, script: str, arg: object) -> Any:
     none), out of a trace. Through `evaluate_all`, not `evaluate`: over WebDriver BiDi a
     locator's `evaluate` takes a handle on the element, adopts it into the page's world,
     describes and disposes of it — about ten round trips, where `evaluate_all` takes three
-    (measured with DEBUG=pw:protocol, Playwright 1.64.1, issue #27)."""
-    return untraced(
-        field, "evaluate_all", f"(es, a) => es.length ? ({script})(es[0], a) : null", arg
-    )
+    (measured with DEBUG=pw:protocol, Playwright 1.64.1, issue #27). `evaluate_all` neither
+    waits nor retries: when the document goes away under it (a navigation the previous step
+    started: « Execution context was destroyed », seen on the React shop's payment page on
+    Firefox), the locator's own `evaluate`, which waits for the element in the new document,
+    is asked instead."""
+    try:
+        return untraced(
+            field, "evaluate_all", f"(es, a) => es.length ? ({script})(es[0], a) : null", arg
+        )
+    except playwright_error() as error:
+        logger.trace("fill: looking at the field again after {}", error)
+    return untraced(field, "evaluate", script, arg)
 
 
 def fill(driver: Driver, step: Fill) -> None:

@@ -522,7 +522,9 @@
   // loaded, no request of its own out, no check scheduled, idle `idleMs` — and at least `minMs`
   // after the question (a re-check's pause), or after `maxMs` whatever the page does. A hidden
   // page answers at once (its timers may be throttled to a second), and so does a page being
-  // left or put in the back/forward cache (`pagehide`: its timers stop there).
+  // left or put in the back/forward cache (`pagehide`: its timers stop there) — as busy: the
+  // document that replaces it is the one to ask next (a Back answered « quiet » by the page it
+  // left let the next step act on a page still loading, seen on Firefox).
   const QUIET_STEP_MS = 10;
   let leaving = false;
   const quietNow = (idleMs) =>
@@ -535,7 +537,7 @@
         const waited = now() - start;
         if (leaving || visibilityOf(document) === "hidden" || waited >= maxMs
             || (waited >= minMs && quietNow(idleMs))) {
-          resolve(P.since(last, nonce));
+          resolve(P.since(last, nonce, leaving));
         } else {
           defer(check, QUIET_STEP_MS);
         }
@@ -548,7 +550,7 @@
   const P = {
     doc,
     quiet,
-    since(last, nonce) {
+    since(last, nonce, away) {
       const msgs = [];
       for (let i = 0; i < queue.length; i++) {
         if (queue[i].doc === doc && queue[i].n > last) msgs[msgs.length] = queue[i];
@@ -560,7 +562,7 @@
         readyState: readyStateOf(document),
         url: location.href,
         msgs,
-        busy: scheduled || requestsOut(),
+        busy: scheduled || requestsOut() || away === true,
         idle_ms: now() - lastActivity,
       });
       return jsonStringify({ body, mac: hmacHex(KEY, String(nonce) + "\n" + body) });
