@@ -20,10 +20,12 @@ from preflight.scenario._loader import SCENARIO_SUFFIXES
 from preflight.scenario._results import ScenarioResult
 from preflight.scenario._runner import (
     ENGINES,
+    asked_browsers,
     browser_names,
     check_placeholders,
     demo_or_given,
     ensure_reachable,
+    rules_default,
 )
 from preflight.scenario._scale import parse_shard
 
@@ -131,7 +133,7 @@ def replay(
 
     # Chosen before looking for browsers (`auto`): -k and the shard are judged on the ids of
     # both engines, and the tests of an engine not found here are left out afterwards.
-    asked = [name.strip() for name in browser.split(",") if name.strip()]
+    asked = asked_browsers(browser)
     tests = on_pytest.collect(
         paths,
         list(ENGINES) if asked == ["auto"] else asked,
@@ -151,7 +153,7 @@ def replay(
             ensure_reachable(base_url)
         options = on_pytest.ReplayOptions(
             base_url=url,
-            rules=rules or ("demo" if base_url is None else "default"),
+            rules=rules or rules_default(base_url),
             variables=values,
             browsers=names,
             artifacts=artifacts,

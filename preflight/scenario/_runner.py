@@ -102,9 +102,14 @@ class _Browsers:
             self.playwright = None
 
 
+def asked_browsers(raw: str) -> list[str]:
+    """`chromium, firefox` → the names as written (`auto` stays `auto`), none looked for."""
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
 def browser_names(raw: str) -> list[str]:
     """`chromium,firefox` → the names; `auto` → every engine installed here."""
-    names = [name.strip() for name in raw.split(",") if name.strip()]
+    names = asked_browsers(raw)
     if names == ["auto"]:
         found = {b.engine for b in discover() if b.drivable}
         names = [engine for engine in ENGINES if engine in found]
@@ -156,6 +161,11 @@ def _worker_init(
     atexit.register(_WORKER.close)
 
 
+def rules_default(base_url: str | None) -> str:
+    """The builtin rules of a run that names none: the demo shop's when it is the demo shop."""
+    return "demo" if base_url is None else "default"
+
+
 @contextmanager
 def demo_or_given(
     base_url: str | None,
@@ -171,11 +181,11 @@ def demo_or_given(
             # BASE_URL is the base URL, in the rules as in the scenarios (as under pytest).
             values = {"BASE_URL": shop.acn_url, "MERCHANT": shop.sfr_url, **values}
             values = {"DEMO_PORT": str(shop.port), **values}
-            rules = load_rules(rules_source or "demo", variables=values)
+            rules = load_rules(rules_source or rules_default(base_url), variables=values)
             yield shop.acn_url, rules, values
         return
     values = {"BASE_URL": base_url.rstrip("/"), **values}
-    rules = load_rules(rules_source or "default", variables=values)
+    rules = load_rules(rules_source or rules_default(base_url), variables=values)
     yield base_url, rules, {**rules.vars, **values}
 
 
