@@ -26,22 +26,13 @@ from pydantic import BaseModel
 
 from preflight.i18n import checked_lang
 from preflight.matrix._derive import is_clean, step_title
-from preflight.matrix._model import (
-    ACTIONS,
-    RERUN,
-    WRONG,
-    Action,
-    Boundary,
-    Cell,
-    CellResult,
-    CsElement,
-)
+from preflight.matrix._model import ACTIONS, RERUN, WRONG, Action, Cell, CellResult
 from preflight.matrix._oracle import DemoShopTruth
 from preflight.matrix._output import line, where
 from preflight.matrix._run import Replayed, judged, replay_cell, to_result
 from preflight.pytest_results import is_matrix, mark_scenario, scenario_of
 from preflight.scenario._model import Scenario
-from preflight.scenario._results import ScenarioResult, not_replayed
+from preflight.scenario._results import not_replayed
 from preflight.scenario._runner import RunSettings
 
 if TYPE_CHECKING:
@@ -190,19 +181,6 @@ class Asked(BaseModel):
         )
 
 
-class _Carried(BaseModel):
-    """A cell's replay, on its item's report (from xdist's workers to the controller)."""
-
-    cell: Cell
-    result: ScenarioResult
-    order_id: str | None = None
-    boundaries: list[Boundary] = []
-    report: str | None = None
-    why_not: str | None = None
-    element: CsElement | None = None
-
-
-_REPLAY_FIELDS = ("result", "order_id", "boundaries", "report", "why_not", "element")
 _ASKED = pytest.StashKey[Asked]()
 _REPLAYED = pytest.StashKey[tuple[Cell, Replayed]]()
 
@@ -213,8 +191,7 @@ def replayed_cell(report: Any) -> tuple[Cell, Replayed] | None:
     raw = getattr(report, "preflight_cell", None)
     if not isinstance(raw, str):
         return None
-    carried = _Carried.model_validate_json(raw)
-    return carried.cell, Replayed(**{k: getattr(carried, k) for k in _REPLAY_FIELDS})
+    return Replayed.read(raw)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -238,8 +215,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         message = f"cannot launch {cell.browser}: {first}"
         done = cell, Replayed(not_replayed(scenario, cell.browser, message, call.duration))
     cell, replayed = done
-    fields = {k: getattr(replayed, k) for k in _REPLAY_FIELDS}
-    report.preflight_cell = _Carried(cell=cell, **fields).model_dump_json()
+    report.preflight_cell = replayed.written(cell)
     return report
 
 

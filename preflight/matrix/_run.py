@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
+from pydantic import BaseModel
 
 from preflight._playwright import playwright_error
 from preflight.matrix._derive import (
@@ -72,6 +73,31 @@ class Replayed:
     report: str | None = None
     why_not: str | None = None  # set when the cell turned out not to apply
     element: CsElement | None = None  # the element clicked, when found at run time
+
+    def written(self, cell: Cell) -> str:
+        """The replay of `cell` as JSON, to travel on its item's report (from xdist's workers
+        to the controller)."""
+        fields = {name: getattr(self, name) for name in _Carried.model_fields if name != "cell"}
+        return _Carried(cell=cell, **fields).model_dump_json()
+
+    @staticmethod
+    def read(raw: str) -> tuple[Cell, Replayed]:
+        """A cell and its replay, from `written`."""
+        carried = _Carried.model_validate_json(raw)
+        fields = {name: getattr(carried, name) for name in _Carried.model_fields if name != "cell"}
+        return carried.cell, Replayed(**fields)
+
+
+class _Carried(BaseModel):
+    """A cell's replay, as `Replayed.written` writes it."""
+
+    cell: Cell
+    result: ScenarioResult
+    order_id: str | None = None
+    boundaries: list[Boundary] = []
+    report: str | None = None
+    why_not: str | None = None
+    element: CsElement | None = None
 
 
 def replay_cell(
