@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from preflight.pytest_results import is_matrix, scenario_of
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
 
@@ -29,9 +31,9 @@ if TYPE_CHECKING:
 @pytest.fixture(autouse=True)
 def _library_scenario_agrees_with_the_shop(request: pytest.FixtureRequest) -> Iterator[None]:
     function = getattr(request.node, "function", None)
-    scenario = getattr(function, "preflight_scenario", None)
-    is_matrix = hasattr(function, "preflight_matrix_keys")  # the matrix has its own oracle
-    shop = None if scenario is None or is_matrix else request.getfixturevalue("preflight_demo_shop")
+    scenario = scenario_of(function)
+    matrix = is_matrix(function)  # the matrix has its own oracle
+    shop = None if scenario is None or matrix else request.getfixturevalue("preflight_demo_shop")
     if shop is None:
         yield
         return

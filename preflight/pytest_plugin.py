@@ -37,7 +37,14 @@ from loguru import logger
 from preflight._playwright import playwright_error
 from preflight._private import SyntheticModule
 from preflight.errors import PreflightError, UsageError
-from preflight.pytest_results import RunIndex, attach_result, gaps_of, refuse_report_links
+from preflight.pytest_results import (
+    RunIndex,
+    attach_result,
+    gaps_of,
+    mark_scenario,
+    refuse_report_links,
+    scenario_of,
+)
 from preflight.variables import parse_assignments
 
 if TYPE_CHECKING:
@@ -144,6 +151,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Forward and customer-service click at every step, one item each "
         "(clean-order-later-mpa[step-4-reload-firefox]). N: only N items drawn per scenario "
         "and browser, with a random seed (printed) or SEED.",
+    )
+    group.addoption(
+        "--preflight-matrix-cells",
+        default=None,
+        metavar="FILE",
+        help="With --preflight-matrix: replay exactly the cells FILE lists (JSON), each item's "
+        "replay on its report — what `preflight matrix` runs on.",
     )
 
 
@@ -662,7 +676,7 @@ def _scenario_test(scenario: Scenario, module: str) -> Callable[..., None]:
     test.__name__ = test.__qualname__ = scenario.name
     test.__module__ = module
     test.__doc__ = scenario.description or None
-    test.preflight_scenario = scenario  # type: ignore[attr-defined]
+    mark_scenario(test, scenario)
     return test
 
 
@@ -694,7 +708,7 @@ class ScenarioFile(SyntheticModule, pytest.Module):
         return self._module
 
     def istestfunction(self, obj: object, name: str) -> bool:
-        return callable(obj) and hasattr(obj, "preflight_scenario")
+        return callable(obj) and scenario_of(obj) is not None
 
     def istestclass(self, obj: object, name: str) -> bool:
         return False
@@ -702,7 +716,7 @@ class ScenarioFile(SyntheticModule, pytest.Module):
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        scenario = getattr(getattr(item, "obj", None), "preflight_scenario", None)
+        scenario = scenario_of(item)
         if scenario is not None:
             item.user_properties.append(("expected", scenario.expect.verdict))
     if _matrix_asked(config):

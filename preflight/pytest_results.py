@@ -7,6 +7,8 @@ and reporting (`preflight.pytest_plugin`), which calls it.
 from __future__ import annotations
 
 import json
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,48 @@ def gaps_of(result: ScenarioResult) -> list[Any]:
     return list(result.outcome.coverage) if result.outcome is not None else []
 
 
+# --- which scenario a test replays ---------------------------------------------------------------
+#
+# Kept beside the test function, not on it: pytest's `-k` matches the names in a function's
+# `__dict__`, and an attribute `preflight_scenario` made `-k preflight` (or `-k scenario`) select
+# every scenario whatever its name (#26).
+
+_SCENARIOS: weakref.WeakKeyDictionary[Callable[..., Any], tuple[Scenario, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def mark_scenario(test: Callable[..., Any], scenario: Scenario, *, matrix: bool = False) -> None:
+    """`test` replays `scenario` (`matrix`: as its flow matrix's items)."""
+    _SCENARIOS[test] = (scenario, matrix)
+
+
+def _marked(node: Any) -> tuple[Scenario, bool] | None:
+    """`node`: an item, a test function, or anything else (None)."""
+    function = node if callable(node) and not isinstance(node, pytest.Item) else None
+    if function is None:
+        function = getattr(node, "function", None) if isinstance(node, pytest.Function) else None
+    if function is None:
+        return None
+    try:
+        return _SCENARIOS.get(function)
+    except TypeError:  # not weakly referable: not a test this plugin made
+        return None
+
+
+def scenario_of(node: Any) -> Scenario | None:
+    """The scenario an item or test function replays, a flow matrix's item too (None for a
+    hand-written test)."""
+    marked = _marked(node)
+    return marked[0] if marked is not None else None
+
+
+def is_matrix(node: Any) -> bool:
+    """Whether an item or test function is a flow matrix's (`--preflight-matrix`)."""
+    marked = _marked(node)
+    return marked is not None and marked[1]
+
+
 # --- the result of each scenario item, on its report ----------------------------------------------
 #
 # A scenario item's setup report when its setup failed (no browser), else its call report, carries
@@ -37,8 +81,7 @@ def replayed_scenario(item: pytest.Item) -> Scenario | None:
     """The scenario an item replays (not a flow matrix's item, not a hand-written test)."""
     if "preflight_replay" not in getattr(item, "fixturenames", ()):
         return None
-    scenario: Scenario | None = getattr(getattr(item, "obj", None), "preflight_scenario", None)
-    return scenario
+    return scenario_of(item)
 
 
 def browser_of(item: pytest.Item) -> str:

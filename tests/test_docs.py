@@ -62,6 +62,19 @@ def test_readme_is_a_front_page_of_at_most_300_lines() -> None:
     )
 
 
+def test_the_module_map_names_every_module_and_package_of_preflight() -> None:
+    # docs/architecture.md is where a newcomer finds a module: one left out is one they miss.
+    block = read(DOCS / "architecture.md").split("```")[1]
+    package = ROOT / "preflight"
+    parts = {
+        f"{p.name}/" if p.is_dir() else p.name
+        for p in package.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").is_file()) and not p.name.startswith("__")
+    }
+    missing = {part for part in parts if not re.search(rf"(?<![\w/.]){re.escape(part)}", block)}
+    assert missing == set()
+
+
 def test_the_rules_reference_is_the_one_the_rules_model_generates() -> None:
     from preflight.rules_doc import BEGIN, END, reference
 

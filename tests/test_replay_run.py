@@ -178,6 +178,32 @@ def test_k_is_pytest_s_expression_on_names_and_file_names() -> None:
     # Selecting none, and a malformed expression: exit 2 before any browser (the test below).
 
 
+FLOWS = """\
+- name: shop-{n}
+  steps:
+    - goto: /acn/boutique
+  expect: {{verdict: attributed}}
+"""
+
+
+def test_k_matches_names_never_what_the_plugin_keeps_of_a_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # #26: the scenario rode on its test function's attributes, which pytest's -k matches too:
+    # `-k preflight` or `-k scenario` chose every scenario whatever its name. Here no name in
+    # the chain (folder, file, scenario) holds either word, so both choose none.
+    from preflight.errors import UsageError
+    from preflight.scenario._pytest_run import collect
+
+    monkeypatch.chdir(tmp_path)  # the rootdir: a folder's name is matched by -k as well
+    (tmp_path / "flows.yaml").write_text(FLOWS.format(n=1) + FLOWS.format(n=2), encoding="utf-8")
+    chosen = collect([tmp_path / "flows.yaml"], ["chromium"], keyword="shop-2")
+    assert [t.scenario.name for t in chosen] == ["shop-2"]
+    for word in ("preflight", "scenario", "matrix"):
+        with pytest.raises(UsageError, match="selects none of the 2 scenarios"):
+            collect([tmp_path / "flows.yaml"], ["chromium"], keyword=word)
+
+
 def test_k_without_a_match_or_with_a_bad_expression_exits_2_before_any_browser(
     tmp_path: Path,
 ) -> None:

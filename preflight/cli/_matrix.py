@@ -30,7 +30,7 @@ from preflight.matrix._output import (
     write_json,
 )
 from preflight.scenario import load_paths
-from preflight.scenario._runner import RunSettings, browser_names, ensure_reachable
+from preflight.scenario._runner import browser_names, ensure_reachable, rules_default
 
 _STYLE = {"✓": "green", "✗": "bold red", "⚠": "bold yellow", "—": "dim", "·": "dim"}
 
@@ -147,16 +147,20 @@ def matrix(
         sample, seed = previous.sample, previous.seed
         # The re-run cells' order reports go beside the first ones, never over them.
         cells_to = report / datetime.now().strftime("rerun-%Y%m%d-%H%M%S")
-    with target(base_url, rules, variables) as (url, loaded, values, truth):
-        settings = RunSettings(
-            rules=loaded,
+    from preflight.scenario._pytest_run import ReplayOptions
+
+    with target(base_url, rules, variables) as (url, _loaded, values, truth):
+        options = ReplayOptions(
             base_url=url,
+            rules=rules or rules_default(base_url),
             variables=values,
+            browsers=names,
+            artifacts=None,
             report=cells_to,
+            lang=language,
             headed=headed,
             bfcache=bfcache,
             step_timeout_s=step_timeout,
-            lang=language,
         )
         if base_url is not None:
             ensure_reachable(base_url)
@@ -174,9 +178,9 @@ def matrix(
                 )
 
         found = run_matrix(
+            paths,
             scenarios,
-            names,
-            settings,
+            options,
             actions=wanted,
             jobs=jobs,
             truth=truth,

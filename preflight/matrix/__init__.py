@@ -1,16 +1,15 @@
 """The flow matrix: from one clean scenario, every session-ending action at every step,
 replayed and judged (issue #16).
 
-    from preflight.matrix import run_matrix, DemoShopTruth
-    matrix = run_matrix(scenarios, ["chromium", "firefox"], settings, jobs=2,
-                        truth=DemoShopTruth(shop))
+    from preflight.matrix import run_matrix
+    matrix = run_matrix(paths, scenarios, options, jobs=2, truth=DemoShopTruth(shop))
     matrix.exit_code  # 0: every applicable cell right
 
 Modules, one concern each: `_model` (boundaries, cells, results), `_observe` (what a clean run
 shows at each step boundary, customer-service elements found by the probe's matcher),
-`_derive` (cells from boundaries, and the scenario each cell replays), `_run` (the clean runs
-and the cells, in worker processes), `_oracle` (the shop's truth), `_output` (table rows, JSON,
-the HTML page).
+`_derive` (cells from boundaries, and the scenario each cell replays), `_run` (a cell's replay;
+the clean runs, then the cells, each a pytest item of the plugin), `_pytest` (those items),
+`_oracle` (the shop's truth), `_output` (table rows, JSON, the HTML page).
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ whether its boundary applies (skipped with the reason when not), and a `customer
 clicks, each in its own fresh context, every customer-service element its page shows. With a
 sample (`--preflight-matrix N` or `N@SEED`) every xdist worker draws the same items: the seed
 is chosen once, by the controller, and handed to the workers.
+
+`preflight matrix` runs its cells here too (`--preflight-matrix-cells FILE`): the file names the
+exact cells, derived by the command from its clean runs, and each item replays one of them and
+carries its replay on its report (`replayed_cell`), judged by the command against its shop.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pydantic import BaseModel
 
+from preflight.i18n import checked_lang
 from preflight.matrix._derive import is_clean, step_title
 from preflight.matrix._model import ACTIONS, RERUN, WRONG, Action, Cell, CellResult
 from preflight.matrix._oracle import DemoShopTruth
 from preflight.matrix._output import line, where
-from preflight.matrix._run import judged, replay_cell
+from preflight.matrix._run import Replayed, judged, replay_cell, to_result
+from preflight.pytest_results import is_matrix, mark_scenario, scenario_of
 from preflight.scenario._model import Scenario
+from preflight.scenario._results import not_replayed
 from preflight.scenario._runner import RunSettings
 
 if TYPE_CHECKING:
@@ -34,6 +42,7 @@ if TYPE_CHECKING:
     from preflight.rules import Rules
 
 OPTION = "--preflight-matrix"
+CELLS_OPTION = "--preflight-matrix-cells"
 SEED = pytest.StashKey[int]()
 _SEED_KEY = "preflight_matrix_seed"
 _KEY = re.compile(r"^step-(\d+)-(.+)$")
@@ -62,6 +71,9 @@ def configure(config: pytest.Config) -> None:
         seed = random.randrange(2**31)
     if seed is not None:
         config.stash[SEED] = seed
+    cells = config.getoption(CELLS_OPTION, default=None)
+    if cells is not None:
+        config.stash[_ASKED] = Asked.model_validate_json(Path(str(cells)).read_text("utf-8"))
     # `preflight_matrix_results`, the items' setup, is a fixture of this module.
     config.pluginmanager.register(sys.modules[__name__], "preflight-matrix")
 
@@ -100,7 +112,13 @@ def wants_matrix(config: pytest.Config, scenario: Scenario) -> bool:
 
 
 def keep_sample(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the matrix items outside the sample (the clean items always run)."""
+    """Deselect the matrix items outside the sample (the clean items always run); with
+    `--preflight-matrix-cells`, every item but the cells asked for."""
+    asked = config.stash.get(_ASKED, None)
+    if asked is not None:
+        wanted = {(c.scenario, c.key, c.browser) for c in asked.cells}
+        _deselect(config, items, [item for item in items if _cell_of(item) not in wanted])
+        return
     raw = config.getoption(OPTION, default=None)
     if raw is None:
         return
@@ -123,20 +141,82 @@ def keep_sample(config: pytest.Config, items: list[pytest.Item]) -> None:
         if len(group) > count:
             kept = set(map(id, rng.sample(group, count)))
             dropped.extend(item for item in group if id(item) not in kept)
+    _deselect(config, items, dropped)
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], dropped: list[pytest.Item]) -> None:
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         gone = set(map(id, dropped))
         items[:] = [item for item in items if id(item) not in gone]
 
 
-class _Given:
-    """pytest-playwright's browser, as the matrix runner asks for one."""
+def _cell_of(item: pytest.Item) -> tuple[str, str, str] | None:
+    """A matrix item's scenario name, cell key and browser (None for any other item)."""
+    callspec = getattr(item, "callspec", None)
+    scenario = scenario_of(item)
+    if callspec is None or scenario is None or "preflight_matrix_cell" not in callspec.params:
+        return None
+    key = callspec.params["preflight_matrix_cell"]
+    return scenario.name, str(key), str(callspec.params.get("browser_name", ""))
 
-    def __init__(self, browser: Browser) -> None:
-        self.browser = browser
 
-    def get(self, name: str) -> Browser:
-        return self.browser
+# --- the cells `preflight matrix` asks for ---------------------------------------------------
+
+
+class Asked(BaseModel):
+    """`--preflight-matrix-cells FILE`: the cells `preflight matrix` replays in one session —
+    its clean runs (which describe each step boundary: the cells come from there), or the cells
+    derived from them — and where each cell's order report goes."""
+
+    report: str | None = None
+    cells: list[Cell]
+
+    def keys(self, scenario: str) -> list[str]:
+        return list(dict.fromkeys(c.key for c in self.cells if c.scenario == scenario))
+
+    def find(self, scenario: str, key: str, browser: str) -> Cell:
+        return next(
+            c for c in self.cells if (c.scenario, c.key, c.browser) == (scenario, key, browser)
+        )
+
+
+_ASKED = pytest.StashKey[Asked]()
+_REPLAYED = pytest.StashKey[tuple[Cell, Replayed]]()
+
+
+def replayed_cell(report: Any) -> tuple[Cell, Replayed] | None:
+    """The cell an item of `--preflight-matrix-cells` replayed, and its replay (None for any
+    other report)."""
+    raw = getattr(report, "preflight_cell", None)
+    if not isinstance(raw, str):
+        return None
+    return Replayed.read(raw)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """An asked cell's replay on its call report; a setup that failed (no browser) or was
+    skipped carries a replay that says why."""
+    report = yield
+    asked = item.config.stash.get(_ASKED, None)
+    found = _cell_of(item)
+    if asked is None or found is None or report.when == "teardown":
+        return report
+    if report.when == "setup" and report.passed:
+        return report
+    done = item.stash.get(_REPLAYED, None)
+    if done is None or report.when == "setup":
+        scenario = scenario_of(item)
+        assert scenario is not None
+        cell = asked.find(*found)
+        error = call.excinfo.value if call.excinfo is not None else None
+        first = (str(error).strip().splitlines() or [repr(error)])[0] if error else "not run"
+        message = f"cannot launch {cell.browser}: {first}"
+        done = cell, Replayed(not_replayed(scenario, cell.browser, message, call.duration))
+    cell, replayed = done
+    report.preflight_cell = replayed.written(cell)
+    return report
 
 
 @pytest.fixture
@@ -156,16 +236,27 @@ def preflight_matrix_results(
     (the shop's HTTP 5xx, a step's timeout, a browser that died, the shop's record unreadable)
     is the item's *error*, and a wrong verdict its *failure* (the test judges): CI tells a
     broken environment from a watcher that is wrong, in the terminal and in JUnit alike."""
-    scenario: Scenario = request.function.preflight_scenario
+    scenario = scenario_of(request.node)
+    assert scenario is not None
+    asked = pytestconfig.stash.get(_ASKED, None)
     settings = RunSettings(
         rules=preflight_rules,
         base_url=preflight_base_url,
         variables=preflight_variables,
-        artifacts=Path(output_path),
+        # `preflight matrix` keeps no artifacts, and writes an order report per cell.
+        artifacts=Path(output_path) if asked is None else None,
+        report=Path(asked.report) if asked is not None and asked.report else None,
+        lang=checked_lang(pytestconfig.getoption("--preflight-lang")),
         step_timeout_s=float(pytestconfig.getoption("--preflight-step-timeout")),
         allow_local_files=bool(pytestconfig.getoption("--preflight-allow-local-files")),
         bfcache=bool(pytestconfig.getoption("--preflight-bfcache")),
     )
+    if asked is not None:
+        cell = asked.find(scenario.name, preflight_matrix_cell, browser_name)
+        observe = cell.action == "clean"
+        replayed = replay_cell(browser, scenario, cell, settings, observe=observe)
+        request.node.stash[_REPLAYED] = cell, replayed
+        return [to_result(cell, replayed, None)]  # judged by the command, against its shop
     truth = DemoShopTruth(preflight_demo_shop) if preflight_demo_shop is not None else None
     count, _ = parse_option(str(pytestconfig.getoption(OPTION)))
     # In a sample each customer-service element is a cell like any other: the item clicks
@@ -213,17 +304,19 @@ def matrix_test(scenario: Scenario, module: str) -> Callable[..., None]:
     test.__name__ = test.__qualname__ = scenario.name
     test.__module__ = module
     test.__doc__ = scenario.description or None
-    test.preflight_scenario = scenario  # type: ignore[attr-defined]
-    test.preflight_matrix_keys = cell_keys(scenario)  # type: ignore[attr-defined]
+    mark_scenario(test, scenario, matrix=True)
     return test
 
 
 def generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize a matrix test by its cell keys — before pytest-playwright adds the browser,
     so that ids read `step-4-reload-firefox`."""
-    keys = getattr(metafunc.function, "preflight_matrix_keys", None)
-    if keys is not None:
-        metafunc.parametrize("preflight_matrix_cell", keys)
+    scenario = scenario_of(metafunc.function)
+    if scenario is None or not is_matrix(metafunc.function):
+        return
+    asked = metafunc.config.stash.get(_ASKED, None)
+    keys = cell_keys(scenario) if asked is None else asked.keys(scenario.name)
+    metafunc.parametrize("preflight_matrix_cell", keys)
 
 
 def run_item(
@@ -238,7 +331,6 @@ def run_item(
 ) -> list[CellResult]:
     """One item's cells: the clean run, one history move, or every customer-service element
     of the page (each in its own context) — with `pick`, one of them, drawn by it."""
-    given: Any = _Given(browser)
     drawn: list[int] = []
 
     def choose(count: int) -> int:
@@ -248,7 +340,7 @@ def run_item(
 
     def one(cell: Cell) -> tuple[CellResult, int]:
         replayed = replay_cell(
-            given, scenario, cell, settings, check_boundary=True,
+            browser, scenario, cell, settings, check_boundary=True,
             choose=choose if pick is not None else None,
         )  # fmt: skip
         shown = len(replayed.boundaries[-1].elements) if replayed.boundaries else 0

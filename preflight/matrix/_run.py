@@ -1,27 +1,26 @@
 """Running a matrix: the clean run of each scenario on each browser (which also observes its
-step boundaries), then every derived cell, each in a fresh context of the worker's browser.
+step boundaries), then every derived cell, each in a fresh context of its browser.
 
-Workers are those of `preflight replay -j` (`preflight.scenario._runner`): one Playwright and
-one browser per engine per process, reused for every cell it is given. Cells are independent
-(a fresh, empty context each) and may run in any order, in any worker.
+Both rounds run on the pytest plugin, as `preflight replay` does (`scenario/_pytest_run.py`):
+each cell is a pytest item (`--preflight-matrix-cells`, `matrix/_pytest.py`), `-j` is xdist's
+workers, and each item's replay comes back on its report to be judged here, against the shop.
+Cells are independent (a fresh, empty context each) and may run in any order, in any worker.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
-import os
 import random
+import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
+from pydantic import BaseModel
 
 from preflight._playwright import playwright_error
-from preflight.errors import PreflightError
 from preflight.matrix._derive import (
     BACK_LEAVES,
     FRAME_HISTORY,
@@ -47,16 +46,17 @@ from preflight.matrix._model import (
 )
 from preflight.matrix._observe import Observer, _evaluate, click_element
 from preflight.matrix._oracle import judge_cell, order_of
-from preflight.scenario import _runner
 from preflight.scenario._model import Scenario, Step
 from preflight.scenario._replay import replay_scenario
-from preflight.scenario._results import ScenarioResult
+from preflight.scenario._results import ScenarioResult, not_replayed
 from preflight.scenario._runner import RunSettings, check_placeholders
 from preflight.watch._tracing import label
 from preflight.watch.events import Event
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import Browser, BrowserContext
+
+    from preflight.scenario._pytest_run import ReplayOptions
 
 
 class NotApplicable(Exception):
@@ -74,9 +74,34 @@ class Replayed:
     why_not: str | None = None  # set when the cell turned out not to apply
     element: CsElement | None = None  # the element clicked, when found at run time
 
+    def written(self, cell: Cell) -> str:
+        """The replay of `cell` as JSON, to travel on its item's report (from xdist's workers
+        to the controller)."""
+        fields = {name: getattr(self, name) for name in _Carried.model_fields if name != "cell"}
+        return _Carried(cell=cell, **fields).model_dump_json()
+
+    @staticmethod
+    def read(raw: str) -> tuple[Cell, Replayed]:
+        """A cell and its replay, from `written`."""
+        carried = _Carried.model_validate_json(raw)
+        fields = {name: getattr(carried, name) for name in _Carried.model_fields if name != "cell"}
+        return carried.cell, Replayed(**fields)
+
+
+class _Carried(BaseModel):
+    """A cell's replay, as `Replayed.written` writes it."""
+
+    cell: Cell
+    result: ScenarioResult
+    order_id: str | None = None
+    boundaries: list[Boundary] = []
+    report: str | None = None
+    why_not: str | None = None
+    element: CsElement | None = None
+
 
 def replay_cell(
-    browsers: _runner._Browsers,
+    browser: Browser,
     scenario: Scenario,
     cell: Cell,
     settings: RunSettings,
@@ -86,7 +111,7 @@ def replay_cell(
     context_hook: Callable[[BrowserContext], None] | None = None,
     choose: Callable[[int], int] | None = None,
 ) -> Replayed:
-    """Replay `cell` of `scenario` in a fresh context of `browsers`.
+    """Replay `cell` of `scenario` in a fresh context of `browser`.
 
     `observe`: describe the page at every step boundary (the clean run does: that is where
     the cells come from). `check_boundary`: before the inserted action, make sure its boundary
@@ -99,11 +124,9 @@ def replay_cell(
     to_run = cell_scenario(scenario, cell, go_on=going_on)
     origins: list[Any] = []  # the document's start time before the Back, after it, after Forward
     try:
-        context = browsers.get(cell.browser).new_context()
-    except PreflightError as error:
-        return Replayed(_runner._broken(to_run, cell.browser, f"cannot launch: {error}", started))
+        context = browser.new_context()
     except playwright_error() as error:
-        return Replayed(_runner._broken(to_run, cell.browser, f"no context: {error}", started))
+        return Replayed(_broken(to_run, cell.browser, f"no context: {error}", started))
     if context_hook is not None:
         context_hook(context)
     observer = Observer(settings.rules)
@@ -177,7 +200,7 @@ def replay_cell(
                 allow_local_files=settings.allow_local_files,
             )
         except NotApplicable as error:
-            broken = _runner._broken(to_run, cell.browser, str(error), started)
+            broken = _broken(to_run, cell.browser, str(error), started)
             return Replayed(broken, why_not=str(error))
         if observe:
             last = len(to_run.steps)
@@ -198,6 +221,10 @@ def replay_cell(
             context.close()
         except playwright_error() as error:  # the browser died: the result says so
             logger.debug("matrix: closing a context: {}", error)
+
+
+def _broken(scenario: Scenario, browser: str, message: str, started: float) -> ScenarioResult:
+    return not_replayed(scenario, browser, message, time.monotonic() - started)
 
 
 def goes_on(origins: Sequence[Any]) -> bool:
@@ -296,9 +323,9 @@ class Matrix:
 
 
 def run_matrix(
+    paths: Sequence[Path],
     scenarios: Sequence[Scenario],
-    browsers: Sequence[str],
-    settings: RunSettings,
+    options: ReplayOptions,
     *,
     actions: Sequence[Action] = ACTIONS,
     jobs: int = 1,
@@ -308,7 +335,8 @@ def run_matrix(
     on_result: Callable[[CellResult], None] | None = None,
     rerun: Matrix | None = None,
 ) -> Matrix:
-    """Derive and run the matrix of every clean scenario in `scenarios` on `browsers`.
+    """Derive and run the matrix of every clean scenario in `scenarios` (loaded from `paths`,
+    which the plugin collects again) on `options.browsers`, `jobs` xdist workers.
 
     `truth(order_id, cell, verdict)` is the shop's record of an order, read once nothing more
     is on its way for the watcher's `verdict` (None: no oracle). `sample`: run
@@ -322,7 +350,7 @@ def run_matrix(
     """
     clean = [s for s in scenarios if is_clean(s)]
     check_placeholders(
-        clean, settings.base_url, settings.variables, allow_local_files=settings.allow_local_files
+        clean, options.base_url, options.variables, allow_local_files=options.allow_local_files
     )
     by_name = {s.name: s for s in clean}
     rng = random.Random(seed)
@@ -351,41 +379,71 @@ def run_matrix(
                 results[_uid(c)] = CellResult(cell=c, status="skipped")
         return [c for c in runnable if _uid(c) in chosen]
 
+    browsers = list(options.browsers)
     firsts = [Cell(scenario=s.name, browser=b) for s in clean for b in browsers]
     lone: list[Cell] = []
     if rerun is not None:
         firsts, lone = _again(rerun)
-    if jobs <= 1:
-        local = _runner._Browsers(
-            headed=settings.headed, bfcache=settings.bfcache, connect=settings.connect
-        )
-        try:
-            for first in firsts:
-                order.append(_uid(first))
-                scenario = by_name[first.scenario]
-                replayed = replay_cell(local, scenario, first, settings, observe=True)
-                finish(first, replayed)
-                for cell in cells_of(scenario, first.browser, replayed.boundaries):
-                    finish(cell, replay_cell(local, scenario, cell, settings))
-            for cell in lone:
-                order.append(_uid(cell))
-                finish(cell, replay_cell(local, by_name[cell.scenario], cell, settings))
-        finally:
-            local.close()
-    else:
-        _run_pool(firsts, lone, by_name, settings, jobs, order, finish, cells_of)
+    # The clean runs (and a re-run's lone cells), then the cells their boundaries give.
+    replayed = _replay(paths, options, [*firsts, *lone], by_name, jobs, finish)
+    derived: list[Cell] = []
+    for first in firsts:
+        order.append(_uid(first))
+        scenario = by_name[first.scenario]
+        derived += cells_of(scenario, first.browser, replayed[_uid(first)].boundaries)
+    order.extend(_uid(cell) for cell in lone)
+    _replay(paths, options, derived, by_name, jobs, finish)
     rows = [results[uid] for uid in order if uid in results]
     if rerun is not None:
         rows = _merged(rerun.results, rows, {(c.scenario, c.browser) for c in firsts})
     return Matrix(
         scenarios=clean,
-        browsers=list(browsers),
+        browsers=browsers,
         actions=list(actions),
         results=rows,
         boundaries=boundaries,
         seed=seed,
         sample=sample,
     )
+
+
+def _replay(
+    paths: Sequence[Path],
+    options: ReplayOptions,
+    cells: Sequence[Cell],
+    by_name: dict[str, Scenario],
+    jobs: int,
+    finish: Callable[[Cell, Replayed], None],
+) -> dict[str, Replayed]:
+    """Replay `cells` in one pytest session, one item each; `finish` is given each cell's
+    replay as it comes in. A cell without one (the run stopped before it, a worker died) is
+    replayed without a conclusion and says so."""
+    from preflight.matrix._pytest import Asked, replayed_cell
+    from preflight.scenario._pytest_run import run_reports
+
+    if not cells:
+        return {}
+    done: dict[str, Replayed] = {}
+
+    def on_report(report: Any) -> None:
+        found = replayed_cell(report)
+        if found is not None and _uid(found[0]) not in done:
+            done[_uid(found[0])] = found[1]
+            finish(*found)
+
+    asked = Asked(cells=list(cells), report=str(options.report) if options.report else None)
+    with tempfile.TemporaryDirectory(prefix="preflight-matrix-") as scratch:
+        listed = Path(scratch) / "cells.json"
+        listed.write_text(asked.model_dump_json(), encoding="utf-8")
+        extra = ["--preflight-matrix", "all", "--preflight-matrix-cells", str(listed)]
+        run_reports(paths, options, extra, count=len(cells), jobs=jobs, on_report=on_report)
+    for cell in cells:
+        if _uid(cell) not in done:
+            scenario = by_name[cell.scenario]
+            why = "worker: no result, the run stopped before it"
+            done[_uid(cell)] = Replayed(not_replayed(scenario, cell.browser, why, 0))
+            finish(cell, done[_uid(cell)])
+    return done
 
 
 def _uid(cell: Cell) -> str:
@@ -416,58 +474,3 @@ def _merged(
             placed.add(pair)
             rows.extend(r for r in fresh if (r.cell.scenario, r.cell.browser) == pair)
     return rows
-
-
-def _run_pool(
-    firsts: list[Cell],
-    lone: list[Cell],
-    by_name: dict[str, Scenario],
-    settings: RunSettings,
-    jobs: int,
-    order: list[str],
-    finish: Callable[[Cell, Replayed], None],
-    cells_of: Callable[[Scenario, str, list[Boundary]], list[Cell]],
-) -> None:
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_runner._worker_init,
-        initargs=(settings.headed, settings.bfcache, settings.connect, os.getpid()),
-    ) as pool:
-        try:
-            pending: dict[concurrent.futures.Future[Replayed], Cell] = {}
-            for first in firsts:
-                order.append(_uid(first))
-                future = pool.submit(_worker_cell, by_name[first.scenario], first, settings, True)
-                pending[future] = first
-            for cell in lone:
-                order.append(_uid(cell))
-                pending[pool.submit(_worker_cell, by_name[cell.scenario], cell, settings)] = cell
-            while pending:
-                done, _ = concurrent.futures.wait(
-                    pending, return_when=concurrent.futures.FIRST_COMPLETED
-                )
-                for future in done:
-                    cell = pending.pop(future)
-                    scenario = by_name[cell.scenario]
-                    try:
-                        replayed = future.result()
-                    # A worker killed (out of memory, a signal), or one that could not run the cell.
-                    except (BrokenProcessPool, PreflightError) as error:
-                        broken = _runner._broken(scenario, cell.browser, f"worker: {error}", 0)
-                        replayed = Replayed(broken)
-                    finish(cell, replayed)
-                    if cell.action == "clean":
-                        for each in cells_of(scenario, cell.browser, replayed.boundaries):
-                            pending[pool.submit(_worker_cell, scenario, each, settings)] = each
-        except BaseException:
-            _runner._stop_workers(pool)
-            raise
-
-
-def _worker_cell(
-    scenario: Scenario, cell: Cell, settings: RunSettings, observe: bool = False
-) -> Replayed:
-    assert _runner._WORKER is not None, "worker not initialised"
-    return replay_cell(_runner._WORKER, scenario, cell, settings, observe=observe)

@@ -45,7 +45,7 @@ class ReplayOptions:
     rules: str
     variables: dict[str, str]
     browsers: list[str]
-    artifacts: Path
+    artifacts: Path | None  # None: pytest's output folder, a scratch one (`preflight matrix`)
     report: Path | None = None
     lang: str = "fr"
     headed: bool = False
@@ -96,7 +96,9 @@ def _args(options: ReplayOptions, scratch: Path) -> list[str]:
     args += ["--base-url", options.base_url, "--preflight-rules", options.rules]
     for name, value in options.variables.items():
         args += ["--preflight-var", f"{name}={value}"]
-    args += ["--preflight-artifacts", str(options.artifacts), "--output", str(scratch)]
+    if options.artifacts is not None:
+        args += ["--preflight-artifacts", str(options.artifacts)]
+    args += ["--output", str(scratch)]
     args += ["--preflight-step-timeout", str(options.step_timeout_s)]
     args += ["--preflight-lang", options.lang]
     if options.headed:
@@ -118,8 +120,10 @@ class _Session:
         self,
         on_result: Callable[[ScenarioResult], None] | None = None,
         files: Mapping[tuple[str, str, str], str] | None = None,
+        on_report: Callable[[pytest.TestReport], None] | None = None,
     ) -> None:
         self.on_result = on_result
+        self.on_report = on_report
         self.files = dict(files or {})  # test's key: the scenario's file, as the user named it
         self.tests: list[Test] = []
         self.candidates = 0  # scenarios found, before -k and the shard
@@ -146,8 +150,10 @@ class _Session:
             self.errors.append(str(report.longrepr).strip().splitlines()[-1])
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        from preflight.pytest_results import scenario_of
+
         for item in session.items:
-            scenario = getattr(getattr(item, "obj", None), "preflight_scenario", None)
+            scenario = scenario_of(item)
             callspec = getattr(item, "callspec", None)
             browser = str(callspec.params.get("browser_name")) if callspec else ""
             if scenario is not None:
@@ -157,6 +163,8 @@ class _Session:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         from preflight.pytest_results import replayed
 
+        if self.on_report is not None:
+            self.on_report(report)
         found = replayed(report)
         if found is None:
             return
@@ -259,17 +267,42 @@ def run(
     if not tests:
         return Replayed()
     session = _Session(on_result, {t.key: t.scenario.file for t in tests})
-    scratch = Path(tempfile.mkdtemp(prefix="preflight-replay-"))
-    try:
-        args = _args(options, scratch)
-        if jobs > 1 and len(tests) > 1:
-            args += ["-n", str(min(jobs, len(tests)))]
-        _main([*args, *(test.arg for test in tests)], session)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    _run(options, [test.arg for test in tests], len(tests), jobs, session)
     missing = [t.arg for t in tests if t.key not in session.results]
     if missing:
         raise PreflightError(f"no result for {missing[0]}: the run stopped before it")
     ordered = [session.results[t.key] for t in tests]
     never = sorted(set.intersection(*session.gaps)) if session.gaps else []
     return Replayed(ordered, never)
+
+
+def run_reports(
+    paths: Sequence[Path],
+    options: ReplayOptions,
+    extra: Sequence[str],
+    *,
+    count: int,
+    jobs: int = 1,
+    on_report: Callable[[pytest.TestReport], None],
+) -> None:
+    """Run the plugin on the scenarios of `paths` with the options `extra` adds, for a front
+    end whose `count` tests carry their own results on their reports (`preflight matrix`'s
+    cells): `on_report` is given each report as it comes."""
+    session = _Session(on_report=on_report)
+    targets = ["-o", _folders(paths), *extra, *map(str, paths)]
+    _run(options, targets, count, jobs, session)
+
+
+def _run(
+    options: ReplayOptions, targets: Sequence[str], count: int, jobs: int, session: _Session
+) -> None:
+    """One session running `targets` (`count` tests): `jobs` xdist workers when there is
+    more than one test. An interrupt is raised again once pytest has shut the browsers."""
+    scratch = Path(tempfile.mkdtemp(prefix="preflight-replay-"))
+    try:
+        args = _args(options, scratch)
+        if jobs > 1 and count > 1:
+            args += ["-n", str(min(jobs, count))]
+        _main([*args, *targets], session)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
