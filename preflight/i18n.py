@@ -27,11 +27,15 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.pofile import read_po
 from loguru import logger
 
 from preflight.errors import UsageError
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Any language with a catalogue: a plain string, checked at the boundary (`checked_lang`).
 Lang = str
@@ -181,6 +185,22 @@ def translations(lang: Lang, **names: object) -> dict[str, Callable[..., str]]:
         return gettext(key if n == 1 else plural, n=n, **values)
 
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
+
+
+def templates(package: str) -> jinja2.Environment:
+    """Jinja2 for the pages of `package` (its `templates/` folder), whose words are `{{ _("…") }}`
+    filled by `translations` at each render; autoescaped, as URLs, titles and step names come
+    from web pages, and strict, so that a missing value is an error and not an empty string."""
+    import jinja2  # only the commands that write a page pay for it
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def shop_names(

@@ -36,7 +36,7 @@ from preflight.errors import RulesError
 from preflight.families import Family
 from preflight.globs import matches_no_address, normalise_glob, url_matches
 from preflight.i18n import Lang, say, shop_names
-from preflight.variables import PLACEHOLDER, placeholder_expected
+from preflight.variables import PLACEHOLDER, Vars, placeholder_expected
 
 BUILTIN = {"default": "default_rules.toml", "demo": "demo_shop/demo_rules.toml"}
 
@@ -626,7 +626,7 @@ class Rules(_Model):
     name: str = _key(
         "rules", "the rules' name, shown in reports (default: the file's name)", "text", "acn-sfr"
     )
-    vars: dict[str, str] = _key(
+    vars: Vars = _key(
         {},
         "values for `${NAME}` placeholders in this file's strings; `PREFLIGHT_NAME` variables "
         "and `--var NAME=VALUE` override them, and `BASE_URL` is the run's base URL",
@@ -642,13 +642,6 @@ class Rules(_Model):
     source: str = Field("", exclude=True)
     # How patterns were read (a bare origin as everything under it…), for `preflight rules check`.
     notes: tuple[str, ...] = Field((), exclude=True)
-
-    @field_validator("vars", mode="before")
-    @classmethod
-    def _vars_as_strings(cls, value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(k): str(v) for k, v in value.items()}
-        return value
 
     def names(self, lang: Lang) -> dict[str, str]:
         """`{merchant}`, `{affiliate}` and `{order_later}` for messages (`i18n.shop_names`)."""

@@ -17,7 +17,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from preflight.book import _schema
@@ -94,12 +93,7 @@ class Book:
     def __enter__(self) -> Book:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self.close()
 
     # -- writing ----------------------------------------------------------------------------

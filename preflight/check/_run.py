@@ -19,7 +19,7 @@ from preflight.check._identity import (
 from preflight.check._manual import ManualAnswers, manual_checks
 from preflight.check._model import BrowserInfo, CheckReport, CheckResult, verdict_of
 from preflight.check._profiles import ProfileDir, _profile_guard, open_profile, profile_engine
-from preflight.check._proofs import fresh_results, inspect_context, profile_results
+from preflight.check._proofs import ProfileState, fresh_results, inspect_context, profile_results
 from preflight.check._sites import OrderSites, order_sites
 from preflight.errors import BrowserError, UsageError
 from preflight.i18n import Lang, say
@@ -189,6 +189,14 @@ def _check_profile(
         if folder.engine == "chromium":
             _clear_live_chromium(context, origins)
 
+    def inspect_and_sweep(context: BrowserContext) -> ProfileState:
+        state = inspect_context(
+            context, sites, rules, only_order_sites=only_order_sites, origins=origins
+        )
+        # The inspection itself loaded the account page: sweep what it left, with the rest.
+        sweep(context)
+        return state
+
     def work(playwright: Any) -> tuple[BrowserIdentity, list[CheckResult]]:
         # Cache entries on disk are counted before the browser opens and adds its own.
         cache_before = folder.cache_entries()
@@ -198,29 +206,14 @@ def _check_profile(
             page = context.new_page()
             identity = identify_running(context.browser, page, spec.engine)
             page.close()
-            before = inspect_context(
-                context,
-                sites,
-                rules,
-                only_order_sites=only_order_sites,
-                origins=origins,
-            )
-            sweep(context)
+            before = inspect_and_sweep(context)
         finally:
             context.close()
         before.cache_entries, before.storage_folders = cache_before, storage_before
         clean_offline(folder, sites, only_order_sites=only_order_sites)
         context = _open_profile(playwright, spec, folder.path, headless)
         try:
-            after = inspect_context(
-                context,
-                sites,
-                rules,
-                only_order_sites=only_order_sites,
-                origins=origins,
-            )
-            # The verification itself loaded the account page: sweep what it left.
-            sweep(context)
+            after = inspect_and_sweep(context)
         finally:
             context.close()
         clean_offline(folder, sites, only_order_sites=only_order_sites)

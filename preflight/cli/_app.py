@@ -105,6 +105,26 @@ VarOption = Annotated[
     ),
 ]
 
+# Options of the two commands that replay scenarios, `replay` and `matrix`.
+BrowsersOption = Annotated[
+    str, typer.Option(help="Browsers, comma-separated (chromium,firefox), or auto.")
+]
+ScenarioRulesOption = Annotated[
+    str | None, typer.Option(help="Rules file (TOML) or builtin (default, demo).")
+]
+ScenarioVarOption = Annotated[
+    list[str] | None,
+    typer.Option(help="NAME=VALUE for ${NAME} in scenarios and rules (repeatable)."),
+]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Worker processes.")]
+HeadedOption = Annotated[bool, typer.Option(help="Show the browser windows.")]
+BfcacheOption = Annotated[
+    bool, typer.Option(help="Keep the back/forward cache on, as a real browser has it.")
+]
+StepTimeoutOption = Annotated[
+    float, typer.Option(min=0.5, max=300, help="Seconds a step may wait for its element.")
+]
+
 
 # What `preflight[qa]` adds to the seller's install, by import name (the distribution's name).
 _QA_MODULES = {

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from preflight.cli import _app
 from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.errors import UsageError
 from preflight.i18n import checked_lang
@@ -46,23 +47,16 @@ def matrix(
             help="Actions to insert, comma-separated: reload,back,back-forward,customer-service."
         ),
     ] = "reload,back,back-forward,customer-service",
-    browser: Annotated[
-        str, typer.Option(help="Browsers, comma-separated (chromium,firefox), or auto.")
-    ] = "auto",
+    browser: _app.BrowsersOption = "auto",
     base_url: Annotated[
         str | None,
         typer.Option(
             help="Where scenarios start. Default: the demo shop, whose truth judges each cell too."
         ),
     ] = None,
-    rules: Annotated[
-        str | None, typer.Option(help="Rules file (TOML) or builtin (default, demo).")
-    ] = None,
-    var: Annotated[
-        list[str] | None,
-        typer.Option(help="NAME=VALUE for ${NAME} in scenarios and rules (repeatable)."),
-    ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Worker processes.")] = 1,
+    rules: _app.ScenarioRulesOption = None,
+    var: _app.ScenarioVarOption = None,
+    jobs: _app.JobsOption = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
     html: Annotated[
         Path | None,
@@ -83,13 +77,9 @@ def matrix(
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="The sample's seed (default: random).")] = None,
-    bfcache: Annotated[
-        bool, typer.Option(help="Keep the back/forward cache on, as a real browser has it.")
-    ] = False,
-    headed: Annotated[bool, typer.Option(help="Show the browser windows.")] = False,
-    step_timeout: Annotated[
-        float, typer.Option(min=0.5, max=300, help="Seconds a step may wait for its element.")
-    ] = 10.0,
+    bfcache: _app.BfcacheOption = False,
+    headed: _app.HeadedOption = False,
+    step_timeout: _app.StepTimeoutOption = 10.0,
     rerun: Annotated[
         str | None,
         typer.Option(

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from preflight.cli import _app
 from preflight.cli._app import app, console, err_console, parse_vars, require_qa
 from preflight.cli._out import styled
 from preflight.errors import RulesError, UsageError
@@ -33,36 +34,24 @@ from preflight.scenario._scale import parse_shard
 @app.command()
 def replay(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of them.")],
-    browser: Annotated[
-        str, typer.Option(help="Browsers, comma-separated (chromium,firefox), or auto.")
-    ] = "auto",
+    browser: _app.BrowsersOption = "auto",
     base_url: Annotated[
         str | None,
         typer.Option(help="Where scenarios start. Default: the demo shop, on a free port."),
     ] = None,
-    rules: Annotated[
-        str | None,
-        typer.Option(help="Rules file (TOML) or builtin (default, demo)."),
-    ] = None,
+    rules: _app.ScenarioRulesOption = None,
     report: Annotated[
         Path | None, typer.Option(help="Write one order report per scenario and browser here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
-    headed: Annotated[bool, typer.Option(help="Show the browser windows.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Worker processes.")] = 1,
-    var: Annotated[
-        list[str] | None,
-        typer.Option(help="NAME=VALUE for ${NAME} in scenarios and rules (repeatable)."),
-    ] = None,
-    bfcache: Annotated[
-        bool, typer.Option(help="Keep the back/forward cache on, as a real browser has it.")
-    ] = False,
+    headed: _app.HeadedOption = False,
+    jobs: _app.JobsOption = 1,
+    var: _app.ScenarioVarOption = None,
+    bfcache: _app.BfcacheOption = False,
     artifacts: Annotated[Path, typer.Option(help="Where failure screenshots go.")] = Path(
         "preflight-replay"
     ),
-    step_timeout: Annotated[
-        float, typer.Option(min=0.5, max=300, help="Seconds a step may wait for its element.")
-    ] = 10.0,
+    step_timeout: _app.StepTimeoutOption = 10.0,
     connect: Annotated[
         str | None,
         typer.Option(

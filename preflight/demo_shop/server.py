@@ -7,7 +7,6 @@ import json
 import socket
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -66,12 +65,7 @@ class DemoShop:
     def __enter__(self) -> DemoShop:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self.stop()
 
     @property

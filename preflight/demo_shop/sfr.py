@@ -148,16 +148,7 @@ async def step_submit(request: Request) -> Response:
             at_step=step,
         )
         return RedirectResponse(f"/sfr/suite?{urlencode({'t': value})}", status_code=303)
-    value = truth.advance(
-        shown.order.id,
-        step=outcome.step,
-        view=outcome.view,
-        event=outcome.event,
-        status=outcome.status,
-        placed_on=flow.today_paris() if outcome.status else None,
-        at_step=step,
-        customer=outcome.customer,
-    )
+    value = truth.follow(shown.order.id, outcome, at_step=step)
     return RedirectResponse(f"/sfr/{outcome.step}?{urlencode({'t': value})}", status_code=303)
 
 

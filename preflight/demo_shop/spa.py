@@ -116,18 +116,8 @@ async def etape_submit(request: Request) -> Response:
     if step == "paiement":
         fields = widgets.paid_fields(request, fields, shown.order.id)
     outcome = flow.submit(step, flow.OFFERS[shown.order.offer], fields)
-    value = truth.advance(
-        shown.order.id,
-        step=outcome.step,
-        view=outcome.view,
-        event=outcome.event,
-        status=outcome.status,
-        placed_on=flow.today_paris() if outcome.status else None,
-        at_step=step,
-        customer=outcome.customer,
-        # An error is answered in place: this answer is the showing of its new token.
-        shown=not outcome.ok,
-    )
+    # An error is answered in place: this answer is the showing of its new token.
+    value = truth.follow(shown.order.id, outcome, at_step=step, shown=not outcome.ok)
     if outcome.ok:
         return _json({"ok": True, "next": {"step": outcome.step, "t": value}})
     again = truth.for_submit(value, step=step)

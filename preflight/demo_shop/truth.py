@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from preflight.demo_shop import flow
+
 Mode = Literal["mpa", "spa", "react"]
 # How the confirmation page reads: the shop's own (with `data-testid`s), or `plain`: other
 # words and no test ids, as a site whose DOM preflight does not know (issue #23).
@@ -366,6 +368,23 @@ class Truth:
                 token.served += 1
                 order.current_seq, order.step = token.seq, step
             return token.value
+
+    def follow(
+        self, order_id: str, outcome: flow.Outcome, *, at_step: str, shown: bool = False
+    ) -> str:
+        """`advance` to where a step's submission leads (`flow.submit`), on that page itself;
+        an order placed or saved by it is dated today, in Paris."""
+        return self.advance(
+            order_id,
+            step=outcome.step,
+            view=outcome.view,
+            event=outcome.event,
+            status=outcome.status,
+            placed_on=flow.today_paris() if outcome.status else None,
+            at_step=at_step,
+            shown=shown,
+            customer=outcome.customer,
+        )
 
     def _issue(self, order_id: str, step: str, view: dict[str, Any]) -> Token:
         order = self._orders[order_id]

@@ -7,20 +7,12 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
-import jinja2
 from markupsafe import Markup
 
-from preflight.i18n import Lang, translations
+from preflight.i18n import Lang, templates, translations
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("preflight.order", "templates"),
-    # The words: `{{ _("order.…") }}`, gettext bound to the page's language at each render.
-    extensions=["jinja2.ext.i18n"],
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+# The words: `{{ _("order.…") }}`, gettext bound to the page's language at each render.
+_ENV = templates("preflight.order")
 
 
 @lru_cache(maxsize=4)

@@ -26,9 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jinja2
-
-from preflight.i18n import Lang, known, say, translations
+from preflight.i18n import Lang, known, say, templates, translations
 from preflight.report.advice import advice
 from preflight.report.dates import order_kind
 from preflight.report.models import Report, ScreenshotRecord
@@ -37,16 +35,8 @@ from preflight.watch.events import CoverageGap, Event, Violation, Warning
 # `t(key, **values)`: a catalogue message (`report.…`) in the report's language and shop names.
 _T = Callable[..., str]
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("preflight.report", "templates"),
-    # The words: `{{ _("report.…") }}`, gettext bound to the report's language at each render.
-    extensions=["jinja2.ext.i18n"],
-    # Always on: URLs, titles and step names come from web pages.
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+# The words: `{{ _("report.…") }}`, gettext bound to the report's language at each render.
+_ENV = templates("preflight.report")
 
 
 @dataclass

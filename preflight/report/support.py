@@ -82,17 +82,6 @@ def message(bundle: SupportBundle, merchant: str = "SFR", affiliate: str = "ACN"
     last = bundle.attempts[-1]
     pictures = [a.screenshot for a in bundle.attempts if a.screenshot]
     lines = [
-        "À FAIRE AVANT D'ENVOYER (à supprimer du message) :",
-        "- Vérifiez l'adresse avec votre client et refaites le test d'éligibilité.",
-        "- Si le message apparaît encore et que vous êtes certain que la zone est admissible au",
-        f"  service {merchant}, envoyez ce message au Service d'assistance aux EI avec la ou les",
-        "  captures d'écran de ce dossier en pièce jointe.",
-        "",
-        "------------------------------------------------------------------------",
-        f"Objet : Test d'éligibilité {merchant} en échec — demande d'assistance",
-        "",
-        "Bonjour,",
-        "",
         f"Le test d'éligibilité {merchant} échoue pour l'adresse de mon client, alors que la "
         f"zone me",
         f"semble admissible au service {merchant}. Voici les éléments demandés :",
@@ -113,14 +102,14 @@ def message(bundle: SupportBundle, merchant: str = "SFR", affiliate: str = "ACN"
                 f"  {attempt.number}. {_when(attempt.at)} — adresse : "
                 f"{attempt.address or 'non relevée'} — message : {_quoted(attempt.error_text)}"
             )
-    lines += [
-        "",
-        f"Mon Numéro d'entreprise {affiliate} : {TO_COMPLETE}",
-        "",
-        "Cordialement,",
-        "",
+    todo = [
+        "- Vérifiez l'adresse avec votre client et refaites le test d'éligibilité.",
+        "- Si le message apparaît encore et que vous êtes certain que la zone est admissible au",
+        f"  service {merchant}, envoyez ce message au Service d'assistance aux EI avec la ou les",
+        "  captures d'écran de ce dossier en pièce jointe.",
     ]
-    return "\n".join(lines)
+    subject = f"Test d'éligibilité {merchant} en échec — demande d'assistance"
+    return _letter(todo, subject, lines, affiliate)
 
 
 INCIDENT_FILES = {
@@ -167,18 +156,9 @@ def incident_message(
             f"Le paiement de la commande {merchant} de mon client a été rejeté. Voici les éléments",
             "demandés :",
         ]
+    todo.append("- Joignez les captures d'écran indiquées ci-dessous (dossier du rapport).")
     shots = ", ".join(f"../{p}" for p in pictures) if pictures else "aucune — à joindre"
-    lines = [
-        "À FAIRE AVANT D'ENVOYER (à supprimer du message) :",
-        *todo,
-        "- Joignez les captures d'écran indiquées ci-dessous (dossier du rapport).",
-        "",
-        "------------------------------------------------------------------------",
-        f"Objet : {subject}",
-        "",
-        "Bonjour,",
-        "",
-        *body,
+    details = [
         "",
         f"Nom du client : {TO_COMPLETE}",
         f"Adresse de service : {TO_COMPLETE}",
@@ -186,6 +166,23 @@ def incident_message(
         f"Date et heure : {_when(at)}",
         f"Page : {url or 'inconnue'}",
         f"Capture(s) d'écran : {shots}",
+    ]
+    return _letter(todo, subject, body + details, affiliate)
+
+
+def _letter(todo: list[str], subject: str, body: list[str], affiliate: str) -> str:
+    """A message for the EI help desk: what to do before sending it, then the letter itself,
+    signed with the seller's business number still to complete."""
+    lines = [
+        "À FAIRE AVANT D'ENVOYER (à supprimer du message) :",
+        *todo,
+        "",
+        "------------------------------------------------------------------------",
+        f"Objet : {subject}",
+        "",
+        "Bonjour,",
+        "",
+        *body,
         "",
         f"Mon Numéro d'entreprise {affiliate} : {TO_COMPLETE}",
         "",

@@ -46,13 +46,18 @@ def read_capped(path: Path) -> bytes:
     with path.open("rb") as handle:
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            f"more than {MAX_FILE_BYTES:,} bytes".replace(",", " "),
-            file=path,
-            where="the whole file",
-            expected="a scenario file of at most 1 MB",
-        )
+        raise _too_long("bytes", path, "a scenario file of at most 1 MB")
     return raw
+
+
+def _too_long(unit: str, file: str | Path, expected: str) -> ScenarioError:
+    """A file or text past `MAX_FILE_BYTES`, in one wording whichever was measured."""
+    return ScenarioError(
+        f"more than {MAX_FILE_BYTES:,} {unit}".replace(",", " "),
+        file=file,
+        where="the whole file",
+        expected=expected,
+    )
 
 
 def load_file(path: str | Path) -> list[Scenario]:
@@ -77,12 +82,7 @@ def load_file(path: str | Path) -> list[Scenario]:
 def loads(text: str, *, file: str = "<string>") -> list[Scenario]:
     """Every scenario in a YAML text; `file` names it in error messages."""
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            f"more than {MAX_FILE_BYTES:,} characters".replace(",", " "),
-            file=file,
-            where="the whole file",
-            expected="a scenario of at most 1 MB",
-        )
+        raise _too_long("characters", file, "a scenario of at most 1 MB")
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except RecursionError:

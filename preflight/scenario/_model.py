@@ -7,12 +7,11 @@ reach. The YAML loader (`_loader.py`) turns files into these models; the replaye
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from preflight.variables import PLACEHOLDER
+from preflight.variables import PLACEHOLDER, Vars
 from preflight.watch.events import Verdict, ViolationKind, WarningKind
 
 
@@ -201,20 +200,13 @@ class Scenario(_Model):
     name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
     description: str = ""
     # Defaults for `${NAME}` placeholders; the rules' [vars], the runner and --var override them.
-    vars: dict[str, str] = {}
+    vars: Vars = {}
     steps: list[Step] = Field(min_length=1)
     expect: Expect
     file: str = Field("", exclude=True)
     line: int = Field(0, exclude=True)
     # The line of `expect:`, where a verdict that did not hold is written (0 when built in code).
     expect_line: int = Field(0, exclude=True)
-
-    @field_validator("vars", mode="before")
-    @classmethod
-    def _vars_as_strings(cls, value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(k): str(v) for k, v in value.items()}
-        return value
 
     @property
     def where(self) -> str:

@@ -34,7 +34,7 @@ during the run (`coverage`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from preflight.globs import url_matches
 from preflight.i18n import shop_names
@@ -211,15 +211,19 @@ class Judge:
         clicked = self._cs_click_at
         return clicked is not None and (event.at - clicked) <= _CLICK_OPENS_PAGE_WITHIN
 
+    def _found_in(self, kind: ViolationKind | WarningKind, event: Event) -> dict[str, Any]:
+        """A violation's or warning's fields but its kind: where and when `event` was, and
+        what `kind` means, in the rules' names."""
+        return {
+            "url": event.url,
+            "at": event.at,
+            "step": event.step,
+            "event_seq": event.seq,
+            "message": _MESSAGES[kind].format(**self._names),
+        }
+
     def _violate(self, kind: ViolationKind, event: Event) -> Violation:
-        violation = Violation(
-            kind=kind,
-            url=event.url,
-            at=event.at,
-            step=event.step,
-            event_seq=event.seq,
-            message=_MESSAGES[kind].format(**self._names),
-        )
+        violation = Violation(kind=kind, **self._found_in(kind, event))
         self.violations.append(violation)
         return violation
 
@@ -227,14 +231,7 @@ class Judge:
         if kind in self._warned:
             return None  # one warning of a kind says it; the events keep every occurrence
         self._warned.add(kind)
-        warning = Warning(
-            kind=kind,
-            url=event.url,
-            at=event.at,
-            step=event.step,
-            event_seq=event.seq,
-            message=_MESSAGES[kind].format(**self._names),
-        )
+        warning = Warning(kind=kind, **self._found_in(kind, event))
         self.warnings.append(warning)
         return warning
 

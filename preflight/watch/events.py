@@ -11,7 +11,7 @@ name (the ACN session parameter), and no typed value is ever recorded.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -73,26 +73,26 @@ class Event(BaseModel):
     detail: dict[str, str] = {}
 
 
-class Violation(BaseModel):
+_Kind = TypeVar("_Kind", bound=str)
+
+
+class _Finding(BaseModel, Generic[_Kind]):
+    """What the judge finds in one event: its kind, where and when, and what it means."""
+
+    kind: _Kind
+    url: str
+    at: datetime
+    step: str | None = None
+    event_seq: int
+    message: str = ""
+
+
+class Violation(_Finding[ViolationKind]):
     """An action that ended the ACN session: the order will not be attributed."""
 
-    kind: ViolationKind
-    url: str
-    at: datetime
-    step: str | None = None
-    event_seq: int
-    message: str = ""
 
-
-class Warning(BaseModel):
+class Warning(_Finding[WarningKind]):
     """Something that puts the order at risk without ending the session."""
-
-    kind: WarningKind
-    url: str
-    at: datetime
-    step: str | None = None
-    event_seq: int
-    message: str = ""
 
 
 class OrderInfo(BaseModel):
