@@ -111,6 +111,8 @@ class Watcher:
         self._events.page_steps = page_steps
         self._session = Session(rules, self._judge, self._pages, self._events.emit)
         self._probe = ProbeMessages(rules, guard, self._events.emit, self._session.url_events)
+        # The last round of questions (`_drain`) found the session cookie in a page's own view.
+        self._cookie_in_page = False
 
     # --- public API -------------------------------------------------------------------------
     @property
@@ -265,6 +267,7 @@ class Watcher:
         page is asked until `deadline` at most (at least `_ASK_MIN_S`): a page that spins does
         not answer."""
         quiet = True
+        self._cookie_in_page = False
         for state in list(self._pages.values()):
             if state.closed or state.page.is_closed():
                 continue
@@ -297,6 +300,8 @@ class Watcher:
             drained = parse_drained(status, self._keys, nonce)
             if drained is None:
                 continue  # a page that broke its probe's answer: nothing to read from it
+            if drained.cookie:
+                self._cookie_in_page = True
             for raw in drained.msgs:
                 msg = parse_message(raw, via="queue")
                 if msg is not None and self._probe.handle(state, msg, via="queue"):
@@ -463,7 +468,8 @@ class Watcher:
 
     def _check_session_cookie(self) -> None:
         # The watcher's polling keeps its name (tests/test_trace.py finds it in a trace's stacks).
-        self._session.check_cookie(self._context)
+        # A page's last answer that showed the cookie saves asking the browser (issue #27).
+        self._session.check_cookie(self._context, seen=self._cookie_in_page)
 
     def _raise_callback_error(self) -> None:
         self._events.raise_callback_error()
