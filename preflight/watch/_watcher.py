@@ -197,9 +197,12 @@ class Watcher:
         self._raise_callback_error()
         return self._judge.outcome()
 
-    def attach(self, context: BrowserContext) -> None:
+    def attach(self, context: BrowserContext, *, also: str = "") -> None:
         """Watch `context`; call before its pages are created (pages already open are watched
-        from their next navigation on)."""
+        from their next navigation on). `also`: a script of the caller's for every document,
+        run after the watcher's own (the replayer's), in the same init script: each one costs
+        a protocol call per context on Firefox and per frame of another site on Chromium
+        (issue #27); it goes when the watcher is detached."""
         if self._context is not None:
             raise RuntimeError("this watcher is already attached")
         self._context = context
@@ -207,11 +210,12 @@ class Watcher:
         # A persistent context has no `browser`: CDP is then tried once, and kept if it works.
         self._chromium = None if browser is None else browser.browser_type.name == "chromium"
         self._disposables.append(context.expose_binding(BINDING, self._on_binding))
-        self._disposables.append(
-            context.add_init_script(probe_script(self.rules, self._keys.secret, guard=self.guard))
-        )
+        scripts = [probe_script(self.rules, self._keys.secret, guard=self.guard)]
         if self.guard:
-            self._disposables.append(context.add_init_script(guard_script(self.rules, self.lang)))
+            scripts.append(guard_script(self.rules, self.lang))
+        scripts[-1] += f"\n;{also}" if also else ""
+        for script in scripts:
+            self._disposables.append(context.add_init_script(script))
         context.on("page", self._on_page)
         context.on("request", self._on_request)
         context.on("requestfailed", self._on_request_failed)
