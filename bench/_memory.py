@@ -107,9 +107,9 @@ def measure(browser: Browser, name: str, shop: DemoShop, scenario: Scenario) -> 
 
     original = Watcher.attach
 
-    def remember(self: Watcher, context: Any) -> None:  # the replayer makes its own watcher
+    def remember(self: Watcher, context: Any, *, also: str = "") -> None:  # the replayer's own
         watchers.append(self)
-        original(self, context)
+        original(self, context, also=also)
 
     def on_step(index: int, step: Step) -> None:
         if index in marks and watchers:

@@ -3,6 +3,7 @@ waits. The floor the watcher's overhead is measured against (figure 2)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -16,6 +17,7 @@ from preflight.scenario import (
     Goto,
     Reload,
     Scenario,
+    Step,
     fill_placeholders,
 )
 
@@ -28,12 +30,20 @@ def _glob(url: str) -> str:
     return url.replace("**", "*").replace("*", "**")
 
 
-def drive(context: BrowserContext, scenario: Scenario, base_url: str) -> None:
-    """Run every step of `scenario` in a new page of `context`; raise if one cannot be done."""
+def drive(
+    context: BrowserContext,
+    scenario: Scenario,
+    base_url: str,
+    on_step: Callable[[int, Step], object] | None = None,
+) -> None:
+    """Run every step of `scenario` in a new page of `context`; raise if one cannot be done.
+    `on_step` is told each step before it is driven (`bench.protocol` marks them)."""
     filled = fill_placeholders(scenario, {"BASE_URL": base_url.rstrip("/")})
     page = context.new_page()
     base = base_url.rstrip("/") + "/"
-    for step in filled.steps:
+    for index, step in enumerate(filled.steps, start=1):
+        if on_step is not None:
+            on_step(index, step)
         if isinstance(step, Goto):
             page.goto(urljoin(base, step.url), wait_until="load")
         elif isinstance(step, Click):

@@ -55,17 +55,19 @@ def traverse(page: Page, direction: Direction, *, timeout: float = TIMEOUT_S) ->
     # A trusted key press gives the page a user activation; Shift alone does nothing else.
     page.keyboard.press("Shift")
     probe(page, f"history.{direction}()")
-    wait_arrival(page, mark, before, direction, timeout=timeout)
-    return probe(page, _RESTORED, [mark, clock], again=True) is True
+    return wait_arrival(page, mark, before, direction, timeout=timeout, clock=clock)
 
 
-# Another document than the one left (it lacks the mark), whose own life began before this move:
-# a document restored from the back/forward cache keeps its `performance.timeOrigin` (the moment
-# its first navigation began), where a document loaded by the move began after the mark (read
-# from the page's clock just before: the same clock as `timeOrigin`). Both engines; no init
-# script, so it holds for any document, the ones left before a watcher was attached included.
-_RESTORED = """([mark, before]) => window.__preflightReplayMark !== mark
-    && performance.timeOrigin < before"""
+# Whether the page left the document tagged `mark` and has loaded; and whether the document shown
+# is another one whose own life began before this move: a document restored from the
+# back/forward cache keeps its `performance.timeOrigin` (the moment its first navigation began),
+# where a document loaded by the move began after the mark (read from the page's clock just
+# before: the same clock as `timeOrigin`). Both engines; no init script, so it holds for any
+# document, the ones left before a watcher was attached included. One question for both (each
+# is a protocol call, issue #27).
+_ARRIVED = """([mark, before]) => [location.href, window.__preflightReplayMark === mark,
+    document.readyState,
+    window.__preflightReplayMark !== mark && performance.timeOrigin < before]"""
 
 
 def reload(page: Page, *, timeout: float = TIMEOUT_S) -> None:
@@ -125,28 +127,30 @@ def _mark(page: Page) -> tuple[str, str, float]:
     raise BrowserError("the page does not answer (still loading?)")
 
 
-def _arrived(page: Page, mark: str, before: str) -> bool:
-    """True once the page shows another document (or, in a single-page app, another URL) and
-    it has loaded."""
-    state = probe(
-        page,
-        "mark => [location.href, window.__preflightReplayMark === mark, document.readyState]",
-        mark,
-        again=True,  # the mark, just before, is what the trace shows
-    )
-    if not state:
-        return False
-    href, same_document, ready = state
+def _arrived(page: Page, mark: str, before: str, clock: float) -> tuple[bool, bool]:
+    """Whether the page shows another document (or, in a single-page app, another URL) and it
+    has loaded; and whether that document was restored from the back/forward cache."""
+    state = probe(page, _ARRIVED, [mark, clock], again=True)  # the mark is what a trace shows
+    if not isinstance(state, list) or len(state) != 4:
+        return False, False
+    href, same_document, ready, restored = state
     if ready != "complete":
-        return False
-    return not same_document or href != before
+        return False, False
+    return not same_document or href != before, restored is True
 
 
-def wait_arrival(page: Page, mark: str, before: str, what: str, *, timeout: float) -> None:
-    """Poll until `page` left the document tagged `mark` (or its URL `before`)."""
+def wait_arrival(
+    page: Page, mark: str, before: str, what: str, *, timeout: float, clock: float = 0.0
+) -> bool:
+    """Poll until `page` left the document tagged `mark` (or its URL `before`); whether the
+    document it arrived at was restored from the back/forward cache (`clock`: the page's clock
+    when marked)."""
     waits = pauses()
     deadline = time.monotonic() + timeout
-    while not _arrived(page, mark, before):
+    while True:
+        done, restored = _arrived(page, mark, before, clock)
+        if done:
+            return restored
         if time.monotonic() >= deadline:
             raise BrowserError(
                 f"{what}: nothing happened within {timeout:g} s, the page is still {before}"

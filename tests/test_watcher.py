@@ -389,6 +389,22 @@ def test_merchant_reached_without_the_acn_link_is_left_session(watched: Watched,
     assert_agrees_with_truth(w, order)
 
 
+@pytest.mark.parametrize(("mode", "bfcache"), [("mpa", False)], indirect=True)
+def test_the_session_cookie_gone_is_left_session(watched: Watched, mode: str) -> None:
+    """While a page sees the session cookie in its `document.cookie`, settle takes its word and
+    asks the browser nothing (issue #27); once no page sees it, the browser's cookies tell."""
+    w = watched
+    start(w, mode)
+    w.watcher.settle()
+    assert not w.kinds("left_session")
+    w.page.context.clear_cookies(name=w.shop.rules().order.session_cookie)
+    w.watcher.settle()
+
+    left = w.kinds("left_session")
+    assert [e.detail.get("reason") for e in left] == ["session_cookie_gone"], left
+    assert w.watcher.outcome().verdict == "lost"
+
+
 @pytest.mark.parametrize("bfcache", [False], indirect=True)
 def test_a_step_page_opened_again_in_a_second_tab_counts_as_a_reload(
     watched: Watched, mode: str

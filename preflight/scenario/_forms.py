@@ -94,17 +94,53 @@ def _on_first(field: Locator, script: str, arg: object) -> Any:
     return untraced(field, "evaluate", script, arg)
 
 
+# What Playwright's `fill` says of a <select> (or any element it cannot type into), at once,
+# without waiting: the step then looks at the field and picks the option instead.
+_NOT_FILLABLE = "Element is not an <input>, <textarea> or [contenteditable] element"
+
+# After the edit, one look at the field: its tag and whether one of the rules' sensitive
+# selectors matches it; on Firefox the same call replays the edit past React's tracker (above).
+_LOOK_AND_SYNC = f"""(e, [selectors, value, sync]) => {{
+    const found = ({TAG_AND_SENSITIVE})(e, selectors);
+    const text = found[0] === "INPUT" || found[0] === "TEXTAREA";
+    if (sync && text) ({_SYNC_FRAMEWORK_STATE})(e, value);
+    return found;
+}}"""
+
+
 def fill(driver: Driver, step: Fill) -> None:
+    """Playwright's `fill` first (it waits for the field as its actions do), then one look at
+    the field (`_LOOK_AND_SYNC`): over WebDriver BiDi each look costs three protocol calls, and
+    a look before the edit and another after it cost six (issue #27). A <select>, which `fill`
+    refuses at once, is looked at and given its option (`fill_control`)."""
     field = driver.locate(step.selector, step.frame).first
-    # Our own look at the field, not the user's: out of a trace, as in `fill_control`. A field
-    # not there yet is waited for as Playwright's own actions wait (`evaluate` on the locator).
+    # Our own look at the field, not the user's: out of a trace, as in `fill_control`.
     sensitive_selectors = list(driver.rules.privacy.sensitive)
-    found = _on_first(field, TAG_AND_SENSITIVE, sensitive_selectors)
-    if found is None:
-        found = untraced(field, "evaluate", TAG_AND_SENSITIVE, sensitive_selectors)
-    tag, sensitive = str(found[0]), bool(found[1])
-    if sensitive and step.value:
+    try:
+        field.fill(step.value)
+    except playwright_error() as error:
+        if _NOT_FILLABLE not in str(error):
+            raise
+        found = _on_first(field, TAG_AND_SENSITIVE, sensitive_selectors)
+        tag, sensitive = (str(found[0]), bool(found[1])) if found else ("", False)
+        if tag != "SELECT":
+            raise
+        _typed(driver, step.value, sensitive=sensitive)
+        fill_control(field, tag, step.value, driver.engine)
+        return
+    sync = driver.engine == "firefox"
+    try:
+        found = _on_first(field, _LOOK_AND_SYNC, [sensitive_selectors, step.value, sync])
+    except playwright_error():
+        # The value is typed and the field could not be looked at: it is kept out of a
+        # trace as if it were bank details (masking more, never less).
+        _typed(driver, step.value, sensitive=True)
+        raise
+    _typed(driver, step.value, sensitive=found is None or bool(found[1]))
+
+
+def _typed(driver: Driver, value: str, *, sensitive: bool) -> None:
+    if sensitive and value:
         # Bank details typed here also land in a Playwright trace, if one is recorded:
         # the pytest plugin scrubs these values from it (microsoft/playwright#10526).
-        driver.sensitive_values.add(step.value)
-    fill_control(field, tag, step.value, driver.engine)
+        driver.sensitive_values.add(value)

@@ -149,8 +149,7 @@ def replay_scenario(
             on_event(event)
 
     watcher = Watcher(rules, on_event=seen)
-    watcher.attach(context)
-    context.add_init_script(NO_EXTERNAL_APPS)
+    watcher.attach(context, also=NO_EXTERNAL_APPS)
     context.set_default_timeout(step_timeout_s * 1000)
     page = context.new_page()
     driver = Driver(page, watcher, rules, base_url, artifacts, filled.name, browser)

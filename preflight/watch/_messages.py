@@ -139,6 +139,9 @@ class Drained(BaseModel):
     msgs: Annotated[list[Any], Field(max_length=1000)]
     busy: bool = False
     idle_ms: _NUMBER = 0
+    # The rules' session cookie seen in `document.cookie` (True), or not seen (None: HttpOnly,
+    # another domain's, or gone — the watcher asks the browser then).
+    cookie: Literal[True] | None = None
 
 
 def _why(error: ValidationError) -> str:

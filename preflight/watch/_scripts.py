@@ -61,6 +61,7 @@ def probe_script(rules: Rules, secret: str = "", *, guard: bool = False) -> str:
             "submit_texts": state.submit_text if state else [],
             "state_selector": state.selector if state else None,
             "state_text": state.text if state else [],
+            "session_cookie": order.session_cookie,
         },
     )
 

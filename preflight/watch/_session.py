@@ -90,9 +90,15 @@ class Session:
                 return state.index
         return 1
 
-    def check_cookie(self, context: BrowserContext | None) -> None:
+    def check_cookie(self, context: BrowserContext | None, *, seen: bool = False) -> None:
+        """Whether the session cookie is still there; `seen`: a page's probe just saw it in its
+        `document.cookie`, which answers without asking the browser (one protocol call less
+        each settle). Not seen there, the browser's cookies tell (an HttpOnly cookie)."""
         name = self.rules.order.session_cookie
         if not name or context is None or not self._judge.session_on or self._left_reported:
+            return
+        if seen:
+            self._cookie_seen = True
             return
         try:
             cookies = untraced(context, "cookies")

@@ -111,6 +111,8 @@ class Watcher:
         self._events.page_steps = page_steps
         self._session = Session(rules, self._judge, self._pages, self._events.emit)
         self._probe = ProbeMessages(rules, guard, self._events.emit, self._session.url_events)
+        # The last round of questions (`_drain`) found the session cookie in a page's own view.
+        self._cookie_in_page = False
 
     # --- public API -------------------------------------------------------------------------
     @property
@@ -195,9 +197,12 @@ class Watcher:
         self._raise_callback_error()
         return self._judge.outcome()
 
-    def attach(self, context: BrowserContext) -> None:
+    def attach(self, context: BrowserContext, *, also: str = "") -> None:
         """Watch `context`; call before its pages are created (pages already open are watched
-        from their next navigation on)."""
+        from their next navigation on). `also`: a script of the caller's for every document,
+        run after the watcher's own (the replayer's), in the same init script: each one costs
+        a protocol call per context on Firefox and per frame of another site on Chromium
+        (issue #27); it goes when the watcher is detached."""
         if self._context is not None:
             raise RuntimeError("this watcher is already attached")
         self._context = context
@@ -205,11 +210,12 @@ class Watcher:
         # A persistent context has no `browser`: CDP is then tried once, and kept if it works.
         self._chromium = None if browser is None else browser.browser_type.name == "chromium"
         self._disposables.append(context.expose_binding(BINDING, self._on_binding))
-        self._disposables.append(
-            context.add_init_script(probe_script(self.rules, self._keys.secret, guard=self.guard))
-        )
+        scripts = [probe_script(self.rules, self._keys.secret, guard=self.guard)]
         if self.guard:
-            self._disposables.append(context.add_init_script(guard_script(self.rules, self.lang)))
+            scripts.append(guard_script(self.rules, self.lang))
+        scripts[-1] += f"\n;{also}" if also else ""
+        for script in scripts:
+            self._disposables.append(context.add_init_script(script))
         context.on("page", self._on_page)
         context.on("request", self._on_request)
         context.on("requestfailed", self._on_request_failed)
@@ -265,6 +271,7 @@ class Watcher:
         page is asked until `deadline` at most (at least `_ASK_MIN_S`): a page that spins does
         not answer."""
         quiet = True
+        self._cookie_in_page = False
         for state in list(self._pages.values()):
             if state.closed or state.page.is_closed():
                 continue
@@ -297,6 +304,8 @@ class Watcher:
             drained = parse_drained(status, self._keys, nonce)
             if drained is None:
                 continue  # a page that broke its probe's answer: nothing to read from it
+            if drained.cookie:
+                self._cookie_in_page = True
             for raw in drained.msgs:
                 msg = parse_message(raw, via="queue")
                 if msg is not None and self._probe.handle(state, msg, via="queue"):
@@ -463,7 +472,8 @@ class Watcher:
 
     def _check_session_cookie(self) -> None:
         # The watcher's polling keeps its name (tests/test_trace.py finds it in a trace's stacks).
-        self._session.check_cookie(self._context)
+        # A page's last answer that showed the cookie saves asking the browser (issue #27).
+        self._session.check_cookie(self._context, seen=self._cookie_in_page)
 
     def _raise_callback_error(self) -> None:
         self._events.raise_callback_error()

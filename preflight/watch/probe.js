@@ -82,6 +82,26 @@
   const defer = (fn, ms) => call(later, window, fn, ms || 0);
   const NewPromise = Promise;
   const visibilityOf = getter(Document.prototype, "visibilityState");
+  // The rules' session cookie as this document sees it (`since`): seen here, the watcher need
+  // not ask the browser for its cookies (one protocol call a settle; issue #27). Not seen proves
+  // nothing (an HttpOnly cookie, another domain's): the watcher asks then, as before.
+  const cookieDesc = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
+  const cookieOf = cookieDesc && cookieDesc.get ? cookieDesc.get : null;
+  const sSplit = S.split;
+  function sessionCookieSeen() {
+    const name = CONFIG.session_cookie;
+    if (!name || !cookieOf) return null;
+    try {
+      const all = call(sSplit, String(call(cookieOf, document)), ";");
+      for (let i = 0; i < all.length; i++) {
+        const pair = call(sTrim, all[i]);
+        if (call(sStarts, pair, name + "=")) return true;
+      }
+    } catch (e) {
+      // A sandboxed document (no cookies for it): nothing seen.
+    }
+    return null;
+  }
   const microtask = window.queueMicrotask;
   const Observer = window.MutationObserver;
   const observe = Observer.prototype.observe;
@@ -375,7 +395,12 @@
   if (nav) {
     // The Navigation API says, while still on the page, what kind of move is starting (not for
     // a cross-origin traversal, which fires no `navigate`): corroboration, not the verdict.
+    // Only a traversal or a reload: the watcher corroborates those alone with it (`_probe.py`),
+    // and each message costs a protocol call (Playwright answers the binding; issue #27) — a
+    // `push` at each link clicked and the `replace` of this probe's own stamp were sent for
+    // nothing, and that `replace` overwrote the hint the page left said.
     on(nav, "navigate", (e) => {
+      if (e.navigationType !== "traverse" && e.navigationType !== "reload") return;
       let dir = null;
       if (e.navigationType === "traverse" && nav.currentEntry && e.destination) {
         const from = nav.currentEntry.index;
@@ -564,6 +589,7 @@
         msgs,
         busy: scheduled || requestsOut() || away === true,
         idle_ms: now() - lastActivity,
+        cookie: sessionCookieSeen(),
       });
       return jsonStringify({ body, mac: hmacHex(KEY, String(nonce) + "\n" + body) });
     },
