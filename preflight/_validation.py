@@ -8,9 +8,10 @@ same whichever file held the wrong value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
 from pydantic_core import ErrorDetails
 
 
@@ -54,3 +55,16 @@ def expected(error: ErrorDetails, *, mapping: str, about: str) -> str:
         "string_too_short": "non-empty text",
         "too_short": "at least one value",
     }.get(kind, about)
+
+
+def _as_strings(value: Any) -> Any:
+    """A `vars` table's names and values as text: `PORT: 8000` is `"8000"`."""
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    return value
+
+
+# The `vars` field of a rules file and of a scenario: one reading of a table's values. Here,
+# beside pydantic's other helpers, not in `variables` (which the pytest plugin imports at
+# start-up, and which must not load pydantic).
+Vars = Annotated[dict[str, str], BeforeValidator(_as_strings)]

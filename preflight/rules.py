@@ -30,13 +30,13 @@ from pydantic import (
     model_validator,
 )
 
-from preflight._validation import dotted, said
+from preflight._validation import Vars, dotted, said
 from preflight._validation import expected as validation_expected
 from preflight.errors import RulesError
 from preflight.families import Family
 from preflight.globs import matches_no_address, normalise_glob, url_matches
 from preflight.i18n import Lang, say, shop_names
-from preflight.variables import PLACEHOLDER, Vars, placeholder_expected
+from preflight.variables import PLACEHOLDER, placeholder_expected
 
 BUILTIN = {"default": "default_rules.toml", "demo": "demo_shop/demo_rules.toml"}
 

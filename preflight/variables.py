@@ -9,26 +9,12 @@ one message for a name nobody defined.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator
+from collections.abc import Iterable
 
 from preflight.errors import UsageError
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 PLACEHOLDER = re.compile(rf"\$\{{({NAME})\}}")
-
-
-def _as_strings(value: Any) -> Any:
-    """A `vars` table's names and values as text: `PORT: 8000` is `"8000"`."""
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    return value
-
-
-# The `vars` field of a rules file and of a scenario: one reading of a table's values.
-Vars = Annotated[dict[str, str], BeforeValidator(_as_strings)]
 
 
 def parse_assignments(items: Iterable[str], option: str) -> dict[str, str]:

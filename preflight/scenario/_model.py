@@ -11,7 +11,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from preflight.variables import PLACEHOLDER, Vars
+from preflight._validation import Vars
+from preflight.variables import PLACEHOLDER
 from preflight.watch.events import Verdict, ViolationKind, WarningKind
 
 
