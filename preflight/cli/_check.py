@@ -13,17 +13,8 @@ from rich.table import Table
 
 from preflight.browsers import BROWSER_NAMES
 from preflight.check import CheckReport, ManualAnswers, check_title, is_french_phone, run_checks
-from preflight.cli._app import (
-    BrowserOption,
-    ExecutableOption,
-    LangOption,
-    RulesOption,
-    VarOption,
-    app,
-    console,
-    parse_vars,
-    rules_for,
-)
+from preflight.cli import _app
+from preflight.cli._app import app, console, parse_vars, rules_for
 from preflight.cli._out import styled
 from preflight.i18n import Lang, checked_lang, say
 from preflight.rules import SEED_CHECKLIST, ChecklistItem, Rules
@@ -106,8 +97,8 @@ def render(report: CheckReport, lang: Lang, rules: Rules) -> None:
 
 @app.command()
 def check(
-    browser: BrowserOption = "auto",
-    executable: ExecutableOption = None,
+    browser: _app.BrowserOption = "auto",
+    executable: _app.ExecutableOption = None,
     profile: Annotated[
         Path | None,
         typer.Option(
@@ -125,18 +116,18 @@ def check(
         str | None,
         typer.Option(help="Check a browser preflight cannot drive, from its user agent."),
     ] = None,
-    rules: RulesOption = "default",
+    rules: _app.RulesOption = "default",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
-    lang: LangOption = None,
+    lang: _app.LangOption = None,
     yes: Annotated[
         bool,
         typer.Option(
             "--yes", "-y", help="Do not ask the manual checklist (it is recorded as not asked)."
         ),
     ] = False,
-    var: VarOption = None,
+    var: _app.VarOption = None,
 ) -> None:
     """Check that this browser is ready for the order: Chrome or Firefox, up to date, no
     cache, cookies or merchant session left (SFR with the default rules), then the rules'

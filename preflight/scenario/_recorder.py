@@ -44,20 +44,8 @@ from preflight._playwright import playwright_error
 from preflight.browsers import choose, launch, spec_for
 from preflight.errors import BrowserError, UsageError
 from preflight.rules import Rules, load_rules
-from preflight.scenario._model import (
-    Back,
-    Check,
-    Click,
-    Expect,
-    Fill,
-    Forward,
-    Goto,
-    Press,
-    Reload,
-    Scenario,
-    Select,
-    Step,
-)
+from preflight.scenario import _model as steps
+from preflight.scenario._model import Expect, Scenario, Step
 from preflight.scenario._naming import recorded_name, unique
 from preflight.scenario._writer import dump, write_scenario_file
 from preflight.watch import Watcher
@@ -314,7 +302,7 @@ class RecordingInterrupted(KeyboardInterrupt):
 
 class _Collector:
     def __init__(self, start_url: str, on_change: Callable[[], None] | None = None) -> None:
-        self.steps: list[Step] = [Goto.model_validate({"url": start_url})]
+        self.steps: list[Step] = [steps.Goto.model_validate({"url": start_url})]
         # When each step was done (the page's clock, ms); None for a step that nothing may be
         # put before (the start, a Back/Forward/Refresh seen by the watcher).
         self.times: list[float | None] = [None]
@@ -326,7 +314,7 @@ class _Collector:
     def named_steps(self) -> list[Step]:
         """The steps, each named from its target (see `_naming`); no typed value in a name."""
         secret = self._placeholders()
-        typed = [s.value for s in self.steps if isinstance(s, Fill) and s.value not in secret]
+        typed = [s.value for s in self.steps if isinstance(s, steps.Fill) and s.value not in secret]
         pairs = zip(self.steps, self.targets, strict=True)
         names = unique([recorded_name(step, target, typed) for step, target in pairs])
         return [
@@ -369,20 +357,24 @@ class _Collector:
                 index -= 1
         previous = self.steps[index - 1]
         if (
-            isinstance(step, Fill | Select)
+            isinstance(step, steps.Fill | steps.Select)
             and type(previous) is type(step)
             and previous.selector == step.selector
             and getattr(previous, "frame", None) == getattr(step, "frame", None)
         ):
             # The same field reported again as it is typed, or one select walked through its
             # options: what the control ends with is the step.
-            if secret and isinstance(previous, Fill) and previous.value in self._placeholders():
+            if (
+                secret
+                and isinstance(previous, steps.Fill)
+                and previous.value in self._placeholders()
+            ):
                 step = step.model_copy(update={"value": previous.value})  # one secret, one name
             index -= 1
             del self.steps[index]
             del self.times[index]
             del self.targets[index]
-        if secret and isinstance(step, Fill) and step.value not in self._placeholders():
+        if secret and isinstance(step, steps.Fill) and step.value not in self._placeholders():
             name = f"SECRET_{len(self.secrets) + 1}"
             self.secrets.append(name)
             step = step.model_copy(update={"value": "${" + name + "}"})
@@ -395,22 +387,26 @@ class _Collector:
     def _step(self, msg: dict[str, Any]) -> Step | None:
         kind, selector = msg.get("type"), str(msg.get("selector") or "")
         if kind == "click":
-            return Click.model_validate({"selector": selector})
+            return steps.Click.model_validate({"selector": selector})
         if kind == "fill":
             # A secret's placeholder is given in `_add` (a field reported again keeps its own).
             value = "" if kind_is_secret(msg) else str(msg.get("value", ""))
-            return Fill.model_validate({"selector": selector, "value": value})
+            return steps.Fill.model_validate({"selector": selector, "value": value})
         if kind == "select":
-            return Select.model_validate({"selector": selector, "value": str(msg.get("value"))})
+            return steps.Select.model_validate(
+                {"selector": selector, "value": str(msg.get("value"))}
+            )
         if kind == "check":
-            return Check.model_validate({"selector": selector, "checked": bool(msg.get("checked"))})
+            return steps.Check.model_validate(
+                {"selector": selector, "checked": bool(msg.get("checked"))}
+            )
         if kind == "press" and msg.get("key") in _KEYS:
-            return Press.model_validate({"key": msg["key"], "selector": selector or None})
+            return steps.Press.model_validate({"key": msg["key"], "selector": selector or None})
         return None
 
     def on_event(self, event: Event) -> None:
         if event.kind == "navigation" and event.nav in ("back", "forward", "reload"):
-            step = {"back": Back, "forward": Forward, "reload": Reload}[event.nav]
+            step = {"back": steps.Back, "forward": steps.Forward, "reload": steps.Reload}[event.nav]
             self._add(step.model_validate({}), None)
 
 

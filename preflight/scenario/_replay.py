@@ -20,6 +20,7 @@ from preflight._playwright import playwright_error
 from preflight.errors import PageUnresponsive, PreflightError
 from preflight.privacy import allowed_params, redact
 from preflight.rules import Rules
+from preflight.scenario import _model as steps
 from preflight.scenario import _restored as restored
 from preflight.scenario._drive import (
     SCENARIO_TIMEOUT_S,
@@ -33,23 +34,7 @@ from preflight.scenario._forms import fill
 from preflight.scenario._frames import run_in_frame
 from preflight.scenario._gotos import check_gotos, goto_url
 from preflight.scenario._loader import fill_placeholders
-from preflight.scenario._model import (
-    Back,
-    Check,
-    Click,
-    ExpectText,
-    ExpectUrl,
-    Fill,
-    Forward,
-    Goto,
-    Press,
-    Reload,
-    Scenario,
-    Screenshot,
-    Select,
-    Step,
-    WaitFor,
-)
+from preflight.scenario._model import Scenario, Step
 from preflight.scenario._moves import reload, traverse
 from preflight.scenario._results import (
     Failure,
@@ -91,15 +76,15 @@ def step_title(step: Step, index: int) -> str:
     if step.name:
         return label(step.name)
     target = ""
-    if isinstance(step, Goto | ExpectUrl):
+    if isinstance(step, steps.Goto | steps.ExpectUrl):
         target = step.url
-    elif isinstance(step, Press):
+    elif isinstance(step, steps.Press):
         target = f"{step.key} {step.selector}" if step.selector else step.key
-    elif isinstance(step, WaitFor):
+    elif isinstance(step, steps.WaitFor):
         target = step.selector if step.selector is not None else str(step.url)
-    elif isinstance(step, Screenshot):
+    elif isinstance(step, steps.Screenshot):
         target = step.file or ""
-    elif isinstance(step, Click | Fill | Select | Check | ExpectText):
+    elif isinstance(step, steps.Click | steps.Fill | steps.Select | steps.Check | steps.ExpectText):
         target = step.selector
     frame = getattr(step, "frame", None)
     if frame:
@@ -286,49 +271,49 @@ def _run_step(driver: Driver, step: Step, index: int) -> None:
     page = driver.page
     if restored.run(driver, step):  # a page restored from the cache, unseen by Playwright
         return
-    if getattr(step, "frame", None) and not isinstance(step, Fill):
+    if getattr(step, "frame", None) and not isinstance(step, steps.Fill):
         run_in_frame(driver, step)
-    elif isinstance(step, Goto):
+    elif isinstance(step, steps.Goto):
         # A first page load can be slow (a cold browser): not what step_timeout_s is about.
         url = goto_url(driver.base_url, step.url, allow_local_files=driver.allow_local_files)
         if url is None:  # refused by check_gotos before the first step
             raise StepFailed(f"goto {step.url}: not an http(s) URL")
         page.goto(url, wait_until="load", timeout=driver.within(30.0) * 1000)
         driver.settle()
-    elif isinstance(step, Click):
+    elif isinstance(step, steps.Click):
         page.click(step.selector, button=step.button, click_count=step.click_count)
         driver.settle()
-    elif isinstance(step, Fill):
+    elif isinstance(step, steps.Fill):
         fill(driver, step)
-    elif isinstance(step, Select):
+    elif isinstance(step, steps.Select):
         if step.value is not None:
             page.select_option(step.selector, value=step.value)
         else:
             page.select_option(step.selector, label=step.label)
-    elif isinstance(step, Check):
+    elif isinstance(step, steps.Check):
         page.set_checked(step.selector, step.checked)
-    elif isinstance(step, Press):
+    elif isinstance(step, steps.Press):
         if step.selector:
             page.press(step.selector, step.key)
         else:
             page.keyboard.press(step.key)
         driver.settle()
-    elif isinstance(step, WaitFor):
+    elif isinstance(step, steps.WaitFor):
         if step.url is not None:
             wait_url(driver, step.url, step.timeout_s, "wait_for")
         else:
             wait_selector(driver, step)
-    elif isinstance(step, Back):
+    elif isinstance(step, steps.Back):
         traverse(driver, "back")
-    elif isinstance(step, Forward):
+    elif isinstance(step, steps.Forward):
         traverse(driver, "forward")
-    elif isinstance(step, Reload):
+    elif isinstance(step, steps.Reload):
         reload(driver)
-    elif isinstance(step, ExpectUrl):
+    elif isinstance(step, steps.ExpectUrl):
         wait_url(driver, step.url, step.timeout_s, "expect_url")
-    elif isinstance(step, ExpectText):
+    elif isinstance(step, steps.ExpectText):
         expect_text(driver, step)
-    elif isinstance(step, Screenshot):
+    elif isinstance(step, steps.Screenshot):
         name = step.file or f"step-{index}"
         if driver.shot(name.removesuffix(".png"), full_page=step.full_page, required=True) is None:
             logger.debug("screenshot step {} skipped: no artifacts folder", index)
