@@ -7,7 +7,15 @@ browsers, twice per pair, within the 10-minute budget.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from preflight.scenario import Scenario, loads
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+    from preflight.demo_shop import DemoShop
+    from preflight.scenario import ScenarioResult
 
 _TO_ELIGIBILITY = """\
   - goto: /acn/boutique
@@ -86,3 +94,16 @@ def long_order(steps: int = 200) -> Scenario:
     text = "name: long-order\nsteps:\n" + "\n".join(body) + "\nexpect: {verdict: at_risk}\n"
     [scenario] = loads(text, file="bench/_scenarios.py")
     return scenario
+
+
+def replay_on_shop(
+    context: BrowserContext, scenario: Scenario, shop: DemoShop, browser: str, **extra: Any
+) -> ScenarioResult:
+    """`scenario` replayed with the watcher in `context`, on the demo `shop`, as every figure
+    of the bench replays it (`extra`: `replay_scenario`'s other keywords)."""
+    from preflight.scenario import replay_scenario
+
+    rules, url, variables = shop.rules(), shop.acn_url, {"MERCHANT": shop.sfr_url}
+    return replay_scenario(
+        context, scenario, rules=rules, base_url=url, variables=variables, browser=browser, **extra
+    )

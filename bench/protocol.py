@@ -36,10 +36,9 @@ def _child(browser: str) -> None:
     from playwright.sync_api import sync_playwright
 
     from bench._plain import drive
-    from bench._scenarios import bench_set
+    from bench._scenarios import bench_set, replay_on_shop
     from preflight.browsers import choose, spec_for
     from preflight.demo_shop import DemoShop
-    from preflight.scenario._replay import replay_scenario
 
     spec = spec_for(choose(browser))
     with sync_playwright() as playwright, DemoShop(port=0) as shop:
@@ -55,15 +54,7 @@ def _child(browser: str) -> None:
                         _mark(f"{where}|{index} {getattr(step, 'action', '?')}")
 
                     if way == "replay":
-                        result = replay_scenario(
-                            context,
-                            scenario,
-                            rules=shop.rules(),
-                            base_url=shop.acn_url,
-                            variables={"MERCHANT": shop.sfr_url},
-                            browser=browser,
-                            on_step=on_step,
-                        )
+                        result = replay_on_shop(context, scenario, shop, browser, on_step=on_step)
                         _mark(f"{where}|end")
                         assert result.passed, result.failure
                     else:
