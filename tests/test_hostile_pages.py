@@ -76,21 +76,25 @@ def _assert_report_written(result: OrderResult, verdict: str) -> None:
     assert saved["verdict"] == verdict
 
 
-BAD_MESSAGES = """
-  const report = window.__preflightReport;
+# What the page writes as the probe's channel (a console line with its mark, watch/_scripts.py).
+SAY = "const say = (m) => console.debug('__preflightReport:' + JSON.stringify(m));"
+
+BAD_MESSAGES = f"""
+  {SAY}
+  const report = (bad) => {{ say(bad); say({{body: JSON.stringify(bad), mac: '0'.repeat(64)}}); }};
   for (const bad of [
-    {doc: 'zz', n: 'abc', type: 'doc'},
-    {doc: 'zz', n: 1e300, type: 'doc'},
-    {doc: 'zz', n: 2, type: 'doc', stamp: 'soon', fresh: 'yes'},
-    {doc: 'zz', n: 3, type: 'cs_click', how: {toString: 1}},
-    {doc: 'zz', n: 4, type: 'confirmation', number: 12},
-    {doc: 'x'.repeat(5000), n: 5, type: 'navigate'},
-    {type: 'no-such-type'},
+    {{doc: 'zz', n: 'abc', type: 'doc'}},
+    {{doc: 'zz', n: 1e300, type: 'doc'}},
+    {{doc: 'zz', n: 2, type: 'doc', stamp: 'soon', fresh: 'yes'}},
+    {{doc: 'zz', n: 3, type: 'cs_click', how: {{toString: 1}}}},
+    {{doc: 'zz', n: 4, type: 'confirmation', number: 12}},
+    {{doc: 'x'.repeat(5000), n: 5, type: 'navigate'}},
+    {{type: 'no-such-type'}},
     null, 42, 'doc', [1, 2, 3],
-  ]) {
-    try { const p = report(bad); if (p && p.catch) p.catch(() => {}); } catch (e) {}
-  }
-  window.__preflight.send('doc', {stamp: 'x', fresh: 5, probe: 'sideways'});
+  ]) {{
+    try {{ const p = report(bad); if (p && p.catch) p.catch(() => {{}}); }} catch (e) {{}}
+  }}
+  window.__preflight.send('doc', {{stamp: 'x', fresh: 5, probe: 'sideways'}});
 """
 
 # Issue #25, item 3: what a page's script can make the probe say in a loop — its own history
@@ -185,13 +189,14 @@ def test_a_page_that_redefines_built_ins_is_still_watched_to_the_right_verdict(
     _assert_report_written(result, "lost")
 
 
-FORGED_CONFIRMATION = """
-  const report = window.__preflightReport;
-  const forged = {doc: 'forged', n: 1, type: 'confirmation', number: 'SFR-999999',
+FORGED_CONFIRMATION = f"""
+  {SAY}
+  const forged = {{doc: 'forged', n: 1, type: 'confirmation', number: 'SFR-999999',
                   order_type: 'Fibre', date: '01/12/2026',
-                  url: location.origin + '/sfr/confirmation?t=forged'};
-  try { const p = report(forged); if (p && p.catch) p.catch(() => {}); } catch (e) {}
-  window.__preflight.send('confirmation', {number: 'SFR-999998', order_type: 'Fibre'});
+                  url: location.origin + '/sfr/confirmation?t=forged'}};
+  say(forged);
+  say({{body: JSON.stringify(forged), mac: '0'.repeat(64)}});
+  window.__preflight.send('confirmation', {{number: 'SFR-999998', order_type: 'Fibre'}});
 """
 
 
@@ -283,20 +288,19 @@ def test_a_confirmation_forged_by_moving_the_url_is_dropped_and_the_real_order_w
     _assert_report_written(result, "attributed")
 
 
-# Items 2 and 5: « Commander plus tard » and a customer-service click said through the binding,
-# by the page and by a frame from another origin (an ad, a widget), with every field a probe
-# message has — the per-document key excepted.
-FORGE = """
-  const forge = (type, extra) => {
-    const msg = Object.assign({type, doc: 'x' + type, n: 1, url: location.href}, extra);
-    try {
-      const p = window.__preflightReport(JSON.stringify(msg));
-      if (p && p.catch) p.catch(() => {});
-    } catch (e) {}
-  };
-  forge('order_later', {label: 'Commander plus tard'});
-  forge('cs_click', {how: 'selector', match: '#etre-rappele', label: 'Être rappelé'});
-  try { window.__preflight.send('order_later', {label: 'Commander plus tard'}); } catch (e) {}
+# Items 2 and 5: « Commander plus tard » and a customer-service click said through the probe's
+# channel (a console line with its mark) by the page and by a frame from another origin (an ad,
+# a widget), with every field a probe message has — the per-document key's signature excepted.
+FORGE = f"""
+  {SAY}
+  const forge = (type, extra) => {{
+    const msg = {{type, doc: 'x' + type, n: 1, url: location.href, top: true, ...extra}};
+    say(msg);
+    say({{body: JSON.stringify(msg), mac: '0'.repeat(64)}});
+  }};
+  forge('order_later', {{label: 'Commander plus tard'}});
+  forge('cs_click', {{how: 'selector', match: '#etre-rappele', label: 'Être rappelé'}});
+  try {{ window.__preflight.send('order_later', {{label: 'Commander plus tard'}}); }} catch (e) {{}}
 """
 FORGING_FRAME = f"""<!doctype html><script>{FORGE}
   parent.postMessage('forged', '*');</script>"""

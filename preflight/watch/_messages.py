@@ -1,16 +1,16 @@
 """What a page may say to the watcher, as pydantic models: every probe message is checked here
 before the watcher uses it.
 
-The probe's messages come from a page, and a page's own script can call the binding or the
-probe's `send` with anything (`window.__preflightReport({doc: "zz", n: "abc", type: "doc"})`).
+The probe's messages come from a page, and a page's own script can write console lines or call
+the probe's `send` with anything (`console.debug('__preflightReport:{"doc": "zz"}')`).
 A message that does not fit its model is logged (its type and what was wrong, never its values)
 and dropped: it cannot crash the watcher, and it cannot stand for something it is not. What a
 message claims is evidence, not proof: the watcher still corroborates what would make a verdict
 better (a confirmation) with what Playwright itself saw.
 
-Before that, a message must be the probe's (issue #25): one that comes through the binding
-carries its document's key, the probe's queue answers with a signature for the watcher's nonce
-(`_keys.py`); anything else is dropped, logged at debug level without its content.
+Before that, a message must be the probe's (issue #25): one that comes as a console line is
+signed with its document's key, the probe's queue answers with a signature for the watcher's
+nonce (`_keys.py`); anything else is dropped, logged at debug level without its content.
 """
 
 from __future__ import annotations
@@ -180,18 +180,27 @@ def parse_message(raw: Any, *, via: str) -> Message | None:
         return None
 
 
-def parse_signed(raw: Any, keys: Keys) -> Message | None:
-    """A message that came through the binding, or None (logged) when it is not one, or not
-    signed with its document's key: a page's own call of the binding."""
+def parse_signed(raw: Any, keys: Keys) -> tuple[Message, bool] | None:
+    """A message the probe sent as a console line (`{body, mac}`, the channel's mark taken
+    off) and whether a top-level document sent it; None (logged) when it is not one, or not
+    signed with its document's key: a page's own console line."""
+    body: Any = None
+    mac: Any = None
+    data: Any = None
     try:
-        data = _decoded(raw)
+        outer = _decoded(raw)
+        if isinstance(outer, dict):
+            body, mac = outer.get("body"), outer.get("mac")
+        data = _decoded(body) if isinstance(body, str) else None
     except (ValueError, RecursionError):
         data = None
     doc = data.get("doc") if isinstance(data, dict) else None
-    if not isinstance(doc, str) or not keys.signed(doc, data.get("sig")):
-        logger.debug("dropped a page message (binding): not signed by preflight's probe")
+    if not isinstance(data, dict) or not isinstance(doc, str) or not keys.said(doc, body, mac):
+        logger.debug("dropped a page message (console): not signed by preflight's probe")
         return None
-    return parse_message(data, via="binding")
+    msg = parse_message(data, via="console")
+    # Signed, so the probe's own word: a frame's probe says it is not the top document's.
+    return None if msg is None else (msg, data.get("top") is True)
 
 
 def parse_drained(raw: Any, keys: Keys, nonce: str) -> Drained | None:

@@ -106,7 +106,7 @@ class ProbeMessages:
         if top:
             if msg.n <= state.seen.get(msg.doc, 0):
                 return False
-            # Messages of one document arrive in order over the binding; from the queue they
+            # Messages of one document arrive in order as console lines; from the queue they
             # come in order too, so the highest number handled is enough to skip repeats.
             state.seen[msg.doc] = msg.n
             state.seen.move_to_end(msg.doc)
@@ -417,7 +417,7 @@ class ProbeMessages:
         elif kind in ("popstate", "hashchange"):
             sources.extend(self._cdp_agrees(state, url, _CDP_SAME_DOCUMENT))
         if via == "queue":
-            sources.append("probe:queue")  # the binding did not bring it: read with evaluate
+            sources.append("probe:queue")  # its console line did not bring it: read with evaluate
         state.hint = None
         return nav, sources, detail
 

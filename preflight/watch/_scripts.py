@@ -9,7 +9,9 @@ from importlib import resources
 from preflight.i18n import Lang, say
 from preflight.rules import Rules
 
-BINDING = "__preflightReport"
+# What starts the probe's console messages to the watcher (probe.js `deliver`): a page's own
+# console lines do not, and one that does and is not signed is dropped.
+CHANNEL = "__preflightReport:"
 _MARK = "/*__PREFLIGHT_CONFIG__*/ {}"
 _HMAC_MARK = "/*__PREFLIGHT_HMAC__*/"
 
@@ -42,7 +44,7 @@ def probe_script(rules: Rules, secret: str = "", *, guard: bool = False) -> str:
     return _fill(
         "probe.js",
         {
-            "binding": BINDING,
+            "channel": CHANNEL,
             "secret": secret,
             "guard": guard,
             "cs_selectors": cs.selectors,

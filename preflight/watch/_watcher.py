@@ -15,10 +15,13 @@ Signals, cross-checked (each event's `sources` says which agreed):
 * Chromium only, over CDP: `Page.frameNavigated.type` (`BackForwardCacheRestore`) and
   `Page.navigatedWithinDocument`.
 
-The probe reports through an exposed binding and also keeps its messages in a queue that
-`poll()`/`settle()` read with `evaluate`: over WebDriver BiDi (stock Firefox) a back/forward-
-cache restore gives Playwright no event at all, and a one-shot `evaluate` is what still works
-on the restored page (measured with Playwright 1.64.1 and Firefox ESR 153). `settle()` asks
+The probe reports through console lines of its own, signed (`probe.js` `deliver`): a console
+message is an event Playwright hands on, where an exposed binding's call waited for Python's
+answer, which Playwright carried back into the page — a protocol call per message (issue #27).
+It also keeps its messages in a queue that `poll()`/`settle()` read with `evaluate`: over
+WebDriver BiDi (stock Firefox) a back/forward-cache restore gives Playwright no event at all,
+and a one-shot `evaluate` is what still works on the restored page (measured with Playwright
+1.64.1 and Firefox ESR 153). `settle()` asks
 each page once: the probe answers when its page is quiet (no poll loop: over BiDi each round
 trip costs, issue #27).
 
@@ -31,7 +34,8 @@ The watcher is the public face; each concern is a collaborator it holds, not a b
 `_probe.py` turns probe messages into events, `_session.py` says what the rules' URLs and
 the session cookie mean, `_emit.py` numbers, scrubs, judges, marks and hands on each event,
 `_cdp.py` is Chromium's own signals, `_pages.py` what is kept of each page. This module keeps
-the signal sources wired to one context: the probe's binding and queue, Playwright's events.
+the signal sources wired to one context: the probe's console lines and queue, Playwright's
+events.
 """
 
 from __future__ import annotations
@@ -55,13 +59,13 @@ from preflight.watch._keys import Keys
 from preflight.watch._messages import FRAME_TYPES, parse_drained, parse_message, parse_signed
 from preflight.watch._pages import _PageState, _same_doc_url
 from preflight.watch._probe import ProbeMessages
-from preflight.watch._scripts import BINDING, guard_script, probe_script
+from preflight.watch._scripts import CHANNEL, guard_script, probe_script
 from preflight.watch._session import Session
 from preflight.watch._tracing import mark, tracing_on
 from preflight.watch.events import Event, Outcome, Violation, Warning
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Frame, Page, Request
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Frame, Page, Request
 
 # A navigation request given up for another one (a second click, a download): no error page.
 _ABORTED = ("ERR_ABORTED", "NS_BINDING_ABORTED", "NS_ERROR_ABORT")
@@ -209,7 +213,6 @@ class Watcher:
         browser = context.browser
         # A persistent context has no `browser`: CDP is then tried once, and kept if it works.
         self._chromium = None if browser is None else browser.browser_type.name == "chromium"
-        self._disposables.append(context.expose_binding(BINDING, self._on_binding))
         scripts = [probe_script(self.rules, self._keys.secret, guard=self.guard)]
         if self.guard:
             scripts.append(guard_script(self.rules, self.lang))
@@ -217,6 +220,7 @@ class Watcher:
         for script in scripts:
             self._disposables.append(context.add_init_script(script))
         context.on("page", self._on_page)
+        context.on("console", self._on_console)
         context.on("request", self._on_request)
         context.on("requestfailed", self._on_request_failed)
         for page in context.pages:
@@ -226,7 +230,7 @@ class Watcher:
         context = self._context
         if context is None:
             return
-        # Disposing of the binding and the probe's script waits on every page: a page that
+        # Disposing of the probe's script waits on every page: a page that
         # spins would hold it for good, so each is asked first, and closed if it does not answer
         # (the watch is over: no event for it).
         for state in self._pages.values():
@@ -235,6 +239,7 @@ class Watcher:
         self.close_unresponsive(quiet=True)
         self.trace_marks()
         context.remove_listener("page", self._on_page)
+        context.remove_listener("console", self._on_console)
         context.remove_listener("request", self._on_request)
         context.remove_listener("requestfailed", self._on_request_failed)
         for state in self._pages.values():
@@ -253,7 +258,7 @@ class Watcher:
         self._context = None
 
     def poll(self, timeout_s: float = ASK_S) -> bool:
-        """Read what the probes queued that the binding did not bring (see the module
+        """Read what the probes queued that their console lines did not bring (see the module
         docstring); True when every open page is loaded and nothing new came. A page whose
         script keeps it busy is asked for `timeout_s` at most (`_ask.py`, at least
         `_ASK_MIN_S`), then skipped."""
@@ -448,24 +453,27 @@ class Watcher:
             detail={"error": failure[:80]}, on_merchant=self.rules.is_merchant(request.url),
         )  # fmt: skip
 
-    def _on_binding(self, source: dict[str, Any], raw: Any) -> None:
-        page = source.get("page")
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "debug":
+            return  # the page's own lines; the probe writes with `console.debug`
+        text = message.text
+        if not text.startswith(CHANNEL):
+            return
+        page = message.page
         state = self._pages.get(page) if page is not None else None
         if state is None or self._context is None:
-            return  # not ours, or a call that was already on its way when we detached
-        msg = parse_signed(raw, self._keys)
-        if msg is None:
+            return  # not ours (a worker's), or a line that was on its way when we detached
+        said = parse_signed(text[len(CHANNEL) :], self._keys)
+        if said is None:
             return
-        frame = source.get("frame")
-        if frame is not None and frame.parent_frame is not None and msg.type not in FRAME_TYPES:
+        msg, top = said
+        if not top and msg.type not in FRAME_TYPES:
             # A frame's own loads and history moves are not the order's: its document may be
             # a chat or payment widget that navigates, reloads and goes back by itself.
             logger.trace("frame message {} not the order's: ignored", msg.type)
             return
         try:
-            self._probe.handle(
-                state, msg, via="binding", top=frame is None or frame.parent_frame is None
-            )
+            self._probe.handle(state, msg, via="console", top=top)
         except Exception as error:  # any: raised again by poll(); the page goes on
             logger.exception("probe message: {}", error)
             self._events.failed(error)

@@ -1,10 +1,11 @@
 // preflight's in-page probe, injected on every document with `add_init_script`.
 //
 // It reports what only the page can see — how this document or history entry was reached, and
-// clicks on customer-service / « order later » controls — to the watcher through an exposed
-// binding, and keeps the same messages in a small queue the watcher can also read with
-// `evaluate` (over WebDriver BiDi a back/forward-cache restore gives Playwright no event, so the
-// watcher cannot count on the binding alone: it drains the queue when it settles).
+// clicks on customer-service / « order later » controls — to the watcher as console messages
+// of its own (`deliver`: no answer per message, where a binding's costs a protocol call), and
+// keeps the same messages in a small queue the watcher can also read with `evaluate` (over
+// WebDriver BiDi a back/forward-cache restore gives Playwright no event, so the watcher cannot
+// count on the console alone: it drains the queue when it settles).
 //
 // Back, forward and reload are told apart by a stamp of our own kept in `history.state` (merged
 // into the site's state, never replacing it): a new entry gets a fresh, increasing stamp; an
@@ -21,7 +22,7 @@
 // before that, and called through `call` (Reflect.apply), never looked up again on the page's
 // objects (issue #13). The watcher validates every message it gets all the same.
 //
-// A page's script can call the binding itself, from any frame (issue #25): every message is
+// A page's script can write to the console itself, from any frame (issue #25): every message is
 // signed with this document's key, derived from the watch's secret written in this script's
 // text (see _keys.py); the secret and the key stay in this closure, the queue the page can read
 // (`since`) holds no key, and its answer is signed for the watcher's nonce. Nothing here sends
@@ -242,21 +243,24 @@
     }
   }
 
-  // The binding as Playwright installed it, kept: a page replacing it only loses the copy on
-  // `window` (the queue has every message anyway).
-  const installed = window[CONFIG.binding];
+  // The channel to the watcher: `console.debug`, as it is before any page script, with the
+  // watch's mark in front. A console message is an event Playwright hands on and nothing more,
+  // where a binding's call waits for Python's return value, which Playwright then carries back
+  // into the page: a protocol call per message, and up to 40 ms each on Firefox (issue #27).
+  // It comes when it happens, as the binding's did, even from a document going away (a page
+  // the seller closes keeps its last messages). The message is signed, never the key itself
+  // sent: a console line may end up in a trace (where the scenario's values are scrubbed).
+  const consoleDebug = console.debug;
+  const theConsole = console;
   function deliver(msg) {
-    const binding = installed;
-    if (typeof binding !== "function") return;
     try {
-      // Signed here, on a copy: the queue never holds the key.
-      msg = assign({}, msg);
-      msg.sig = KEY;
-      // As JSON text, written with the JSON captured above: Playwright's own serialisation of
-      // an object runs on the page's built-ins, which the page may have replaced (measured:
-      // a page redefining Array.prototype.push made every message arrive without its type).
-      const p = binding(jsonStringify(msg));
-      if (p && typeof p.catch === "function") p.catch(() => {});
+      // JSON text, written with the JSON captured above: Playwright's own serialisation of an
+      // object runs on the page's built-ins, which the page may have replaced (measured: a page
+      // redefining Array.prototype.push made every message arrive without its type). `top`
+      // says whether a frame sent it (the watcher takes only clicks from frames).
+      const body = jsonStringify(assign({}, msg, { top: TOP }));
+      const signed = jsonStringify({ body, mac: hmacHex(KEY, "msg\n" + body) });
+      call(consoleDebug, theConsole, CONFIG.channel + signed);
     } catch (e) {
       // The watcher will read the queue instead.
     }
@@ -396,7 +400,7 @@
     // The Navigation API says, while still on the page, what kind of move is starting (not for
     // a cross-origin traversal, which fires no `navigate`): corroboration, not the verdict.
     // Only a traversal or a reload: the watcher corroborates those alone with it (`_probe.py`),
-    // and each message costs a protocol call (Playwright answers the binding; issue #27) — a
+    // and each message has a cost (each was a protocol call through a binding; issue #27) — a
     // `push` at each link clicked and the `replace` of this probe's own stamp were sent for
     // nothing, and that `replace` overwrote the hint the page left said.
     on(nav, "navigate", (e) => {
