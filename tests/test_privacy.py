@@ -34,6 +34,7 @@ from preflight.demo_shop import CHANGE_BOUND, DemoShop
 from preflight.order import run_order
 from preflight.report import MASK_COLOR, ReportWriter, load_report
 from preflight.watch import Watcher
+from preflight.watch._scripts import CHANNEL
 from preflight.watch.events import Event
 
 pytest_plugins = ["pytester"]
@@ -582,8 +583,10 @@ def test_values_in_a_url_reach_no_output_of_pytest(
         (folder / name).write_bytes((pytester.path / name).read_bytes())
     _no_canary_in(folder)
     _no_canary_in(pytester.path / "test-results")
-    # Playwright's trace, unpacked: the goto's URL (actions, network) and the expected text.
+    # Playwright's trace, unpacked: the goto's URL (actions, network), the expected text, and
+    # the probe's messages (console lines, each with the page's URL: issue #27).
     [trace] = (pytester.path / "test-results").rglob("trace.zip")
     with zipfile.ZipFile(trace) as archive:
         archive.extractall(pytester.path / "unpacked")
+    assert files_holding(pytester.path / "unpacked", CHANNEL), "no probe message in the trace"
     _no_canary_in(pytester.path / "unpacked")
