@@ -20,7 +20,8 @@ The probe reports through an exposed binding and also keeps its messages in a qu
 cache restore gives Playwright no event at all, and a one-shot `evaluate` is what still works
 on the restored page (measured with Playwright 1.64.1 and Firefox ESR 153). `settle()` asks
 each page once: the probe answers when its page is quiet (no poll loop: over BiDi each round
-trip costs, issue #27).
+trip costs, issue #27) — after what no probe sees has ended: the requests of every frame and
+the navigations whose document has not come, from Playwright's events (`_requests.py`).
 
 Under Playwright's tracing (see `_tracing.py`), that question is kept out of the trace, and each
 event that matters is marked in it where it was seen: `poll()` and `settle()`, which run in the
