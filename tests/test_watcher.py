@@ -154,7 +154,9 @@ def to_confirmation_later(w: Watched, wording: Wording = "shop") -> None:
     w.watcher.step = "confirmation"
 
 
-def to_confirmation_paid(w: Watched) -> None:
+def to_confirmation_paid(w: Watched, *, wait: bool = True) -> None:
+    """Pay in the provider's frame; `wait=False`: return once « Payer » is clicked, before the
+    confirmation comes (the frame's request, its message to the page, the page's form)."""
     w.page.click("#payer-maintenant")
     payment = w.page.frame_locator("iframe#paiement")  # the payment provider's frame
     payment.locator("#iban").wait_for()
@@ -162,7 +164,8 @@ def to_confirmation_paid(w: Watched) -> None:
     payment.locator("#iban").fill("FR7630006000011234567890189")
     payment.locator("#carte").fill("4970101122334455")
     payment.locator("#payer").click()
-    w.page.locator("[data-testid=order-number]").wait_for()
+    if wait:
+        w.page.locator("[data-testid=order-number]").wait_for()
     w.watcher.step = "confirmation"
 
 
@@ -240,9 +243,14 @@ def test_payment_without_order_later_is_at_risk(watched: Watched, mode: str) -> 
     to_eligibility(w)
     to_details(w)
     to_summary(w)
-    to_confirmation_paid(w)  # through the /sfr/suite redirect, as a payment provider returns
-    w.watcher.settle()
+    # A provider that takes its time: settle() alone waits for the confirmation, which comes
+    # through nothing the page's probe sees (the frame's request, then its message to the
+    # page, then the page's navigation or its own request); issue #27.
+    w.shop.slow_payments(0.4)
+    to_confirmation_paid(w, wait=False)  # through the /sfr/suite redirect, as providers return
+    w.watcher.settle(timeout=5.0)  # a single-page confirmation is believed once it stayed 1 s
 
+    assert w.watcher.confirmed, w.events[-3:]
     outcome = w.watcher.outcome()
     order = last_order(w.shop, lambda o: o["status"] == "paid")
     assert outcome.verdict == "at_risk", outcome

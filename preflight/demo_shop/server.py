@@ -153,8 +153,15 @@ class DemoShop:
         return self.truth.quiet_for(order_id)
 
     def reset(self) -> None:
-        """What `POST /__truth/reset` does."""
+        """What `POST /__truth/reset` does, and the payment form prompt again."""
         self.truth.reset()
+        self.slow_payments(0.0)
+
+    def slow_payments(self, seconds: float) -> None:
+        """The payment form's server answers after `seconds`, as a real provider takes its
+        time: the page's navigation to the confirmation then comes that much after the click
+        (a frame's request, its message to the page, the page's form). `reset()` ends it."""
+        self.app.state.payments.delay_s = seconds
 
     def wait_for_orders(self, predicate: Callable[[Orders], Any], timeout: float = 5.0) -> Orders:
         """Poll the truth until `predicate(orders)` holds; the orders, or TimeoutError."""

@@ -21,6 +21,7 @@ port differs); `DemoShop.widget_url` says which.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 from collections import OrderedDict
@@ -45,6 +46,8 @@ class Payments:
         self._refs: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self._limit = limit
+        # How long the form's server takes to answer (`DemoShop.slow_payments`).
+        self.delay_s = 0.0
 
     def issue(self, order_id: str) -> str:
         ref = "p-" + secrets.token_urlsafe(12)
@@ -168,6 +171,9 @@ async def payer(request: Request) -> Response:
     """Check the bank details (never kept), and give a one-time reference for the order."""
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    payments: Payments = request.app.state.payments
+    if payments.delay_s > 0:
+        await asyncio.sleep(payments.delay_s)
     errors = {}
     if not flow.is_iban(fields.get("iban", "")):
         errors["iban"] = flow.MSG_IBAN
@@ -175,7 +181,7 @@ async def payer(request: Request) -> Response:
         errors["carte"] = flow.MSG_CARD
     if errors:
         return JSONResponse({"ok": False, "errors": errors}, headers={"Cache-Control": "no-store"})
-    ref = request.app.state.payments.issue(fields.get("s", "")[:64])
+    ref = payments.issue(fields.get("s", "")[:64])
     return JSONResponse({"ok": True, "ref": ref}, headers={"Cache-Control": "no-store"})
 
 

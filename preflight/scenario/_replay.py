@@ -184,8 +184,6 @@ def replay_scenario(
             # and a recording's `completed: true` then failed for nothing).
             if failure is None and watcher.confirming:
                 watcher.settle(timeout=driver.within(step_timeout_s))
-            elif failure is None and scenario.expect.completed:
-                _await_completion(watcher, driver.within(step_timeout_s))
         except playwright_error() as error:  # a page closed under the watcher: judge what it saw
             logger.debug("settle: {}", error)
         outcome = watcher.outcome()
@@ -266,22 +264,6 @@ def _close(page: Page) -> None:
         page.close(run_before_unload=False)
     except playwright_error() as error:  # already gone with its browser
         logger.debug("closing an unresponsive page: {}", error)
-
-
-def _await_completion(watcher: Watcher, within_s: float) -> None:
-    """Wait, within `within_s`, for the order to complete, when the scenario says its last
-    step leads there: an action may get there late, through nothing settle waits for — a
-    payment frame's request, then its message to the page, then the page's navigation (seen
-    once in eight replays of a recorded payment, judged before the confirmation came). Only
-    a wait: the verdict is still what the watcher saw, and a flow that never completes fails
-    as before, once the time is up."""
-    deadline = time.monotonic() + within_s
-    while not watcher.outcome().completed and time.monotonic() < deadline:
-        time.sleep(_COMPLETION_POLL_S)
-        watcher.settle(timeout=max(0.0, deadline - time.monotonic()))
-
-
-_COMPLETION_POLL_S = 0.1
 
 
 def _run_step(driver: Driver, step: Step, index: int) -> None:

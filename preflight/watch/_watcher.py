@@ -23,7 +23,8 @@ WebDriver BiDi (stock Firefox) a back/forward-cache restore gives Playwright no 
 and a one-shot `evaluate` is what still works on the restored page (measured with Playwright
 1.64.1 and Firefox ESR 153). `settle()` asks
 each page once: the probe answers when its page is quiet (no poll loop: over BiDi each round
-trip costs, issue #27).
+trip costs, issue #27) — after what no probe sees has ended: the requests of every frame and
+the navigations whose document has not come, from Playwright's events (`_requests.py`).
 
 Under Playwright's tracing (see `_tracing.py`), that question is kept out of the trace, and each
 event that matters is marked in it where it was seen: `poll()` and `settle()`, which run in the
@@ -59,13 +60,21 @@ from preflight.watch._keys import Keys
 from preflight.watch._messages import FRAME_TYPES, parse_drained, parse_message, parse_signed
 from preflight.watch._pages import _PageState, _same_doc_url
 from preflight.watch._probe import ProbeMessages
+from preflight.watch._requests import Outstanding, counted
 from preflight.watch._scripts import CHANNEL, guard_script, probe_script
 from preflight.watch._session import Session
-from preflight.watch._tracing import mark, tracing_on
+from preflight.watch._tracing import mark, tracing_on, untraced
 from preflight.watch.events import Event, Outcome, Violation, Warning
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, ConsoleMessage, Frame, Page, Request
+    from playwright.sync_api import (
+        BrowserContext,
+        ConsoleMessage,
+        Frame,
+        Page,
+        Request,
+        Response,
+    )
 
 # A navigation request given up for another one (a second click, a download): no error page.
 _ABORTED = ("ERR_ABORTED", "NS_BINDING_ABORTED", "NS_ERROR_ABORT")
@@ -79,6 +88,9 @@ __all__ = ["EventHandler", "Watcher", "scrub"]
 _SETTLE_IDLE_MS = 30
 _SETTLE_PAUSE_S = 0.02
 _QUIET_MAX_S = 1.0
+# settle(): how long each pause lasts at most while a frame has a request out (its end, an
+# event, may come any time: the pause is the driver's timer, no call to the browser).
+_OUT_STEP_S = 0.02
 # The least a question to a page may wait for its answer, even at a deadline: a loaded machine's
 # ordinary answer, not a spinning page's.
 _ASK_MIN_S = 0.5
@@ -117,6 +129,9 @@ class Watcher:
         self._probe = ProbeMessages(rules, guard, self._events.emit, self._session.url_events)
         # The last round of questions (`_drain`) found the session cookie in a page's own view.
         self._cookie_in_page = False
+        # What the pages' frames have out, as Playwright reported it: what settle() waits for
+        # beyond the probes' answers (see _requests.py).
+        self._out = Outstanding()
 
     # --- public API -------------------------------------------------------------------------
     @property
@@ -223,6 +238,8 @@ class Watcher:
         context.on("console", self._on_console)
         context.on("request", self._on_request)
         context.on("requestfailed", self._on_request_failed)
+        context.on("requestfinished", self._on_request_finished)
+        context.on("response", self._on_response)
         for page in context.pages:
             self._on_page(page)
 
@@ -242,6 +259,9 @@ class Watcher:
         context.remove_listener("console", self._on_console)
         context.remove_listener("request", self._on_request)
         context.remove_listener("requestfailed", self._on_request_failed)
+        context.remove_listener("requestfinished", self._on_request_finished)
+        context.remove_listener("response", self._on_response)
+        self._out.clear()
         for state in self._pages.values():
             state.page.remove_listener("framenavigated", self._frame_handler(state))
             if state.cdp_session is not None:
@@ -331,18 +351,26 @@ class Watcher:
         the events are complete before judging.
 
         The probe says when its page is loaded, has no request of its own out (fetch, XHR:
-        what a single-page shop's next step waits for) and has been idle for a moment; a
-        navigation an action started has already committed when Playwright's action returns.
-        So one question per page does: the probe answers once its page is quiet (no poll
-        loop, no fixed sleep; over WebDriver BiDi each round trip costs). Another round comes
-        only for what the watcher itself waits on (a confirmation's number, a single-page
-        confirmation's URL that must stay a moment, a page between two documents), after
-        `_SETTLE_PAUSE_S`."""
+        what a single-page shop's next step waits for) and has been idle for a moment. What
+        it cannot see, Playwright's events do (`_requests.py`): a request out in any frame (a
+        payment frame's, whose answer the frame then posts to the page, which navigates), a
+        main-frame navigation sent whose document has not come (one a script started by
+        itself, from a timer or a message: the old document, quiet, would answer). Those are
+        waited for first, without asking the pages (the driver's own timer: no call reaches
+        the browser), until `_SETTLE_IDLE_MS` after the last one ended; then one question per
+        page: the probe answers once its page is quiet (no poll loop, no fixed sleep; over
+        WebDriver BiDi each round trip costs). Another round comes only when the answers
+        leave something out: a request the round brought, or what the watcher itself waits on
+        (a confirmation's number, a single-page confirmation's URL that must stay a moment, a
+        page between two documents), after `_SETTLE_PAUSE_S`. Every wait ends at the
+        deadline."""
         deadline = time.monotonic() + timeout
         least = 0.0
         while True:
             started = time.monotonic()
-            if self._drain(idle_ms=_SETTLE_IDLE_MS, deadline=deadline, least_s=least):
+            self._await_requests(deadline)
+            quiet = self._drain(idle_ms=_SETTLE_IDLE_MS, deadline=deadline, least_s=least)
+            if quiet and self._out.wait_s(time.monotonic(), _SETTLE_IDLE_MS / 1000) <= 0:
                 break
             if time.monotonic() >= deadline:
                 logger.debug("settle: still busy after {}s", timeout)
@@ -354,6 +382,25 @@ class Watcher:
         self._check_session_cookie()
         self.trace_marks()
         self._raise_callback_error()
+
+    def _await_requests(self, deadline: float) -> None:
+        """Wait, until `deadline` at most, while a frame has a request out (within its bound)
+        or one ended less than `_SETTLE_IDLE_MS` ago. The pause is the driver's own timer on an
+        open page (`wait_for_timeout`: nothing is sent to the browser, and Playwright's events
+        arrive meanwhile); left out of the trace."""
+        while True:
+            now = time.monotonic()
+            wait = min(self._out.wait_s(now, _SETTLE_IDLE_MS / 1000), _OUT_STEP_S, deadline - now)
+            if wait <= 0:
+                return
+            page = next((s.page for s in self._pages.values() if not s.closed), None)
+            if page is None:
+                return
+            try:
+                untraced(page, "wait_for_timeout", wait * 1000)
+            except playwright_error() as error:  # the page closed meanwhile
+                logger.trace("settle's wait: {}", error)
+                return
 
     def trace_marks(self) -> int:
         """Write the trace marks the events since the last call left, when the context is
@@ -395,6 +442,7 @@ class Watcher:
             def handler(frame: Frame) -> None:
                 if frame.parent_frame is None:
                     state.frame_navs.append(frame.url)
+                    self._out.committed(state.page, frame.url, time.monotonic())
 
             handlers[state.index] = handler
         return handlers[state.index]
@@ -409,6 +457,7 @@ class Watcher:
     def _on_close(self, state: _PageState) -> None:
         # After detach() the order is over (its report finished): a page closing then is not
         # part of it. The listener stays registered (a lambda per page), so say it here.
+        self._out.closed(state.page)
         if state.closed or self._context is None:
             return
         state.closed = True
@@ -416,16 +465,25 @@ class Watcher:
 
     def _on_request(self, request: Request) -> None:
         try:
-            if not request.is_navigation_request():
-                return
-            frame = request.frame
-            if frame.parent_frame is not None:
-                return
+            frame = request.frame  # raises for a service worker's request: no page's
             state = self._pages.get(frame.page)
+            top = frame.parent_frame is None
+            navigation = request.is_navigation_request()
         except playwright_error() as error:  # a request of a page already gone
             logger.trace("request: {}", error)
             return
         if state is None:
+            return
+        document = navigation and top
+        if counted(request.resource_type, navigation=navigation, top=top):
+            self._out.sent(
+                request,
+                state.page,
+                time.monotonic(),
+                navigation_url=request.url if document else None,
+                redirected_from=request.redirected_from,
+            )
+        if not document:
             return
         state.doc_requests.append(request.url)
         if not self.rules.is_entry(request.url):
@@ -433,7 +491,22 @@ class Watcher:
         self._session.entered()
         self._events.emit("acn_entry", state, request.url, sources=["playwright:request"])
 
+    def _on_request_finished(self, request: Request) -> None:
+        self._out.finished(request, time.monotonic())
+
+    def _on_response(self, response: Response) -> None:
+        if not self._out.navigating(response.request):
+            return
+        disposition = response.headers.get("content-disposition", "")
+        self._out.answered(
+            response.request,
+            response.status,
+            attachment=disposition.strip().lower().startswith("attachment"),
+            now=time.monotonic(),
+        )
+
     def _on_request_failed(self, request: Request) -> None:
+        self._out.failed(request, time.monotonic())
         try:
             if not request.is_navigation_request() or request.frame.parent_frame is not None:
                 return
